@@ -1,0 +1,140 @@
+"""Build the SoC of a scenario: plan the workload, place buffers, create and wire parts.
+
+This is the only module that knows every component; components only see their ports.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import simpy
+
+from soc.config import ScenarioConfig, SocConfig
+from soc.errors import ConfigError
+from soc.flexnn import FlexNNEngine, LayerPlan, TensorAddrs, build_plan
+from soc.hw import Crossbar, DmaEngine, DriverProgram, HostCpu, SimpleDram, SramBanks, StagePlan
+from soc.kernel import Component, Recorder, elaborate
+from soc.workloads import Layer, load_workload
+
+ALIGN_BYTES = 4096
+
+
+@dataclass(frozen=True)
+class Buffers:
+    """DRAM placement: the raw input frame, each layer's tensors, the result buffer."""
+
+    raw_input: int
+    layers: tuple[TensorAddrs, ...]
+    result: int
+    end: int
+
+
+def _align(addr: int) -> int:
+    return -(-addr // ALIGN_BYTES) * ALIGN_BYTES
+
+
+def place_buffers(layers: Sequence[Layer], soc: SocConfig, raw_bytes: int, result_bytes: int):
+    """Bump-allocate every tensor in DRAM; a layer's input is the previous layer's output."""
+    db = soc.flexnn.data_bytes
+    cursor = soc.dram.base_addr
+
+    def take(size: int) -> int:
+        nonlocal cursor
+        addr = cursor
+        cursor = _align(cursor + size)
+        return addr
+
+    raw = take(raw_bytes)
+    input_addr = take(layers[0].input_elements * db)
+    placed = []
+    for layer in layers:
+        fl = take(layer.weight_elements * db)
+        of = take(layer.output_elements * db)
+        placed.append(TensorAddrs(input_addr, fl, of))
+        input_addr = of
+    result = take(result_bytes)
+    if cursor > soc.dram.base_addr + soc.dram.size_bytes:
+        raise ConfigError(
+            f"soc.dram.size_bytes: the workload needs {cursor - soc.dram.base_addr} B of DRAM, "
+            f"the DRAM has {soc.dram.size_bytes} B"
+        )
+    return Buffers(raw, tuple(placed), result, cursor)
+
+
+def plan_workload(scenario: ScenarioConfig) -> tuple[list[LayerPlan], DriverProgram]:
+    """Layers -> per-layer plans and the driver program (pure; raises on bad input)."""
+    soc, driver = scenario.soc, scenario.driver
+    layers = load_workload(scenario.workload)
+    db = soc.flexnn.data_bytes
+    pre_bytes = driver.preprocess.bytes
+    pre_bytes = layers[0].input_elements * db if pre_bytes is None else pre_bytes
+    post_bytes = driver.postprocess.bytes
+    post_bytes = layers[-1].output_elements * db if post_bytes is None else post_bytes
+    buffers = place_buffers(layers, soc, pre_bytes, post_bytes)
+    plans = [
+        build_plan(layer, soc.flexnn, soc.sram, addrs)
+        for layer, addrs in zip(layers, buffers.layers, strict=True)
+    ]
+    program = DriverProgram(
+        frames=driver.frames,
+        period_ps=None if driver.fps is None else round(1e12 / driver.fps),
+        deadline_ps=driver.deadline_ps,
+        preprocess=StagePlan(
+            driver.preprocess.cycles_per_byte,
+            pre_bytes,
+            buffers.raw_input,
+            buffers.layers[0].if_addr,
+        ),
+        postprocess=StagePlan(
+            driver.postprocess.cycles_per_byte,
+            post_bytes,
+            buffers.layers[-1].of_addr,
+            buffers.result,
+        ),
+        jobs=plans,
+    )
+    return plans, program
+
+
+@dataclass
+class AssembledSoc:
+    """The wired, elaborated system, ready for `env.run(until=cpu.finished)`."""
+
+    env: simpy.Environment
+    cpu: HostCpu
+    dma: DmaEngine
+    noc: Crossbar
+    sram: SramBanks
+    dram: SimpleDram
+    npu: FlexNNEngine
+    plans: list[LayerPlan]
+
+    @property
+    def components(self) -> list[Component]:
+        return [self.cpu, self.dma, self.noc, self.sram, self.dram, self.npu]
+
+
+def assemble(scenario: ScenarioConfig, recorder: Recorder) -> AssembledSoc:
+    """Create every component from its own config, bind every port, elaborate."""
+    plans, program = plan_workload(scenario)
+    soc, seed = scenario.soc, scenario.seed
+    env = simpy.Environment()
+    cpu = HostCpu(env, "cpu", soc.cpu, program, recorder, seed)
+    dma = DmaEngine(env, "dma", soc.dma, recorder, seed)
+    noc = Crossbar(env, "noc", soc.noc, recorder, seed)
+    sram = SramBanks(env, "sram", soc.sram, recorder, seed)
+    dram = SimpleDram(env, "dram", soc.dram, recorder, seed)
+    npu = FlexNNEngine(env, "npu", soc.flexnn, recorder, seed)
+
+    cpu.mem.bind(noc.initiator("cpu"))
+    dma.mem.bind(noc.initiator("dma"))
+    noc.target_port("dram", soc.dram.base_addr, soc.dram.size_bytes).bind(dram)
+    noc.target_port("sram", soc.sram.base_addr, soc.sram.size_bytes).bind(sram)
+    npu.sram.bind(sram)
+    npu.dma.bind(dma)
+    cpu.npu.bind(npu)
+
+    system = AssembledSoc(env, cpu, dma, noc, sram, dram, npu, plans)
+    elaborate(system.components)
+    return system

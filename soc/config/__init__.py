@@ -1,0 +1,34 @@
+"""Pydantic models of every configurable block and of a scenario, plus the YAML loader."""
+
+from soc.config.loader import load_scenario, resolved_yaml
+from soc.config.models import (
+    CpuConfig,
+    DmaConfig,
+    DramConfig,
+    DriverConfig,
+    FlexNNConfig,
+    LayerConfig,
+    NocConfig,
+    RunConfig,
+    ScenarioConfig,
+    SocConfig,
+    SramConfig,
+    WorkloadConfig,
+)
+
+__all__ = [
+    "CpuConfig",
+    "DmaConfig",
+    "DramConfig",
+    "DriverConfig",
+    "FlexNNConfig",
+    "LayerConfig",
+    "NocConfig",
+    "RunConfig",
+    "ScenarioConfig",
+    "SocConfig",
+    "SramConfig",
+    "WorkloadConfig",
+    "load_scenario",
+    "resolved_yaml",
+]

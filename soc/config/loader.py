@@ -1,0 +1,133 @@
+"""Scenario YAML loading: duplicate keys refused, `soc.base` blocks merged, errors on one line.
+
+Every error becomes a `ConfigError` whose message names the file, the line when known,
+and the key path (``workload.layers[2].c``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from soc.config.models import ScenarioConfig
+from soc.errors import ConfigError
+
+KeyPath = tuple[str | int, ...]
+
+
+def _read_yaml(path: Path) -> tuple[Any, dict[KeyPath, int]]:
+    """Parse one YAML file; return the data and the 1-based line of every key path."""
+    if not path.is_file():
+        raise ConfigError(f"{path}: no such file")
+    try:
+        text = path.read_text(encoding="utf-8")
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text ({exc.reason})") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f":{mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ConfigError(f"{path}{where}: invalid YAML: {problem}") from None
+    lines: dict[KeyPath, int] = {}
+    if root is not None:
+        _index(root, (), lines, path)
+    return yaml.safe_load(text), lines
+
+
+def _index(node: yaml.Node, at: KeyPath, lines: dict[KeyPath, int], path: Path) -> None:
+    lines[at] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key_node, value_node in node.value:
+            key = key_node.value
+            if key in seen:
+                raise ConfigError(
+                    f"{path}:{key_node.start_mark.line + 1}: {_dotted(at + (key,))}: duplicate key"
+                )
+            seen.add(key)
+            _index(value_node, at + (key,), lines, path)
+            lines[at + (key,)] = key_node.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _index(item, at + (i,), lines, path)
+
+
+def _dotted(loc: KeyPath) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def _merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _resolve_soc(data: dict[str, Any], path: Path) -> None:
+    """Merge `soc.base` (a path relative to the scenario) under the inline `soc` keys."""
+    soc = data.get("soc")
+    if not isinstance(soc, dict):
+        return
+    if "energy_table" in soc and isinstance(soc["energy_table"], str):
+        soc["energy_table"] = str((path.parent / soc["energy_table"]).resolve())
+    base_ref = soc.pop("base", None)
+    if base_ref is None:
+        return
+    if not isinstance(base_ref, str):
+        raise ConfigError(f"{path}: soc.base: expected a path to a YAML file")
+    base_path = (path.parent / base_ref).resolve()
+    if not base_path.is_file():
+        raise ConfigError(f"{path}: soc.base: no such file {base_ref!r}")
+    base, _ = _read_yaml(base_path)
+    if not isinstance(base, dict):
+        raise ConfigError(f"{base_path}: expected a mapping of SoC blocks")
+    if "base" in base:
+        raise ConfigError(f"{base_path}: base: a base block cannot name another base")
+    if "energy_table" in base and isinstance(base["energy_table"], str):
+        base["energy_table"] = str((base_path.parent / base["energy_table"]).resolve())
+    data["soc"] = _merge(base, soc)
+
+
+def _validation_message(exc: ValidationError, path: Path, lines: dict[KeyPath, int]) -> str:
+    errors = exc.errors()
+    first = errors[0]
+    loc: KeyPath = tuple(first["loc"])
+    line = next((lines[loc[:n]] for n in range(len(loc), -1, -1) if loc[:n] in lines), None)
+    if first["type"] == "extra_forbidden":
+        message = "unknown key"
+    elif first["type"] == "missing":
+        message = "required key is missing"
+    else:
+        message = first["msg"].removeprefix("Value error, ")
+    where = f"{path}:{line}" if line is not None else str(path)
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    return f"{where}: {_dotted(loc)}: {message}{more}"
+
+
+def load_scenario(path: str | Path) -> ScenarioConfig:
+    """Load, merge and validate a scenario file; raise `ConfigError` with one clear line."""
+    path = Path(path)
+    data, lines = _read_yaml(path)
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping at the top level")
+    _resolve_soc(data, path)
+    try:
+        return ScenarioConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_validation_message(exc, path, lines)) from None
+
+
+def resolved_yaml(config: ScenarioConfig) -> str:
+    """The fully resolved scenario (defaults filled in, base merged) as YAML text."""
+    return yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False)

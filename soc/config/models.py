@@ -1,0 +1,205 @@
+"""Configuration models: one frozen pydantic model per block, with documented defaults.
+
+Every field carries its unit in its name; YAML may give a unit string ("1.3 GHz",
+"2 MiB", "40 ns") or a bare number in the field's unit. Unknown keys are rejected.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from soc.config.quantities import (
+    BandwidthBps,
+    Count,
+    FreqHz,
+    PositiveBytes,
+    SizeBytes,
+    TimePs,
+)
+
+
+class Block(BaseModel):
+    """Base of every config model: unknown keys are errors, values are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CpuConfig(Block):
+    """Host CPU running the driver program."""
+
+    freq_hz: FreqHz = Field(2_000_000_000, description="core clock")
+    mmio_write_latency_ps: TimePs = Field(50_000, description="one descriptor register write")
+    irq_latency_ps: TimePs = Field(2_000_000, description="completion interrupt to driver")
+    request_bytes: PositiveBytes = Field(64, description="size of the CPU's memory requests")
+    max_outstanding: Count = Field(8, description="CPU memory requests in flight")
+
+
+class DmaConfig(Block):
+    """DMA engine between DRAM and the accelerator SRAM."""
+
+    channels: Count = Field(4, description="independent transfer channels")
+    request_bytes: PositiveBytes = Field(1024, description="a transfer is split into requests")
+    max_outstanding: Count = Field(8, description="requests in flight per channel")
+    setup_latency_ps: TimePs = Field(50_000, description="descriptor fetch per transfer")
+
+
+class NocConfig(Block):
+    """Network-on-chip. A crossbar: every endpoint has one link in each direction."""
+
+    topology: Literal["crossbar"] = "crossbar"
+    freq_hz: FreqHz = Field(1_000_000_000, description="link and router clock")
+    link_width_bytes: PositiveBytes = Field(32, description="bytes per link per cycle")
+    router_latency_cycles: int = Field(2, ge=0, description="crossbar traversal")
+
+
+class SramConfig(Block):
+    """Banked on-chip SRAM (CMX) of the accelerator."""
+
+    base_addr: SizeBytes = Field(0x1_0000_0000, description="first address of the SRAM")
+    size_bytes: PositiveBytes = Field(2 * 2**20, description="capacity")
+    banks: Count = Field(32, description="number of banks")
+    bank_width_bytes: PositiveBytes = Field(16, description="bytes per bank per cycle")
+    interleave_bytes: PositiveBytes = Field(16, description="address interleaving granule")
+    latency_cycles: int = Field(2, ge=0, description="access latency after the last beat")
+    freq_hz: FreqHz = Field(1_300_000_000, description="SRAM clock")
+
+    @model_validator(mode="after")
+    def _banks_divide(self) -> SramConfig:
+        if self.size_bytes % (self.banks * self.interleave_bytes):
+            raise ValueError(
+                f"size_bytes ({self.size_bytes}) must be a multiple of "
+                f"banks x interleave_bytes ({self.banks * self.interleave_bytes})"
+            )
+        return self
+
+
+class DramConfig(Block):
+    """Main memory. Fidelity `simple`: one controller with peak bandwidth and latency."""
+
+    fidelity: Literal["simple"] = "simple"
+    base_addr: SizeBytes = Field(0, description="first address of DRAM")
+    size_bytes: PositiveBytes = Field(4 * 2**30, description="capacity")
+    bandwidth_bytes_per_s: BandwidthBps = Field(12.8e9, description="peak (LPDDR4-3200 x32)")
+    latency_ps: TimePs = Field(60_000, description="access latency after the data transfer")
+
+
+class FlexNNConfig(Block):
+    """FlexNN accelerator (DESIGN.md section 5.1)."""
+
+    pe_rows: Count = Field(16, description="PE grid rows")
+    pe_cols: Count = Field(16, description="PE grid columns")
+    lanes: Count = Field(8, description="MAC lanes per PE")
+    freq_hz: FreqHz = Field(1_300_000_000, description="engine clock")
+    data_bytes: Count = Field(1, description="bytes per IF/FL/OF element (INT8)")
+    acc_bytes: Count = Field(4, description="bytes per partial sum (INT32)")
+    if_rf_bytes: PositiveBytes = Field(128, description="IF register file per PE (one half)")
+    fl_rf_bytes: PositiveBytes = Field(256, description="FL register file per PE (one half)")
+    of_rf_bytes: PositiveBytes = Field(128, description="OF register file per PE (one half)")
+    load_bytes_per_cycle: Count = Field(64, description="SRAM to array load path")
+    drain_bytes_per_cycle: Count = Field(32, description="array to SRAM drain path")
+    prefetch_tiles: int = Field(1, ge=0, description="SRAM tiles the DMA fetches ahead")
+    dma_channels: Count = Field(3, description="DMA channels the sequencer uses (IF, FL, OF)")
+
+
+class SocConfig(Block):
+    """The whole SoC: one config per block."""
+
+    cpu: CpuConfig = CpuConfig()
+    dma: DmaConfig = DmaConfig()
+    noc: NocConfig = NocConfig()
+    sram: SramConfig = SramConfig()
+    dram: DramConfig = DramConfig()
+    flexnn: FlexNNConfig = FlexNNConfig()
+    energy_table: Path | None = Field(None, description="YAML energy table; default built in")
+
+    @model_validator(mode="after")
+    def _address_map(self) -> SocConfig:
+        dram_end = self.dram.base_addr + self.dram.size_bytes
+        sram_end = self.sram.base_addr + self.sram.size_bytes
+        if self.dram.base_addr < sram_end and self.sram.base_addr < dram_end:
+            raise ValueError(
+                f"sram [{self.sram.base_addr:#x}, {sram_end:#x}) overlaps "
+                f"dram [{self.dram.base_addr:#x}, {dram_end:#x})"
+            )
+        if self.flexnn.dma_channels > self.dma.channels:
+            raise ValueError(
+                f"flexnn.dma_channels ({self.flexnn.dma_channels}) exceeds "
+                f"dma.channels ({self.dma.channels})"
+            )
+        return self
+
+
+class LayerConfig(Block):
+    """One layer given inline: letters as in Timeloop (K out, C in, R x S kernel)."""
+
+    name: str
+    op: Literal["conv", "dwconv", "fc"]
+    c: Count = Field(description="input channels")
+    k: Count | None = Field(None, description="output channels (dwconv: equals c)")
+    h: Count = Field(1, description="input height")
+    w: Count = Field(1, description="input width")
+    r: Count = Field(1, description="kernel height")
+    s: Count = Field(1, description="kernel width")
+    stride: Count = 1
+    padding: int = Field(0, ge=0)
+
+    @model_validator(mode="after")
+    def _k_given(self) -> LayerConfig:
+        if self.k is None and self.op != "dwconv":
+            raise ValueError(f"k (output channels) is required for op {self.op!r}")
+        return self
+
+
+class WorkloadConfig(Block):
+    """What the accelerator runs: a zoo model or an inline list of layers."""
+
+    model: str | None = Field(None, description="'zoo:<name>'")
+    layers: list[LayerConfig] | None = None
+    dataflow: Literal["default"] = "default"
+
+    @model_validator(mode="after")
+    def _one_source(self) -> WorkloadConfig:
+        if (self.model is None) == (self.layers is None):
+            raise ValueError("give exactly one of 'model' or 'layers'")
+        if self.model is not None and not self.model.startswith("zoo:"):
+            raise ValueError(f"model {self.model!r} must be 'zoo:<name>'")
+        return self
+
+
+class StageCost(Block):
+    """CPU cost of a pre- or post-processing stage over a buffer in DRAM."""
+
+    cycles_per_byte: float = Field(0.0, ge=0)
+    bytes: SizeBytes | None = Field(None, description="default: the network input/output")
+
+
+class DriverConfig(Block):
+    """The program the host CPU runs."""
+
+    frames: Count = 1
+    fps: float | None = Field(None, gt=0, description="frame rate; none = back to back")
+    deadline_ps: TimePs | None = Field(None, description="per-frame latency budget")
+    preprocess: StageCost = StageCost(cycles_per_byte=0.5)
+    postprocess: StageCost = StageCost(cycles_per_byte=0.5)
+
+
+class RunConfig(Block):
+    """Run settings."""
+
+    trace_level: Literal["layer", "phase", "request"] = "phase"
+    chrome_trace: bool = True
+    native_trace: bool = True
+
+
+class ScenarioConfig(Block):
+    """A whole scenario: SoC, workload, driver, run settings."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    seed: int = Field(0, ge=0)
+    soc: SocConfig = SocConfig()
+    workload: WorkloadConfig
+    driver: DriverConfig = DriverConfig()
+    run: RunConfig = RunConfig()

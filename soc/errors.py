@@ -1,0 +1,29 @@
+"""Exception types. Library code raises these; only the CLI catches broadly."""
+
+
+class FlexsocError(Exception):
+    """Base of every error the simulator reports to a user as one line."""
+
+
+class ConfigError(FlexsocError):
+    """A scenario or block configuration is malformed; the message names the key path."""
+
+
+class WiringError(FlexsocError):
+    """Elaboration found an unbound or doubly bound port."""
+
+
+class WorkloadError(FlexsocError):
+    """A workload (layer list, zoo name, model file) cannot be used."""
+
+
+class MappingError(FlexsocError):
+    """A descriptor does not fit the hardware or does not cover the layer."""
+
+
+class TraceFormatError(FlexsocError):
+    """A trace file does not follow its format; the message names the line."""
+
+
+class SimulationError(FlexsocError):
+    """The simulation reached an impossible state (a bug or an inconsistent model)."""

@@ -1,0 +1,262 @@
+"""The FlexNN engine: a sequencer and load / compute / drain processes.
+
+Life cycle of a layer (`launch(plan)` returns its completion interrupt):
+
+- `_sequence` asks the DMA for each SRAM tile's IF/FL, at most `prefetch_tiles` tiles
+  ahead of the tile being computed (a tile's buffers are free again once its outputs are
+  written back);
+- `_load` moves each round's IF and FL from the SRAM banks into a free half of the
+  double-buffered IF/FL register files (at `load_bytes_per_cycle`);
+- `_compute` runs a loaded round for its precomputed cycle count, holding a half of the
+  double-buffered OF register file from the first to the last reduction round of an
+  output tile;
+- `_drain` writes finished outputs back to the SRAM (at `drain_bytes_per_cycle`) and,
+  after a tile's last round, asks the DMA to write the tile to DRAM.
+
+Compute stalls are attributed: the part of a wait for a round during which that
+round's load waited for its tile's DMA is dma-bound, the rest load-bound; waiting for a
+free OF half is drain-bound.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+
+import simpy
+
+from soc.config import FlexNNConfig
+from soc.flexnn.plan import LayerPlan
+from soc.kernel import (
+    Action,
+    ClockDomain,
+    Component,
+    Level,
+    MemRequest,
+    Port,
+    Recorder,
+    SpanKind,
+    StallCause,
+)
+from soc.kernel.ports import DmaService, MemTarget
+
+
+class _Job:
+    """Run-time state of one launched layer."""
+
+    __slots__ = (
+        "plan",
+        "done",
+        "finished",
+        "start_ps",
+        "tile_ready",
+        "tile_slots",
+        "tiles_written",
+        "last_round_of_tile",
+        "rounds",
+        "busy_ps",
+        "stall_ps",
+    )
+
+    def __init__(self, env: simpy.Environment, plan: LayerPlan, slots: int) -> None:
+        self.plan = plan
+        self.done = env.event()
+        self.finished = env.event()
+        self.start_ps = env.now
+        self.tile_ready = [env.event() for _ in plan.tiles]
+        self.tile_slots = simpy.Container(env, capacity=slots, init=slots)
+        self.tiles_written = 0
+        self.last_round_of_tile = {t.first_round + t.n_rounds - 1: t for t in plan.tiles}
+        table = plan.rounds
+        # Python lists: indexing them per round is several times faster than numpy scalars.
+        self.rounds = {name: getattr(table, name).tolist() for name in table.__dataclass_fields__}
+        self.busy_ps = {SpanKind.LOAD: 0, SpanKind.COMPUTE: 0, SpanKind.DRAIN: 0}
+        self.stall_ps = dict.fromkeys(StallCause, 0)
+
+
+class FlexNNEngine(Component):
+    """Ports: `sram` (the CMX banks) and `dma` (the DMA engine). Control: `launch`."""
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        path: str,
+        config: FlexNNConfig,
+        recorder: Recorder,
+        seed: int = 0,
+    ) -> None:
+        super().__init__(env, path, ClockDomain(config.freq_hz), recorder, seed)
+        self.config = config
+        self.sram: Port[MemTarget] = self.port("sram")
+        self.dma: Port[DmaService] = self.port("dma")
+        self._jobs: simpy.Store = simpy.Store(env)
+        self._to_load: simpy.Store = simpy.Store(env)
+        self._loaded: simpy.Store = simpy.Store(env)
+        self._computed: simpy.Store = simpy.Store(env)
+        self._in_rf = simpy.Container(env, capacity=2, init=2)
+        self._of_rf = simpy.Container(env, capacity=2, init=2)
+        self._pes = config.pe_rows * config.pe_cols
+
+    def start(self) -> None:
+        for process in (self._sequence, self._load, self._compute, self._drain):
+            self.env.process(process())
+
+    def launch(self, job: LayerPlan) -> simpy.Event:
+        """Start `job` when the engine is free; the event is its completion interrupt."""
+        state = _Job(self.env, job, self.config.prefetch_tiles + 1)
+        self._jobs.put(state)
+        return state.done
+
+    # -- processes ---------------------------------------------------------------------
+
+    def _sequence(self) -> Generator[simpy.Event, object, None]:
+        """Fetch SRAM tiles ahead of the engine, one layer at a time."""
+        dma = self.dma.peer
+        while True:
+            job: _Job = yield self._jobs.get()
+            job.start_ps = self.env.now
+            self._to_load.put(job)
+            for tile in job.plan.tiles:
+                yield job.tile_slots.get(1)
+                fetched = [dma.submit(transfer) for transfer in tile.fetches]
+                ready = job.tile_ready[tile.index]
+                self.env.all_of(fetched).callbacks.append(lambda _e, ev=ready: ev.succeed())
+            yield job.finished
+
+    def _load(self) -> Generator[simpy.Event, object, None]:
+        """SRAM -> IF/FL register files, one round at a time."""
+        sram = self.sram.peer
+        track = f"{self.path}.load"
+        master = track
+        while True:
+            job: _Job = yield self._to_load.get()
+            rounds = job.rounds
+            for r, tile in enumerate(rounds["tile"]):
+                ready = job.tile_ready[tile]
+                dma_wait = (self.env.now, self.env.now)
+                if not ready.triggered:
+                    with self.span(SpanKind.STALL, track=track, cause=StallCause.DMA.value):
+                        yield ready
+                    dma_wait = (dma_wait[0], self.env.now)
+                yield self._in_rf.get(1)
+                start = self.env.now
+                if_bytes, fl_bytes = rounds["if_bytes"][r], rounds["fl_bytes"][r]
+                path_cycles = -(-(if_bytes + fl_bytes) // self.config.load_bytes_per_cycle)
+                waits = [self.env.timeout(self.clock.ps(path_cycles))]
+                for addr, size in (
+                    (rounds["if_sram_addr"][r], if_bytes),
+                    (rounds["fl_sram_addr"][r], fl_bytes),
+                ):
+                    if size:
+                        req = MemRequest(addr, size, False, master)
+                        waits.append(self.env.process(sram.transact(req)))
+                yield self.env.all_of(waits)
+                self._record(job, SpanKind.LOAD, track, start, r)
+                self.count(Action.ARRAY_DELIVERY_BYTE, rounds["delivered_bytes"][r])
+                self.count(Action.RF_WRITE_BYTE, rounds["delivered_bytes"][r])
+                self._loaded.put((job, r, dma_wait))
+
+    def _compute(self) -> Generator[simpy.Event, object, None]:
+        """Run loaded rounds; partial sums stay in the OF register file."""
+        track = f"{self.path}.compute"
+        lanes = self._pes * self.config.lanes
+        while True:
+            waited_from = self.env.now
+            job, r, (dma_from, dma_until) = yield self._loaded.get()
+            # The part of the wait during which the load itself waited for the DMA is
+            # dma-bound; the rest is load-bound.
+            since = max(waited_from, job.start_ps)
+            split = min(max(dma_from, since), self.env.now)
+            self._stall(job, track, StallCause.LOAD, since, split)
+            self._stall(job, track, StallCause.DMA, split, min(dma_until, self.env.now))
+            self._stall(job, track, StallCause.LOAD, max(split, dma_until), self.env.now)
+            rounds = job.rounds
+            if rounds["first_red"][r]:
+                waited_from = self.env.now
+                yield self._of_rf.get(1)
+                self._stall(job, track, StallCause.DRAIN, waited_from, self.env.now)
+            start = self.env.now
+            cycles = rounds["compute_cycles"][r]
+            yield self.env.timeout(self.clock.ps(cycles))
+            self._record(job, SpanKind.COMPUTE, track, start, r)
+            macs = rounds["macs"][r]
+            self.count(Action.MAC, macs)
+            self.count(Action.MAC_SLOT, cycles * lanes)
+            self.count(Action.RF_READ_BYTE, 2 * macs * self.config.data_bytes)
+            self._in_rf.put(1)
+            if rounds["last_red"][r]:
+                self._computed.put((job, r))
+
+    def _drain(self) -> Generator[simpy.Event, object, None]:
+        """OF register file -> SRAM; after a tile's last round, SRAM -> DRAM by DMA."""
+        sram = self.sram.peer
+        dma = self.dma.peer
+        track = f"{self.path}.drain"
+        cfg = self.config
+        while True:
+            job, r = yield self._computed.get()
+            rounds = job.rounds
+            start = self.env.now
+            of_bytes = rounds["of_bytes"][r]
+            path_cycles = -(-of_bytes // cfg.drain_bytes_per_cycle)
+            req = MemRequest(rounds["of_sram_addr"][r], of_bytes, True, track)
+            yield self.env.all_of(
+                [self.env.timeout(self.clock.ps(path_cycles)), self.env.process(sram.transact(req))]
+            )
+            self._record(job, SpanKind.DRAIN, track, start, r)
+            self.count(Action.RF_READ_BYTE, of_bytes // cfg.data_bytes * cfg.acc_bytes)
+            self._of_rf.put(1)
+            tile = job.last_round_of_tile.get(r)
+            if tile is not None:
+                written = [dma.submit(transfer) for transfer in tile.writebacks]
+                self.env.all_of(written).callbacks.append(lambda _e, j=job: self._tile_written(j))
+
+    # -- bookkeeping -------------------------------------------------------------------
+
+    def _record(self, job: _Job, kind: SpanKind, track: str, start: int, r: int) -> None:
+        job.busy_ps[kind] += self.env.now - start
+        if self.recorder.level >= Level.PHASE:
+            fields = {"layer": job.plan.name, "round": r, "tile": job.rounds["tile"][r]}
+            self.recorder.span(start, self.env.now, track, kind, fields, False)
+
+    def _stall(self, job: _Job, track: str, cause: StallCause, since: int, until: int) -> None:
+        """Book the compute phase's wait [since, until) of `job` to `cause`."""
+        since = max(since, job.start_ps)
+        if until <= since:
+            return
+        job.stall_ps[cause] += until - since
+        if self.recorder.level >= Level.PHASE:
+            fields = {"layer": job.plan.name, "cause": cause.value}
+            self.recorder.span(since, until, track, SpanKind.STALL, fields, False)
+
+    def _tile_written(self, job: _Job) -> None:
+        job.tile_slots.put(1)
+        job.tiles_written += 1
+        if job.tiles_written == len(job.plan.tiles):
+            self._finish(job)
+
+    def _finish(self, job: _Job) -> None:
+        """Report the layer's statistics and raise its completion interrupt."""
+        elapsed = self.env.now - job.start_ps
+        plan = job.plan
+        table = plan.rounds
+        stalls = {cause.value: ps for cause, ps in job.stall_ps.items()}
+        total_stall = sum(stalls.values())
+        bound = max(stalls, key=stalls.get) if total_stall * 10 > elapsed else "compute-bound"
+        slots = self.clock.cycles(elapsed) * self._pes * self.config.lanes
+        fields = {
+            "layer": plan.name,
+            "op": plan.layer.op,
+            "macs": int(table.macs.sum()),
+            "rounds": len(table),
+            "tiles": len(plan.tiles),
+            "compute_cycles": int(table.compute_cycles.sum()),
+            "load_ps": job.busy_ps[SpanKind.LOAD],
+            "compute_ps": job.busy_ps[SpanKind.COMPUTE],
+            "drain_ps": job.busy_ps[SpanKind.DRAIN],
+            "stall_ps": stalls,
+            "bound": bound,
+            "mac_utilisation": int(table.macs.sum()) / slots if slots else 0.0,
+        }
+        self.recorder.span(job.start_ps, self.env.now, self.path, SpanKind.LAYER, fields, False)
+        job.finished.succeed()
+        job.done.succeed()

@@ -1,0 +1,18 @@
+"""SimPy components of the SoC: CPU, DMA, NoC, SRAM banks, DRAM."""
+
+from soc.hw.cpu import DriverProgram, HostCpu, StagePlan
+from soc.hw.dma import DmaEngine
+from soc.hw.dram import SimpleDram
+from soc.hw.noc import Crossbar
+from soc.hw.sram import SramBanks, bank_bytes
+
+__all__ = [
+    "Crossbar",
+    "DmaEngine",
+    "DriverProgram",
+    "HostCpu",
+    "SimpleDram",
+    "SramBanks",
+    "StagePlan",
+    "bank_bytes",
+]

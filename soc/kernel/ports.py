@@ -1,0 +1,164 @@
+"""Ports and memory requests: how components talk without reaching into each other.
+
+A `Port` is declared by the component that uses a service and bound once, by the
+composition root, to the object that provides it. Memory targets provide
+``transact(req)``, a SimPy process generator that finishes when `req` is served.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import Generic, Protocol, TypeVar
+
+import simpy
+
+from soc.errors import WiringError
+
+T = TypeVar("T")
+
+
+class MemRequest:
+    """One memory request: the unit of events (bursts inside are computed, not simulated).
+
+    `master` names the initiating component; `qos` is its class (0 = most urgent).
+    `issued_ps` is set by the master when it issues the request.
+    """
+
+    __slots__ = ("addr", "size_bytes", "is_write", "master", "qos", "issued_ps")
+
+    def __init__(
+        self, addr: int, size_bytes: int, is_write: bool, master: str, qos: int = 0
+    ) -> None:
+        if size_bytes <= 0:
+            raise ValueError(f"request size must be positive, got {size_bytes}")
+        self.addr = addr
+        self.size_bytes = size_bytes
+        self.is_write = is_write
+        self.master = master
+        self.qos = qos
+        self.issued_ps = 0
+
+    def __repr__(self) -> str:
+        op = "W" if self.is_write else "R"
+        return f"MemRequest({op} {self.addr:#x}+{self.size_bytes} from {self.master})"
+
+
+class MemTarget(Protocol):
+    """Anything that serves memory requests: the NoC, a DRAM, the SRAM banks."""
+
+    def transact(self, req: MemRequest) -> Generator[simpy.Event, object, None]: ...
+
+
+class Port(Generic[T]):
+    """A named connection point owned by a component, bound exactly once."""
+
+    __slots__ = ("owner", "name", "_peer")
+
+    def __init__(self, owner: str, name: str) -> None:
+        self.owner = owner
+        self.name = name
+        self._peer: T | None = None
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.owner}.{self.name}"
+
+    @property
+    def bound(self) -> bool:
+        return self._peer is not None
+
+    def bind(self, peer: T) -> None:
+        if self._peer is not None:
+            raise WiringError(f"port {self.full_name} is already bound")
+        self._peer = peer
+
+    @property
+    def peer(self) -> T:
+        if self._peer is None:
+            raise WiringError(f"port {self.full_name} is not bound")
+        return self._peer
+
+
+class DmaTransfer:
+    """A DMA transfer descriptor: `rows` rows of `row_bytes`, each with its own stride.
+
+    A 1-D transfer has rows = 1. `channel` selects the DMA channel; `label` names the
+    tensor for the trace.
+    """
+
+    __slots__ = (
+        "src_addr",
+        "dst_addr",
+        "row_bytes",
+        "rows",
+        "src_stride_bytes",
+        "dst_stride_bytes",
+        "channel",
+        "label",
+    )
+
+    def __init__(
+        self,
+        src_addr: int,
+        dst_addr: int,
+        row_bytes: int,
+        rows: int = 1,
+        src_stride_bytes: int | None = None,
+        dst_stride_bytes: int | None = None,
+        channel: int = 0,
+        label: str = "",
+    ) -> None:
+        if row_bytes <= 0 or rows <= 0:
+            raise ValueError(f"DMA transfer needs positive sizes, got {rows} x {row_bytes} B")
+        self.src_addr = src_addr
+        self.dst_addr = dst_addr
+        self.row_bytes = row_bytes
+        self.rows = rows
+        self.src_stride_bytes = row_bytes if src_stride_bytes is None else src_stride_bytes
+        self.dst_stride_bytes = row_bytes if dst_stride_bytes is None else dst_stride_bytes
+        self.channel = channel
+        self.label = label
+
+    @property
+    def size_bytes(self) -> int:
+        return self.row_bytes * self.rows
+
+    def __repr__(self) -> str:
+        return (
+            f"DmaTransfer({self.label or 'anon'}: {self.rows}x{self.row_bytes} B "
+            f"{self.src_addr:#x}->{self.dst_addr:#x} ch{self.channel})"
+        )
+
+
+class DmaService(Protocol):
+    """A DMA engine as seen by its users: submit a transfer, get an event on completion."""
+
+    def submit(self, transfer: DmaTransfer) -> simpy.Event: ...
+
+
+class Launchable(Protocol):
+    """A unit of accelerator work as the host sees it: a name and a register image size."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def register_count(self) -> int: ...
+
+
+class AcceleratorControl(Protocol):
+    """The accelerator's control interface: launch a job, get its completion interrupt."""
+
+    def launch(self, job: Launchable) -> simpy.Event: ...
+
+
+def read_then_write(
+    env: simpy.Environment, mem: MemTarget, master: str, src: int, dst: int, size_bytes: int
+) -> Generator[simpy.Event, object, None]:
+    """Move `size_bytes` from `src` to `dst` as one read request followed by one write."""
+    read = MemRequest(src, size_bytes, False, master)
+    read.issued_ps = env.now
+    yield from mem.transact(read)
+    write = MemRequest(dst, size_bytes, True, master)
+    write.issued_ps = env.now
+    yield from mem.transact(write)

@@ -1,0 +1,71 @@
+"""The shared vocabulary of components and trace: span kinds, activity actions, levels."""
+
+from enum import IntEnum, StrEnum
+
+
+class Level(IntEnum):
+    """Trace detail. A span is recorded when its level <= the run's trace level."""
+
+    LAYER = 0
+    PHASE = 1
+    REQUEST = 2
+
+    @classmethod
+    def parse(cls, name: str) -> "Level":
+        return cls[name.upper()]
+
+
+class SpanKind(StrEnum):
+    """What a span on the timeline is."""
+
+    FRAME = "frame"
+    LAYER = "layer"
+    PREPROCESS = "preprocess"
+    POSTPROCESS = "postprocess"
+    MMIO = "mmio"
+    WAIT_IRQ = "wait_irq"
+    LOAD = "load"
+    COMPUTE = "compute"
+    DRAIN = "drain"
+    STALL = "stall"
+    DMA_TRANSFER = "dma_transfer"
+    DMA_REQUEST = "dma_request"
+    CPU_REQUEST = "cpu_request"
+    NOC_TRANSFER = "noc_transfer"
+    SRAM_ACCESS = "sram_access"
+    DRAM_ACCESS = "dram_access"
+
+
+class Action(StrEnum):
+    """Activity counted by components and priced by the energy table (unit in the name)."""
+
+    MAC = "mac"
+    RF_READ_BYTE = "rf_read_byte"
+    RF_WRITE_BYTE = "rf_write_byte"
+    ARRAY_DELIVERY_BYTE = "array_delivery_byte"
+    SRAM_READ_BYTE = "sram_read_byte"
+    SRAM_WRITE_BYTE = "sram_write_byte"
+    NOC_BYTE_HOP = "noc_byte_hop"
+    DRAM_READ_BYTE = "dram_read_byte"
+    DRAM_WRITE_BYTE = "dram_write_byte"
+    DMA_REQUEST = "dma_request"
+    CPU_ACTIVE_PS = "cpu_active_ps"
+    MMIO_WRITE = "mmio_write"
+    # counted for statistics only; they cost no energy of their own
+    SRAM_BANK_CONFLICT = "sram_bank_conflict"
+    SRAM_CONFLICT_CYCLE = "sram_conflict_cycle"
+    MAC_SLOT = "mac_slot"
+
+
+UNPRICED_ACTIONS = frozenset(
+    {Action.SRAM_BANK_CONFLICT, Action.SRAM_CONFLICT_CYCLE, Action.MAC_SLOT}
+)
+"""Actions that are statistics, not energy; every other action needs an energy entry."""
+
+
+class StallCause(StrEnum):
+    """Why the compute phase of the engine waited."""
+
+    LOAD = "load-bound"
+    DRAIN = "drain-bound"
+    DMA = "dma-bound"

@@ -1,0 +1,5 @@
+"""Reports from run results: the rich summary tables."""
+
+from soc.report.summary import render_summary
+
+__all__ = ["render_summary"]

@@ -1,0 +1,120 @@
+"""Run one scenario: assemble, simulate, write the run folder.
+
+The run folder is written under a hidden staging name and renamed into place only when
+every file is complete, so a failed run never leaves output that looks finished.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import soc
+from soc.assemble import AssembledSoc, assemble
+from soc.config import ScenarioConfig, resolved_yaml
+from soc.energy import EnergyLedger, load_energy_table
+from soc.errors import SimulationError
+from soc.kernel import Action, Level
+from soc.trace import ChromeTraceSink, NativeTraceSink, StatsCollector, Tracer
+from soc.trace.events import Sink
+
+
+@dataclass
+class RunResult:
+    """What a run produced: the summary (also in summary.json) and where it went."""
+
+    summary: dict[str, object]
+    out_dir: Path | None
+    wall_s: float
+
+
+def _dram_summary(stats: StatsCollector, end_ps: int) -> dict[str, object]:
+    read = stats.count("dram", Action.DRAM_READ_BYTE)
+    write = stats.count("dram", Action.DRAM_WRITE_BYTE)
+    masters: dict[str, dict[str, int]] = {}
+    for action, per_master in stats.by_master.get("dram", {}).items():
+        for master, amount in per_master.items():
+            masters.setdefault(master, {})[action] = amount
+    seconds = end_ps / 1e12
+    return {
+        "read_bytes": read,
+        "write_bytes": write,
+        "bandwidth_bytes_per_s": (read + write) / seconds if seconds else 0.0,
+        "by_master": {
+            m: {**a, "bandwidth_bytes_per_s": sum(a.values()) / seconds if seconds else 0.0}
+            for m, a in sorted(masters.items())
+        },
+    }
+
+
+def build_summary(
+    config: ScenarioConfig, system: AssembledSoc, stats: StatsCollector, energy: dict
+) -> dict[str, object]:
+    """The summary of a finished run: plain data, deterministic for (scenario, seed)."""
+    end_ps = stats.end_ps
+    frames = config.driver.frames
+    expected_macs = frames * sum(plan.layer.macs for plan in system.plans)
+    return {
+        "scenario": config.name,
+        "seed": config.seed,
+        "flexsoc_version": soc.__version__,
+        "total_ps": end_ps,
+        "frames": stats.frames,
+        "deadline_misses": len(stats.deadline_misses),
+        "layers": stats.layer_rows(),
+        "macs": {"executed": stats.count("npu", Action.MAC), "expected": expected_macs},
+        "dram": _dram_summary(stats, end_ps),
+        "sram": {
+            "bank_conflicts": stats.count("sram", Action.SRAM_BANK_CONFLICT),
+            "conflict_cycles": stats.count("sram", Action.SRAM_CONFLICT_CYCLE),
+        },
+        "dma": {"requests": stats.count("dma", Action.DMA_REQUEST)},
+        "energy": energy,
+        "activity": {c: dict(sorted(a.items())) for c, a in sorted(stats.activity.items())},
+    }
+
+
+def simulate(
+    config: ScenarioConfig, sinks: list[Sink]
+) -> tuple[AssembledSoc, StatsCollector, dict]:
+    """Assemble and run `config` with extra `sinks`; return system, stats and energy."""
+    table = load_energy_table(config.soc.energy_table)
+    stats = StatsCollector()
+    ledger = EnergyLedger(table)
+    tracer = Tracer(Level.parse(config.run.trace_level), [stats, ledger, *sinks])
+    system = assemble(config, tracer)
+    try:
+        system.env.run(until=system.cpu.finished)
+    except RuntimeError as exc:  # SimPy: the event queue ran dry before the driver ended
+        raise SimulationError(f"simulation stalled at {system.env.now} ps: {exc}") from None
+    tracer.close(system.env.now)
+    return system, stats, ledger.breakdown()
+
+
+def run_scenario(config: ScenarioConfig, out_dir: Path) -> RunResult:
+    """Simulate `config` and write `out_dir` (config.yaml, summary.json, traces)."""
+    started = time.perf_counter()
+    staging = out_dir.parent / f".{out_dir.name}.partial"
+    if staging.exists():
+        shutil.rmtree(staging)
+    staging.mkdir(parents=True)
+    try:
+        sinks: list[Sink] = []
+        if config.run.chrome_trace:
+            sinks.append(ChromeTraceSink(staging / "trace.json"))
+        if config.run.native_trace:
+            sinks.append(NativeTraceSink(staging / "trace.native.jsonl"))
+        system, stats, energy = simulate(config, sinks)
+        summary = build_summary(config, system, stats, energy)
+        (staging / "config.yaml").write_text(resolved_yaml(config), encoding="utf-8")
+        (staging / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    if out_dir.exists():
+        shutil.rmtree(out_dir)
+    staging.rename(out_dir)
+    return RunResult(summary, out_dir, time.perf_counter() - started)

@@ -1,0 +1,123 @@
+"""Chrome trace-event JSON (opens in ui.perfetto.dev), written streaming.
+
+One process per component (the part of the track before the first dot), one thread per
+track. Spans that may overlap on a track (requests in flight) are spread over numbered
+lanes: spans arrive in order of their end time, so a span fits on the first lane whose
+last span ended at or before its start.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import IO
+
+from soc.trace.events import CounterEvent, InstantEvent, Sink, SpanEvent
+
+PS_PER_US = 1e6
+
+
+def _ts(ps: int) -> float:
+    return ps / PS_PER_US
+
+
+class ChromeTraceSink(Sink):
+    """Writes `path` as {"traceEvents": [...]} with one event per line."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._file: IO[str] | None = None
+        self._pids: dict[str, int] = {}
+        self._tids: dict[tuple[int, str], int] = {}
+        self._lanes: dict[str, list[int]] = {}
+
+    def _emit(self, record: dict[str, object]) -> None:
+        if self._file is None:
+            self._file = self.path.open("w", encoding="utf-8")
+            self._file.write('{"displayTimeUnit": "ns", "traceEvents": [\n')
+        else:
+            self._file.write(",\n")
+        self._file.write(json.dumps(record, separators=(",", ":")))
+
+    def _ids(self, track: str) -> tuple[int, int]:
+        process, _, thread = track.partition(".")
+        pid = self._pids.get(process)
+        if pid is None:
+            pid = self._pids[process] = len(self._pids) + 1
+            self._emit({"ph": "M", "name": "process_name", "pid": pid, "args": {"name": process}})
+            self._emit(
+                {"ph": "M", "name": "process_sort_index", "pid": pid, "args": {"sort_index": pid}}
+            )
+        key = (pid, thread or process)
+        tid = self._tids.get(key)
+        if tid is None:
+            tid = self._tids[key] = len(self._tids) + 1
+            self._emit(
+                {
+                    "ph": "M",
+                    "name": "thread_name",
+                    "pid": pid,
+                    "tid": tid,
+                    "args": {"name": thread or process},
+                }
+            )
+        return pid, tid
+
+    def _lane(self, event: SpanEvent) -> str:
+        ends = self._lanes.setdefault(event.track, [])
+        for lane, end in enumerate(ends):
+            if end <= event.start_ps:
+                ends[lane] = event.end_ps
+                return f"{event.track} #{lane}"
+        ends.append(event.end_ps)
+        return f"{event.track} #{len(ends) - 1}"
+
+    def on_span(self, event: SpanEvent) -> None:
+        track = self._lane(event) if event.overlap else event.track
+        pid, tid = self._ids(track)
+        name = str(event.fields.get("layer", event.kind)) if event.kind == "layer" else event.kind
+        self._emit(
+            {
+                "ph": "X",
+                "name": str(name),
+                "cat": str(event.kind),
+                "ts": _ts(event.start_ps),
+                "dur": _ts(event.end_ps - event.start_ps),
+                "pid": pid,
+                "tid": tid,
+                "args": event.fields,
+            }
+        )
+
+    def on_instant(self, event: InstantEvent) -> None:
+        pid, tid = self._ids(event.track)
+        self._emit(
+            {
+                "ph": "i",
+                "s": "t",
+                "name": event.name,
+                "ts": _ts(event.t_ps),
+                "pid": pid,
+                "tid": tid,
+                "args": event.fields,
+            }
+        )
+
+    def on_counter(self, event: CounterEvent) -> None:
+        pid, _ = self._ids(event.track)
+        self._emit(
+            {
+                "ph": "C",
+                "name": event.name,
+                "ts": _ts(event.t_ps),
+                "pid": pid,
+                "args": {event.name: event.value},
+            }
+        )
+
+    def close(self, end_ps: int) -> None:
+        if self._file is None:
+            self._emit({"ph": "M", "name": "process_name", "pid": 0, "args": {"name": "soc"}})
+        assert self._file is not None
+        self._file.write("\n]}\n")
+        self._file.close()

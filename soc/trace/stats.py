@@ -1,0 +1,104 @@
+"""Run statistics gathered from the event stream: layers, frames, activity totals."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from soc.kernel.vocab import Action, SpanKind
+from soc.trace.events import ActivityEvent, InstantEvent, Sink, SpanEvent
+
+_SUMMED = ("macs", "rounds", "compute_cycles", "load_ps", "compute_ps", "drain_ps")
+
+
+class StatsCollector(Sink):
+    """Aggregates what the summary reports. Read `layers`, `frames`, `activity` after
+    the run; `by_master[component][action][master]` attributes traffic to masters."""
+
+    def __init__(self) -> None:
+        self.layers: dict[str, dict[str, object]] = {}
+        self.frames: list[dict[str, int]] = []
+        self.deadline_misses: list[dict[str, object]] = []
+        self.activity: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        self.by_master: dict[str, dict[str, dict[str, int]]] = defaultdict(
+            lambda: defaultdict(lambda: defaultdict(int))
+        )
+        self.end_ps = 0
+
+    def on_span(self, event: SpanEvent) -> None:
+        if event.kind == SpanKind.LAYER:
+            self._add_layer(event)
+        elif event.kind == SpanKind.FRAME:
+            self.frames.append(
+                {
+                    "frame": int(event.fields["frame"]),
+                    "start_ps": event.start_ps,
+                    "latency_ps": event.end_ps - event.start_ps,
+                }
+            )
+
+    def _add_layer(self, event: SpanEvent) -> None:
+        f = event.fields
+        entry = self.layers.get(str(f["layer"]))
+        if entry is None:
+            entry = self.layers[str(f["layer"])] = {
+                "layer": f["layer"],
+                "op": f["op"],
+                "tiles": f["tiles"],
+                "runs": 0,
+                "elapsed_ps": 0,
+                **dict.fromkeys(_SUMMED, 0),
+                "stall_ps": defaultdict(int),
+                "mac_slots": 0.0,
+            }
+        entry["runs"] += 1
+        entry["elapsed_ps"] += event.end_ps - event.start_ps
+        for key in _SUMMED:
+            entry[key] += f[key]
+        for cause, ps in f["stall_ps"].items():
+            entry["stall_ps"][cause] += ps
+        utilisation = float(f["mac_utilisation"])
+        entry["mac_slots"] += f["macs"] / utilisation if utilisation else 0.0
+
+    def on_instant(self, event: InstantEvent) -> None:
+        if event.name == "deadline_miss":
+            self.deadline_misses.append(dict(event.fields))
+
+    def on_activity(self, event: ActivityEvent) -> None:
+        self.activity[event.component][event.action.value] += event.amount
+        if event.master is not None:
+            self.by_master[event.component][event.action.value][event.master] += event.amount
+
+    def close(self, end_ps: int) -> None:
+        self.end_ps = end_ps
+
+    def layer_rows(self) -> list[dict[str, object]]:
+        """Per layer, per run (frame) means; the bound is the dominant compute stall."""
+        rows = []
+        for entry in self.layers.values():
+            runs = entry["runs"]
+            stalls = dict(entry["stall_ps"])
+            elapsed = entry["elapsed_ps"]
+            total_stall = sum(stalls.values())
+            bound = max(stalls, key=stalls.get) if total_stall * 10 > elapsed else "compute-bound"
+            rows.append(
+                {
+                    "layer": entry["layer"],
+                    "op": entry["op"],
+                    "tiles": entry["tiles"],
+                    "rounds": entry["rounds"] // runs,
+                    "macs": entry["macs"] // runs,
+                    "elapsed_ps": elapsed // runs,
+                    "load_ps": entry["load_ps"] // runs,
+                    "compute_ps": entry["compute_ps"] // runs,
+                    "drain_ps": entry["drain_ps"] // runs,
+                    "stall_ps": {cause: ps // runs for cause, ps in stalls.items()},
+                    "bound": bound,
+                    "mac_utilisation": entry["macs"] / entry["mac_slots"]
+                    if entry["mac_slots"]
+                    else 0.0,
+                }
+            )
+        return rows
+
+    def count(self, component: str, action: Action) -> int:
+        return self.activity.get(component, {}).get(action.value, 0)

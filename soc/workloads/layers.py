@@ -1,0 +1,111 @@
+"""Layers as loop nests over N, K, C, P, Q, R, S (Timeloop's letters)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from soc.errors import WorkloadError
+
+Op = Literal["conv", "dwconv", "fc"]
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One conv / depthwise conv / fully connected layer.
+
+    Inputs are C x H x W, weights K x (C / groups) x R x S, outputs K x P x Q (batch 1).
+    Tensors are stored HWC in memory. An FC layer is a 1 x 1 conv over a 1 x 1 input.
+    """
+
+    name: str
+    op: Op
+    c: int
+    k: int
+    h: int = 1
+    w: int = 1
+    r: int = 1
+    s: int = 1
+    stride: int = 1
+    padding: int = 0
+
+    def __post_init__(self) -> None:
+        for field in ("c", "k", "h", "w", "r", "s", "stride"):
+            if getattr(self, field) <= 0:
+                raise WorkloadError(f"layer {self.name}: {field} must be positive")
+        if self.padding < 0:
+            raise WorkloadError(f"layer {self.name}: padding must be non-negative")
+        if self.op == "dwconv" and self.k != self.c:
+            raise WorkloadError(f"layer {self.name}: dwconv needs k == c ({self.k} != {self.c})")
+        if self.op == "fc" and (self.h, self.w, self.r, self.s) != (1, 1, 1, 1):
+            raise WorkloadError(f"layer {self.name}: fc takes a flat input (h = w = r = s = 1)")
+        if self.p <= 0 or self.q <= 0:
+            raise WorkloadError(
+                f"layer {self.name}: kernel {self.r}x{self.s} does not fit input "
+                f"{self.h}x{self.w} with padding {self.padding}"
+            )
+
+    @property
+    def groups(self) -> int:
+        return self.c if self.op == "dwconv" else 1
+
+    @property
+    def p(self) -> int:
+        return (self.h + 2 * self.padding - self.r) // self.stride + 1
+
+    @property
+    def q(self) -> int:
+        return (self.w + 2 * self.padding - self.s) // self.stride + 1
+
+    @property
+    def c_per_group(self) -> int:
+        return self.c // self.groups
+
+    @property
+    def k_per_group(self) -> int:
+        return self.k // self.groups
+
+    @property
+    def reduction(self) -> int:
+        """MACs per output element: (C / groups) x R x S."""
+        return self.c_per_group * self.r * self.s
+
+    @property
+    def macs(self) -> int:
+        return self.k * self.p * self.q * self.reduction
+
+    @property
+    def input_elements(self) -> int:
+        return self.c * self.h * self.w
+
+    @property
+    def weight_elements(self) -> int:
+        return self.k * self.reduction
+
+    @property
+    def output_elements(self) -> int:
+        return self.k * self.p * self.q
+
+
+def check_chain(layers: Sequence[Layer]) -> None:
+    """Each layer must consume exactly what the previous one produces (fc flattens)."""
+    if not layers:
+        raise WorkloadError("the workload has no layers")
+    names = [layer.name for layer in layers]
+    duplicate = next((n for n in names if names.count(n) > 1), None)
+    if duplicate is not None:
+        raise WorkloadError(f"layer name {duplicate!r} is used twice")
+    for prev, layer in zip(layers, layers[1:], strict=False):
+        if layer.op == "fc":
+            ok = layer.c == prev.k * prev.p * prev.q
+            produced = f"{prev.k}x{prev.p}x{prev.q} = {prev.k * prev.p * prev.q} values"
+            wanted = f"c = {layer.c}"
+        else:
+            ok = (layer.c, layer.h, layer.w) == (prev.k, prev.p, prev.q)
+            produced = f"{prev.k}x{prev.p}x{prev.q} (CxHxW)"
+            wanted = f"{layer.c}x{layer.h}x{layer.w}"
+        if not ok:
+            raise WorkloadError(
+                f"layer {layer.name}: expects {wanted} but {prev.name} produces {produced}"
+            )

@@ -14,18 +14,20 @@ import re
 _NUMBER = re.compile(r"^\s*([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)\s*([^\s\d].*?)?\s*$")
 
 _TIME_PS = {"ps": 1, "ns": 10**3, "us": 10**6, "µs": 10**6, "ms": 10**9, "s": 10**12}
-_FREQ_HZ = {"hz": 1, "khz": 10**3, "mhz": 10**6, "ghz": 10**9}
+# Units are case-sensitive: "mW" and "MW", "Mb" and "MB" must not be confused.
+_FREQ_HZ = {"Hz": 1, "kHz": 10**3, "MHz": 10**6, "GHz": 10**9}
 _SIZE_BYTES = {
-    "b": 1,
-    "kb": 10**3,
-    "mb": 10**6,
-    "gb": 10**9,
-    "kib": 2**10,
-    "mib": 2**20,
-    "gib": 2**30,
+    "B": 1,
+    "kB": 10**3,
+    "KB": 10**3,
+    "MB": 10**6,
+    "GB": 10**9,
+    "KiB": 2**10,
+    "MiB": 2**20,
+    "GiB": 2**30,
 }
-_POWER_W = {"w": 1.0, "mw": 1e-3, "uw": 1e-6, "µw": 1e-6}
-_ENERGY_PJ = {"fj": 1e-3, "pj": 1.0, "nj": 1e3, "uj": 1e6, "µj": 1e6}
+_POWER_W = {"W": 1.0, "mW": 1e-3, "uW": 1e-6, "µW": 1e-6}
+_ENERGY_PJ = {"fJ": 1e-3, "pJ": 1.0, "nJ": 1e3, "uJ": 1e6, "µJ": 1e6}
 
 
 def _split(text: object, what: str, example: str) -> tuple[float, str | None]:
@@ -43,7 +45,7 @@ def _split(text: object, what: str, example: str) -> tuple[float, str | None]:
 
 
 def _lookup(table: dict, unit: str, text: object, what: str, example: str):
-    scale = table.get(unit.lower()) if unit is not None else None
+    scale = table.get(unit) if unit is not None else None
     if scale is None:
         raise ValueError(
             f"malformed {what} {text!r}: unknown unit {unit!r} "
@@ -53,8 +55,11 @@ def _lookup(table: dict, unit: str, text: object, what: str, example: str):
 
 
 def _to_int(value: float, text: object, what: str) -> int:
+    if not math.isfinite(value):
+        raise ValueError(f"{what} {text!r} is not a finite number")
     rounded = round(value)
-    if not math.isfinite(value) or abs(value - rounded) > 1e-6 * max(1.0, abs(value)):
+    # allow only the float error of number x scale ("1.3 GHz"), not real fractions
+    if abs(value - rounded) > 1e-9 * max(1.0, abs(value)):
         raise ValueError(f"{what} {text!r} is not a whole number in its base unit")
     return int(rounded)
 
@@ -87,7 +92,7 @@ def parse_bandwidth_bytes_per_s(text: object) -> float:
     """Bandwidth to bytes per second: "12.8 GB/s" -> 12.8e9."""
     value, unit = _split(text, "bandwidth", "12.8 GB/s")
     if unit is not None:
-        if not unit.lower().endswith("/s"):
+        if not unit.endswith("/s"):
             raise ValueError(f"malformed bandwidth {text!r} (expected e.g. '12.8 GB/s')")
         value *= _lookup(_SIZE_BYTES, unit[:-2], text, "bandwidth", "12.8 GB/s")
     return float(value)

@@ -9,6 +9,7 @@ deadline is recorded as a miss.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Generator, Sequence
 from dataclasses import dataclass
 
@@ -82,6 +83,7 @@ class HostCpu(Component):
                 with self.span(SpanKind.POSTPROCESS, frame=frame):
                     yield from self._stage(program.postprocess)
             latency = self.env.now - start
+            self.log("frame done", frame=frame, latency_ps=latency)
             if program.deadline_ps is not None and latency > program.deadline_ps:
                 self.instant("deadline_miss", frame=frame, latency_ps=latency)
         self.finished.succeed()
@@ -100,7 +102,7 @@ class HostCpu(Component):
 
     def _stage(self, stage: StagePlan) -> Generator[simpy.Event, object, None]:
         """Compute over a buffer while streaming it through memory; both must finish."""
-        compute_ps = self.clock.ps(round(stage.cycles_per_byte * stage.size_bytes))
+        compute_ps = self.clock.ps(math.ceil(stage.cycles_per_byte * stage.size_bytes))
         self.count(Action.CPU_ACTIVE_PS, compute_ps)
         if stage.size_bytes == 0:
             yield self.env.timeout(compute_ps)

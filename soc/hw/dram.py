@@ -44,7 +44,7 @@ class SimpleDram(Component):
     def transact(self, req: MemRequest) -> Generator[simpy.Event, object, None]:
         """Queue `req` at the controller; finishes when it is served."""
         cfg = self.config
-        if not cfg.base_addr <= req.addr < cfg.base_addr + cfg.size_bytes:
+        if not cfg.base_addr <= req.addr <= cfg.base_addr + cfg.size_bytes - req.size_bytes:
             raise ValueError(f"{req!r} is outside {self.path}")
         done = self.env.event()
         self._in_flight_bytes += req.size_bytes

@@ -35,8 +35,9 @@ def bank_bytes(offset: int, size_bytes: int, banks: int, interleave_bytes: int) 
 class SramBanks(Component):
     """The accelerator's banked SRAM; a memory target (`transact`).
 
-    Timing of an access: each touched bank b starts when it is free and busy for
-    ceil(bytes_b / bank_width) cycles; data is back `latency_cycles` after the last bank.
+    Timing of an access: from the next clock edge, each touched bank b starts when it is
+    free and is busy for ceil(bytes_b / bank_width) cycles; data is back
+    `latency_cycles` after the last bank finishes.
     """
 
     def __init__(
@@ -49,24 +50,26 @@ class SramBanks(Component):
     ) -> None:
         super().__init__(env, path, ClockDomain(config.freq_hz), recorder, seed)
         self.config = config
-        self._free_ps = np.zeros(config.banks, dtype=np.int64)
-        self._latency_ps = self.clock.ps(config.latency_cycles)
+        self._free_cycle = np.zeros(config.banks, dtype=np.int64)
 
     def access_end_ps(self, req: MemRequest) -> tuple[int, int]:
-        """Reserve the banks for `req` now; return (completion time, conflict cycles)."""
+        """Reserve the banks for `req` now; return (completion time, conflict cycles).
+
+        Bank reservations are kept in whole cycles from the next clock edge, so long
+        runs stay exact at any frequency.
+        """
         cfg = self.config
         offset = req.addr - cfg.base_addr
         if offset < 0 or offset + req.size_bytes > cfg.size_bytes:
             raise ValueError(f"{req!r} is outside {self.path}")
         per_bank = bank_bytes(offset, req.size_bytes, cfg.banks, cfg.interleave_bytes)
         touched = np.nonzero(per_bank)[0]
-        now = self.env.now
-        start = np.maximum(self._free_ps[touched], now)
-        beats = -(-per_bank[touched] // cfg.bank_width_bytes)
-        end = start + self.clock.ps_array(beats)
-        self._free_ps[touched] = end
-        waited_ps = int((start - now).max())
-        return int(end.max()) + self._latency_ps, round(self.clock.cycles(waited_ps))
+        now = self.clock.edge_at_or_after(self.env.now)
+        start = np.maximum(self._free_cycle[touched], now)
+        end = start + -(-per_bank[touched] // cfg.bank_width_bytes)
+        self._free_cycle[touched] = end
+        done = int(end.max()) + cfg.latency_cycles
+        return self.clock.ps(done), int((start - now).max())
 
     def transact(self, req: MemRequest) -> Generator[simpy.Event, object, None]:
         """Serve one read or write; finishes when the data is back (read) or written."""

@@ -30,6 +30,10 @@ class ClockDomain:
         cycles = np.asarray(cycles, dtype=np.int64)
         return -(-cycles * PS_PER_S // self.freq_hz)
 
+    def edge_at_or_after(self, ps: int) -> int:
+        """Index of the first clock edge at or after time `ps`."""
+        return -(-int(ps) * self.freq_hz // PS_PER_S)
+
     def cycles(self, ps: int) -> float:
         """Cycles elapsed in `ps` (for reports)."""
         return ps * self.freq_hz / PS_PER_S

@@ -67,7 +67,7 @@ def load_energy_table(path: Path | None = None) -> EnergyTable:
     except (ValidationError, ValueError, yaml.YAMLError) as exc:
         first = exc.errors()[0] if isinstance(exc, ValidationError) else None
         if first is not None:
-            loc = ".".join(str(p) for p in first["loc"])
+            loc = ".".join(str(p) for p in first["loc"]) or "actions"
             message = f"{loc}: {first['msg'].removeprefix('Value error, ')}"
         else:
             message = str(exc).splitlines()[0]

@@ -258,5 +258,6 @@ class FlexNNEngine(Component):
             "mac_utilisation": int(table.macs.sum()) / slots if slots else 0.0,
         }
         self.recorder.span(job.start_ps, self.env.now, self.path, SpanKind.LAYER, fields, False)
+        self.log("layer done", layer=plan.name, elapsed_ps=elapsed, bound=bound)
         job.finished.succeed()
         job.done.succeed()

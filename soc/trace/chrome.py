@@ -39,8 +39,11 @@ class ChromeTraceSink(Sink):
             self._file.write(",\n")
         self._file.write(json.dumps(record, separators=(",", ":")))
 
-    def _ids(self, track: str) -> tuple[int, int]:
+    def _ids(self, track: str, lane: int | None = None) -> tuple[int, int]:
         process, _, thread = track.partition(".")
+        thread = thread or process
+        if lane is not None:
+            thread = f"{thread} #{lane}"
         pid = self._pids.get(process)
         if pid is None:
             pid = self._pids[process] = len(self._pids) + 1
@@ -48,7 +51,7 @@ class ChromeTraceSink(Sink):
             self._emit(
                 {"ph": "M", "name": "process_sort_index", "pid": pid, "args": {"sort_index": pid}}
             )
-        key = (pid, thread or process)
+        key = (pid, thread)
         tid = self._tids.get(key)
         if tid is None:
             tid = self._tids[key] = len(self._tids) + 1
@@ -63,18 +66,18 @@ class ChromeTraceSink(Sink):
             )
         return pid, tid
 
-    def _lane(self, event: SpanEvent) -> str:
+    def _lane(self, event: SpanEvent) -> int:
         ends = self._lanes.setdefault(event.track, [])
         for lane, end in enumerate(ends):
             if end <= event.start_ps:
                 ends[lane] = event.end_ps
-                return f"{event.track} #{lane}"
+                return lane
         ends.append(event.end_ps)
-        return f"{event.track} #{len(ends) - 1}"
+        return len(ends) - 1
 
     def on_span(self, event: SpanEvent) -> None:
-        track = self._lane(event) if event.overlap else event.track
-        pid, tid = self._ids(track)
+        lane = self._lane(event) if event.overlap else None
+        pid, tid = self._ids(event.track, lane)
         name = str(event.fields.get("layer", event.kind)) if event.kind == "layer" else event.kind
         self._emit(
             {

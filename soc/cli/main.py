@@ -11,8 +11,8 @@ import typer
 from rich.console import Console
 
 from soc.assemble import plan_workload
-from soc.config import load_scenario
-from soc.errors import FlexsocError
+from soc.config import ScenarioConfig, load_scenario
+from soc.errors import FlexsocError, MappingError, WorkloadError
 from soc.report import render_summary
 from soc.runner import run_scenario
 from soc.units import format_time_ps
@@ -36,6 +36,15 @@ def _configure_logging(verbose: bool) -> None:
     )
 
 
+def _load(scenario: str) -> ScenarioConfig:
+    return load_scenario(Path(scenario))
+
+
+def _in_scenario(scenario: str, exc: WorkloadError | MappingError) -> FlexsocError:
+    """Workload and mapping errors name layers; prefix the file they came from."""
+    return type(exc)(f"{scenario}: {exc}")
+
+
 @app.command()
 def run(
     scenario: str = typer.Argument(..., help="scenario YAML file"),
@@ -44,10 +53,13 @@ def run(
 ) -> None:
     """Simulate a scenario; write the run folder and print its summary."""
     _configure_logging(verbose)
-    config = load_scenario(Path(scenario))
+    config = _load(scenario)
     out_dir = Path(out) if out else Path("runs") / config.name
-    result = run_scenario(config, out_dir)
-    console = Console()
+    try:
+        result = run_scenario(config, out_dir)
+    except (WorkloadError, MappingError) as exc:
+        raise _in_scenario(scenario, exc) from None
+    console = Console(width=None if sys.stdout.isatty() else 120)
     render_summary(result.summary, console)
     console.print(
         f"run folder: {out_dir}  (simulated {format_time_ps(result.summary['total_ps'])} "
@@ -58,8 +70,11 @@ def run(
 @app.command()
 def validate(scenario: str = typer.Argument(..., help="scenario YAML file")) -> None:
     """Check a scenario (config, workload, mapping) without simulating it."""
-    config = load_scenario(Path(scenario))
-    plans, _ = plan_workload(config)
+    config = _load(scenario)
+    try:
+        plans, _ = plan_workload(config)
+    except (WorkloadError, MappingError) as exc:
+        raise _in_scenario(scenario, exc) from None
     rounds = sum(len(plan.rounds) for plan in plans)
     Console().print(f"ok: {config.name}: {len(plans)} layers, {rounds:,} rounds per frame")
 

@@ -2,90 +2,90 @@
 
 from __future__ import annotations
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
 from soc.units import format_bytes, format_time_ps
 
 
-def _pct(part: float, whole: float) -> str:
-    return f"{100 * part / whole:.1f} %" if whole else "-"
+def _us(ps: float) -> str:
+    return f"{ps / 1e6:,.2f}"
+
+
+def _uj(pj: float) -> str:
+    return f"{pj / 1e6:,.3f}"
+
+
+def _table(title: str, columns: tuple[str, ...], left: int = 1) -> Table:
+    """A compact table whose first `left` columns are text, the rest numbers."""
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    for i, column in enumerate(columns):
+        table.add_column(column, justify="left" if i < left else "right")
+    return table
 
 
 def render_summary(summary: dict, console: Console) -> None:
     """Print latency, per-layer phases, DRAM traffic and energy."""
-    total = summary["total_ps"]
     frames = summary["frames"]
-    head = f"[bold]{summary['scenario']}[/bold]: {len(frames)} frame(s) in {format_time_ps(total)}"
+    head = f"[bold]{summary['scenario']}[/bold]: {len(frames)} frame(s) in "
+    head += format_time_ps(summary["total_ps"])
     if frames:
         mean = sum(f["latency_ps"] for f in frames) / len(frames)
         head += f", mean frame latency {format_time_ps(mean)}"
     head += f", deadline misses {summary['deadline_misses']}"
     console.print(head)
 
-    layers = Table(title="Layers (per frame)", title_justify="left")
-    for column in (
-        "layer",
-        "op",
-        "MACs",
-        "time",
-        "load",
-        "compute",
-        "drain",
-        "stall",
-        "bound",
-        "MAC util",
-    ):
-        layers.add_column(column, justify="left" if column in ("layer", "op", "bound") else "right")
+    layers = _table(
+        "Layers, per frame (times in us; stall = compute waiting, by its dominant cause)",
+        ("layer", "op", "MACs", "time", "load", "compute", "drain", "stall", "bound", "util"),
+        left=2,
+    )
     for row in summary["layers"]:
-        stall = sum(row["stall_ps"].values())
         layers.add_row(
             row["layer"],
             row["op"],
             f"{row['macs']:,}",
-            format_time_ps(row["elapsed_ps"]),
-            format_time_ps(row["load_ps"]),
-            format_time_ps(row["compute_ps"]),
-            format_time_ps(row["drain_ps"]),
-            format_time_ps(stall),
+            _us(row["elapsed_ps"]),
+            _us(row["load_ps"]),
+            _us(row["compute_ps"]),
+            _us(row["drain_ps"]),
+            _us(sum(row["stall_ps"].values())),
             row["bound"],
-            f"{100 * row['mac_utilisation']:.1f} %",
+            f"{100 * row['mac_utilisation']:.1f}%",
         )
     console.print(layers)
 
     dram = summary["dram"]
-    traffic = Table(title="DRAM traffic", title_justify="left")
-    for column in ("master", "read", "written", "bandwidth"):
-        traffic.add_column(column, justify="left" if column == "master" else "right")
+    traffic = _table("DRAM traffic", ("master", "read", "written", "GB/s"))
     for master, row in dram["by_master"].items():
         traffic.add_row(
             master,
             format_bytes(row.get("dram_read_byte", 0)),
             format_bytes(row.get("dram_write_byte", 0)),
-            f"{row['bandwidth_bytes_per_s'] / 1e9:.3f} GB/s",
+            f"{row['bandwidth_bytes_per_s'] / 1e9:.3f}",
         )
     traffic.add_row(
-        "[bold]total[/bold]",
+        "total",
         format_bytes(dram["read_bytes"]),
         format_bytes(dram["write_bytes"]),
-        f"{dram['bandwidth_bytes_per_s'] / 1e9:.3f} GB/s",
+        f"{dram['bandwidth_bytes_per_s'] / 1e9:.3f}",
     )
     console.print(traffic)
 
     energy = summary["energy"]
-    table = Table(title=f"Energy ({energy['table']})", title_justify="left")
-    for column in ("component", "dynamic", "static", "total", "share"):
-        table.add_column(column, justify="left" if column == "component" else "right")
+    total = energy["total_pj"]
+    table = _table(
+        f"Energy in uJ ({energy['table']})", ("component", "dynamic", "static", "total", "share")
+    )
     for name, row in energy["by_component"].items():
+        share = f"{100 * row['total_pj'] / total:.1f}%" if total else "-"
         table.add_row(
-            name,
-            f"{row['dynamic_pj'] / 1e6:.3f} uJ",
-            f"{row['static_pj'] / 1e6:.3f} uJ",
-            f"{row['total_pj'] / 1e6:.3f} uJ",
-            _pct(row["total_pj"], energy["total_pj"]),
+            name, _uj(row["dynamic_pj"]), _uj(row["static_pj"]), _uj(row["total_pj"]), share
         )
-    table.add_row("[bold]total[/bold]", "", "", f"{energy['total_pj'] / 1e6:.3f} uJ", "100 %")
+    table.add_row("total", "", "", _uj(total), "100%")
     console.print(table)
+
     sram = summary["sram"]
     console.print(
         f"MACs executed {summary['macs']['executed']:,} of {summary['macs']['expected']:,}; "

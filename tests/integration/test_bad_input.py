@@ -1,0 +1,77 @@
+"""Wrong user input: one line naming what and where, exit code 2, no traceback, no output."""
+
+import pytest
+
+from .conftest import ROOT, soc
+
+BASE = ROOT / "scenarios" / "soc" / "edge_npu.yaml"
+GOOD = (ROOT / "scenarios" / "quickstart.yaml").read_text().replace("soc/edge_npu.yaml", str(BASE))
+
+
+def scenario(tmp_path, text):
+    path = tmp_path / "bad.yaml"
+    path.write_text(text)
+    return path
+
+
+CASES = {
+    "unknown key": (GOOD + "extra_knob: 3\n", "extra_knob: unknown key"),
+    "negative size": (
+        GOOD.replace(f"  base: {BASE}", "  sram: {size_bytes: -2 MiB}"),
+        "soc.sram.size_bytes: Input should be greater than 0",
+    ),
+    "malformed unit": (
+        GOOD.replace(f"  base: {BASE}", "  flexnn: {freq_hz: 1.3 GHzz}"),
+        "soc.flexnn.freq_hz: malformed frequency '1.3 GHzz'",
+    ),
+    "missing base file": (
+        GOOD.replace(str(BASE), "soc/missing.yaml"),
+        "soc.base: no such file 'soc/missing.yaml'",
+    ),
+    "unknown zoo model": (GOOD.replace("zoo:edge_cnn", "zoo:nonet"), "unknown zoo model 'nonet'"),
+}
+
+
+@pytest.mark.parametrize("command", ["run", "validate"])
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_bad_scenario(tmp_path, command, case):
+    text, expected = CASES[case]
+    path = scenario(tmp_path, text)
+    out = tmp_path / "out"
+    args = [command, str(path)] + (["--out", str(out)] if command == "run" else [])
+    result = soc(*args)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"error: {path}")
+    assert expected in lines[0]
+    assert "Traceback" not in result.stderr
+    assert not out.exists()
+    assert list(tmp_path.iterdir()) == [path]
+
+
+def test_missing_scenario_file(tmp_path):
+    path = tmp_path / "nope.yaml"
+    result = soc("run", str(path), "--out", str(tmp_path / "out"))
+    assert result.returncode == 2
+    assert result.stderr == f"error: {path}: no such file\n"
+
+
+def test_unknown_option():
+    result = soc("run", "--frobnicate")
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "frobnicate" in result.stderr
+
+
+def test_layer_that_does_not_fit_is_refused_at_validate(tmp_path):
+    text = GOOD.replace(
+        "  model: zoo:edge_cnn",
+        (
+            "  layers:\n    - {name: big, op: conv, c: 512, k: 512, h: 128, w: 128, r: 3, s: 3, "
+            "padding: 1}"
+        ),
+    ).replace(f"  base: {BASE}", "  sram: {size_bytes: 64 KiB}")
+    result = soc("validate", str(scenario(tmp_path, text)))
+    assert result.returncode == 2
+    assert "layer big: the smallest SRAM tile" in result.stderr

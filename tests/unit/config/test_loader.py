@@ -1,0 +1,105 @@
+"""Scenario loading: units, defaults, base blocks, and one-line errors with key paths."""
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from soc.config import load_scenario
+from soc.errors import ConfigError
+
+MINIMAL = """\
+name: t
+workload:
+  model: zoo:edge_cnn
+"""
+
+
+def write(tmp_path: Path, text: str, name: str = "s.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text))
+    return path
+
+
+def error_of(path: Path) -> str:
+    with pytest.raises(ConfigError) as info:
+        load_scenario(path)
+    message = str(info.value)
+    assert "\n" not in message
+    return message
+
+
+def test_units_are_parsed_into_the_field_unit(tmp_path):
+    path = write(
+        tmp_path,
+        MINIMAL + "soc:\n  dram: {bandwidth_bytes_per_s: 25.6 GB/s, "
+        "latency_ps: 40 ns}\n  sram: {size_bytes: 1 MiB}\n  flexnn: {freq_hz: 1.3 GHz}\n",
+    )
+    config = load_scenario(path)
+    assert config.soc.dram.bandwidth_bytes_per_s == 25.6e9
+    assert config.soc.dram.latency_ps == 40_000
+    assert config.soc.sram.size_bytes == 2**20
+    assert config.soc.flexnn.freq_hz == 1_300_000_000
+
+
+def test_base_block_is_merged_under_inline_keys(tmp_path):
+    (tmp_path / "soc").mkdir()
+    write(tmp_path, "dram: {latency_ps: 80 ns, bandwidth_bytes_per_s: 6.4 GB/s}\n", "soc/base.yaml")
+    path = write(tmp_path, MINIMAL + "soc:\n  base: soc/base.yaml\n  dram: {latency_ps: 30 ns}\n")
+    config = load_scenario(path)
+    assert config.soc.dram.latency_ps == 30_000  # inline wins
+    assert config.soc.dram.bandwidth_bytes_per_s == 6.4e9  # from the base
+
+
+def test_unknown_key_names_path_and_line(tmp_path):
+    path = write(tmp_path, MINIMAL + "soc:\n  dram:\n    latncy_ps: 40 ns\n")
+    assert error_of(path) == f"{path}:6: soc.dram.latncy_ps: unknown key"
+
+
+def test_negative_size_names_path(tmp_path):
+    path = write(tmp_path, MINIMAL + "soc:\n  sram: {size_bytes: -4 KiB}\n")
+    message = error_of(path)
+    assert message.startswith(f"{path}:5: soc.sram.size_bytes:")
+    assert "greater than 0" in message
+
+
+def test_malformed_unit_names_path(tmp_path):
+    path = write(tmp_path, MINIMAL + "soc:\n  flexnn:\n    freq_hz: 1.3 GHzz\n")
+    message = error_of(path)
+    assert message.startswith(f"{path}:6: soc.flexnn.freq_hz: malformed frequency '1.3 GHzz'")
+
+
+def test_missing_file(tmp_path):
+    path = tmp_path / "nope.yaml"
+    assert error_of(path) == f"{path}: no such file"
+
+
+def test_missing_base_file(tmp_path):
+    path = write(tmp_path, MINIMAL + "soc:\n  base: soc/none.yaml\n")
+    assert error_of(path) == f"{path}: soc.base: no such file 'soc/none.yaml'"
+
+
+def test_duplicate_key(tmp_path):
+    path = write(tmp_path, MINIMAL + "seed: 1\nseed: 2\n")
+    assert error_of(path) == f"{path}:5: seed: duplicate key"
+
+
+def test_invalid_yaml_names_line(tmp_path):
+    path = write(tmp_path, "name: t\nworkload: [unclosed\n")
+    assert error_of(path).startswith(f"{path}:3: invalid YAML")
+
+
+def test_list_index_in_key_path(tmp_path):
+    path = write(tmp_path, "name: t\nworkload:\n  layers:\n    - {name: a, op: conv, c: 3, k: 0}\n")
+    assert error_of(path).startswith(f"{path}:4: workload.layers[0].k:")
+
+
+def test_overlapping_address_ranges_are_refused(tmp_path):
+    path = write(tmp_path, MINIMAL + "soc:\n  sram: {base_addr: 0x1000}\n")
+    assert "overlaps dram" in error_of(path)
+
+
+def test_config_is_frozen(tmp_path):
+    config = load_scenario(write(tmp_path, MINIMAL))
+    with pytest.raises(Exception):  # noqa: B017 - pydantic raises its own ValidationError
+        config.soc.dram.latency_ps = 1  # type: ignore[misc]

@@ -1,0 +1,103 @@
+"""EnergyLedger: count x pJ plus W x ps, booked to top-level components."""
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from soc.energy import EnergyLedger, EnergyTable, component_of
+from soc.kernel.vocab import UNPRICED_ACTIONS, Action
+from soc.trace.events import ActivityEvent
+
+PRICED = [a for a in Action if a not in UNPRICED_ACTIONS]
+# Every priced action costs 0 pJ except three; static power for two components.
+PRICES_PJ = {"mac": 0.5, "sram_read_byte": 2.0, "cpu_active_ps": 0.1}
+TABLE = EnergyTable.model_validate(
+    {
+        "name": "tiny",
+        "actions": {a.value: 0.0 for a in PRICED}
+        | {"mac": "0.5 pJ", "sram_read_byte": "2 pJ", "cpu_active_ps": "0.1 W"},
+        "static_power": {"npu": "1 mW", "sram": "2 mW"},
+    }
+)
+
+
+def ledger_after(events: list[tuple[str, Action, int]], end_ps: int) -> EnergyLedger:
+    ledger = EnergyLedger(TABLE)
+    for component, action, amount in events:
+        ledger.on_activity(ActivityEvent(0, component, action, amount, None))
+    ledger.close(end_ps)
+    return ledger
+
+
+def test_component_of():
+    assert component_of("npu.load") == "npu"
+    assert component_of("sram.bank0.port1") == "sram"
+    assert component_of("cpu") == "cpu"
+
+
+def test_hand_computed_breakdown():
+    ledger = ledger_after(
+        [
+            ("npu.pe", Action.MAC, 1_000),  # 1000 x 0.5 pJ = 500 pJ
+            ("npu.load", Action.MAC_SLOT, 999),  # unpriced: ignored
+            ("sram.bank0", Action.SRAM_READ_BYTE, 64),  # (64 + 36) x 2 pJ = 200 pJ
+            ("sram.bank1", Action.SRAM_READ_BYTE, 36),
+            ("sram.bank1", Action.SRAM_BANK_CONFLICT, 5),  # unpriced: ignored
+            ("cpu", Action.CPU_ACTIVE_PS, 2_000),  # 0.1 W x 2000 ps = 200 pJ
+        ],
+        end_ps=1_000_000,  # static: npu 1 mW x 1e6 ps = 1000 pJ, sram 2 mW -> 2000 pJ
+    )
+    result = ledger.breakdown()
+    components = result["by_component"]
+    assert set(components) == {"npu", "sram", "cpu"}
+    assert components["npu"] == {
+        "dynamic_pj": pytest.approx(500.0),
+        "static_pj": pytest.approx(1_000.0),
+        "total_pj": pytest.approx(1_500.0),
+        "by_action": {"mac": pytest.approx(500.0)},
+    }
+    assert components["sram"]["by_action"] == {"sram_read_byte": pytest.approx(200.0)}
+    assert components["sram"]["total_pj"] == pytest.approx(2_200.0)
+    assert components["cpu"]["static_pj"] == 0.0
+    assert components["cpu"]["total_pj"] == pytest.approx(200.0)
+    assert result["by_action"] == {
+        "cpu_active_ps": pytest.approx(200.0),
+        "mac": pytest.approx(500.0),
+        "sram_read_byte": pytest.approx(200.0),
+        "static": pytest.approx(3_000.0),
+    }
+    assert result["total_pj"] == pytest.approx(3_900.0)
+    assert result["table"] == "tiny"
+
+
+def test_breakdown_before_close_is_an_error():
+    with pytest.raises(RuntimeError, match="before the run closed"):
+        EnergyLedger(TABLE).breakdown()
+
+
+activity = st.lists(
+    st.tuples(
+        st.sampled_from(["npu.pe", "npu.load", "sram.bank0", "dram", "cpu", "noc.xbar"]),
+        st.sampled_from(list(Action)),
+        st.integers(0, 10**6),
+    ),
+    max_size=30,
+)
+
+
+@given(events=activity, end_ps=st.integers(0, 10**9))
+def test_breakdown_sums_to_total(events, end_ps):
+    result = ledger_after(events, end_ps).breakdown()
+    total = result["total_pj"]
+    # Independent reference: sum of count x price, plus W x ps for each static power.
+    dynamic = sum(n * PRICES_PJ.get(action.value, 0.0) for _, action, n in events)
+    static = (0.001 + 0.002) * end_ps
+    assert total == pytest.approx(dynamic + static, rel=1e-9, abs=1e-6)
+    assert sum(result["by_action"].values()) == pytest.approx(total, rel=1e-9, abs=1e-6)
+    components = result["by_component"].values()
+    assert sum(c["total_pj"] for c in components) == pytest.approx(total, rel=1e-9, abs=1e-6)
+    for c in components:
+        assert c["dynamic_pj"] >= 0 and c["static_pj"] >= 0
+        assert sum(c["by_action"].values()) == pytest.approx(c["dynamic_pj"], abs=1e-6)
+        assert c["dynamic_pj"] + c["static_pj"] == pytest.approx(c["total_pj"])
+        assert not set(c["by_action"]) & {a.value for a in UNPRICED_ACTIONS}

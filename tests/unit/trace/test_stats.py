@@ -1,0 +1,128 @@
+"""StatsCollector: per-run layer means and bound, frames, activity and masters."""
+
+import pytest
+
+from soc.kernel.vocab import Action, SpanKind
+from soc.trace.events import ActivityEvent, InstantEvent, SpanEvent
+from soc.trace.stats import StatsCollector
+
+
+def layer(start_ps, end_ps, name="conv1", *, stall_ps, utilisation=0.5, **sums):
+    """A layer span with the fields the FlexNN engine records."""
+    fields = {"layer": name, "op": "conv", "tiles": 2, "stall_ps": stall_ps}
+    fields |= {"macs": 100, "rounds": 4, "compute_cycles": 40}
+    fields |= {"load_ps": 0, "compute_ps": 0, "drain_ps": 0, "mac_utilisation": utilisation}
+    return SpanEvent(start_ps, end_ps, "npu", SpanKind.LAYER, fields | sums, False)
+
+
+def collect(*events):
+    stats = StatsCollector()
+    for e in events:
+        if isinstance(e, SpanEvent):
+            stats.on_span(e)
+        elif isinstance(e, InstantEvent):
+            stats.on_instant(e)
+        else:
+            stats.on_activity(e)
+    stats.close(99_000)
+    return stats
+
+
+def test_layer_means_over_two_runs():
+    stats = collect(
+        layer(
+            0,
+            1_000,
+            stall_ps={"load-bound": 150, "drain-bound": 20},
+            utilisation=0.5,
+            load_ps=300,
+            compute_ps=500,
+            drain_ps=200,
+        ),
+        layer(
+            2_000,
+            3_200,
+            stall_ps={"load-bound": 50, "drain-bound": 10},
+            utilisation=0.25,
+            load_ps=302,
+            compute_ps=520,
+            drain_ps=210,
+            macs=300,
+            rounds=6,
+        ),
+    )
+    assert stats.end_ps == 99_000
+    [row] = stats.layer_rows()
+    assert row == {
+        "layer": "conv1",
+        "op": "conv",
+        "tiles": 2,
+        "rounds": 5,  # (4 + 6) / 2
+        "macs": 200,  # (100 + 300) / 2
+        "elapsed_ps": 1_100,  # (1000 + 1200) / 2
+        "load_ps": 301,
+        "compute_ps": 510,
+        "drain_ps": 205,
+        "stall_ps": {"load-bound": 100, "drain-bound": 15},
+        # stalls 230 ps > 10 % of 2200 ps elapsed; load dominates
+        "bound": "load-bound",
+        # MAC slots: 100 / 0.5 + 300 / 0.25 = 1400; 400 MACs in 1400 slots
+        "mac_utilisation": pytest.approx(400 / 1400),
+    }
+
+
+@pytest.mark.parametrize(
+    ("stall_ps", "bound"),
+    [
+        ({"dma-bound": 100}, "compute-bound"),  # exactly 10 % of 1000 ps: not exceeded
+        ({"dma-bound": 101}, "dma-bound"),
+        ({"dma-bound": 60, "drain-bound": 41}, "dma-bound"),  # total 101, dma dominates
+        ({}, "compute-bound"),
+    ],
+)
+def test_bound_needs_stalls_above_ten_percent(stall_ps, bound):
+    [row] = collect(layer(0, 1_000, stall_ps=stall_ps)).layer_rows()
+    assert row["bound"] == bound
+
+
+def test_layers_keep_their_own_rows():
+    stats = collect(
+        layer(0, 10, "a", stall_ps={}),
+        layer(10, 30, "b", stall_ps={}),
+        layer(30, 40, "a", stall_ps={}),
+    )
+    rows = {row["layer"]: row for row in stats.layer_rows()}
+    assert rows["a"]["elapsed_ps"] == 10  # (10 + 10) / 2
+    assert rows["b"]["elapsed_ps"] == 20
+
+
+def test_frames_and_deadline_misses():
+    stats = collect(
+        SpanEvent(0, 5_000, "cpu.frames", SpanKind.FRAME, {"frame": 0}, False),
+        SpanEvent(8_000, 17_000, "cpu.frames", SpanKind.FRAME, {"frame": 1}, False),
+        SpanEvent(0, 9, "npu.load", SpanKind.LOAD, {}, False),  # neither frame nor layer
+        InstantEvent(17_000, "cpu", "deadline_miss", {"frame": 1, "latency_ps": 9_000}),
+        InstantEvent(17_000, "cpu", "irq", {}),
+    )
+    assert stats.frames == [
+        {"frame": 0, "start_ps": 0, "latency_ps": 5_000},
+        {"frame": 1, "start_ps": 8_000, "latency_ps": 9_000},
+    ]
+    assert stats.deadline_misses == [{"frame": 1, "latency_ps": 9_000}]
+    assert stats.layers == {}
+
+
+def test_activity_totals_and_masters():
+    read = Action.SRAM_READ_BYTE
+    stats = collect(
+        ActivityEvent(0, "sram.bank0", read, 64, "dma"),
+        ActivityEvent(1, "sram.bank0", read, 32, "cpu"),
+        ActivityEvent(2, "sram.bank0", read, 16, "dma"),
+        ActivityEvent(3, "sram.bank0", read, 8, None),  # counted, not attributed
+        ActivityEvent(4, "npu", Action.MAC, 1_000, None),
+    )
+    assert stats.count("sram.bank0", read) == 64 + 32 + 16 + 8
+    assert stats.count("npu", Action.MAC) == 1_000
+    assert stats.count("npu", read) == 0
+    assert stats.count("dram", read) == 0
+    assert stats.by_master == {"sram.bank0": {"sram_read_byte": {"dma": 80, "cpu": 32}}}

@@ -1,0 +1,60 @@
+"""Simulation speed benchmarks: wall time of whole runs, after set-up.
+
+Usage: make bench   (or .venv/bin/python bench/run_bench.py [--repeat N])
+
+Targets (issue: first closed-loop run): the quickstart scenario simulates in under 10 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from soc.config import load_scenario
+from soc.runner import run_scenario, simulate
+
+ROOT = Path(__file__).resolve().parents[1]
+TARGETS_S = {"quickstart, full outputs": 10.0}
+
+
+def _time(fn, repeat: int) -> float:
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    config = load_scenario(ROOT / "scenarios" / "quickstart.yaml")
+    layer_only = config.model_copy(
+        update={"run": config.run.model_copy(update={"trace_level": "layer"})}
+    )
+    failures = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        cases = {
+            "quickstart, full outputs": lambda: run_scenario(config, Path(tmp) / "q"),
+            "quickstart, no trace files": lambda: simulate(config, []),
+            "quickstart, layer-level trace": lambda: simulate(layer_only, []),
+        }
+        print(f"{'case':34} {'median s':>9} {'target s':>9}")
+        for name, fn in cases.items():
+            seconds = _time(fn, args.repeat)
+            target = TARGETS_S.get(name)
+            verdict = "" if target is None else ("ok" if seconds <= target else "SLOW")
+            failures += verdict == "SLOW"
+            shown = "" if target is None else f"{target:.1f}"
+            print(f"{name:34} {seconds:9.3f} {shown:>9} {verdict}")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

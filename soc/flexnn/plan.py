@@ -158,8 +158,27 @@ def default_descriptor(layer: Layer, hw: FlexNNConfig, sram: SramConfig) -> Desc
     return Descriptor(k_pe, pq_pe, red_t, k_block, p_block)
 
 
-def _tile_rounds(layer: Layer, hw: FlexNNConfig, d: Descriptor, kb: int, pb: int):
-    """Round arrays of one tile in loop order K-tile, pixel-tile, reduction-tile."""
+@dataclass(frozen=True)
+class _TileRounds:
+    """The rounds of one tile (loop order K-tile, pixel-tile, reduction-tile) and the
+    SRAM buffers they read and write."""
+
+    index: int
+    ke: np.ndarray
+    pqe: np.ndarray
+    rede: np.ndarray
+    first_red: np.ndarray
+    last_red: np.ndarray
+    if_buf: int
+    fl_buf: int
+    of_buf: int
+
+
+def _tile_rounds(
+    layer: Layer, hw: FlexNNConfig, d: Descriptor, kb: int, pb: int
+) -> tuple[np.ndarray, ...]:
+    """(channels, pixels, reduction) extent of every round of a kb x pb tile, and which
+    rounds open and close an output tile."""
     t_k, t_pq = hw.pe_rows * d.k_pe, hw.pe_cols * d.pq_pe
     pixels = pb * layer.q
     ke = np.minimum(t_k, kb - np.arange(0, kb, t_k))
@@ -178,81 +197,99 @@ def build_plan(
     addrs: TensorAddrs,
     descriptor: Descriptor | None = None,
 ) -> LayerPlan:
-    """Cut `layer` into SRAM tiles and rounds under `descriptor` (default if None)."""
+    """Cut `layer` into SRAM tiles and rounds under `descriptor` (default if None).
+
+    SRAM holds `prefetch_tiles + 1` buffers per tensor. The IF buffer follows the
+    P-block (depthwise: the tile), the FL buffer the K-block, the OF buffer the tile;
+    at most `prefetch_tiles + 1` tiles are in flight, so a buffer is refilled only after
+    every tile reading it has finished.
+    """
     d = descriptor or default_descriptor(layer, hw, sram)
     check_rf_fit(layer, hw, d)
     db = hw.data_bytes
     nbuf = hw.prefetch_tiles + 1
-    if_max, fl_max, of_max = tile_bytes(layer, hw, d.k_block, d.p_block)
-    if nbuf * (if_max + fl_max + of_max) > sram.size_bytes:
+    sizes = tile_bytes(layer, hw, d.k_block, d.p_block)
+    if nbuf * sum(sizes) > sram.size_bytes:
         raise MappingError(
-            f"layer {layer.name}: SRAM tiles need {nbuf} x {if_max + fl_max + of_max} B "
+            f"layer {layer.name}: SRAM tiles need {nbuf} x {sum(sizes)} B "
             f"but the SRAM holds {sram.size_bytes} B"
         )
+    if_max, fl_max, of_max = sizes
     if_base = sram.base_addr
     fl_base = if_base + nbuf * if_max
     of_base = fl_base + nbuf * fl_max
     n_k = ceil_div(layer.k, d.k_block)
+    depthwise = _depthwise(layer)
 
     tiles: list[SramTile] = []
-    parts: list[tuple] = []
+    parts: list[_TileRounds] = []
     first_round = 0
     for p_index, p0 in enumerate(range(0, layer.p, d.p_block)):
         pb = min(d.p_block, layer.p - p0)
         for k_index, k0 in enumerate(range(0, layer.k, d.k_block)):
             kb = min(d.k_block, layer.k - k0)
             index = len(tiles)
-            slot = index % nbuf
+            if_buf = if_base + ((index if depthwise else p_index) % nbuf) * if_max
+            fl_buf = fl_base + ((index if n_k > 1 else 0) % nbuf) * fl_max
+            of_buf = of_base + (index % nbuf) * of_max
             fetches = []
-            if k_index == 0 or _depthwise(layer):
-                if_dst = if_base + slot * if_max
-                fetches.append(_fetch_if(layer, hw, addrs, if_dst, k0, kb, p0, pb))
+            if k_index == 0 or depthwise:
+                fetches.append(_fetch_if(layer, hw, addrs, if_buf, k0, kb, p0, pb))
             if index == 0 or n_k > 1:
                 fetches.append(
                     DmaTransfer(
                         addrs.fl_addr + k0 * layer.reduction * db,
-                        fl_base + slot * fl_max,
+                        fl_buf,
                         kb * layer.reduction * db,
                         channel=FL_CHANNEL % hw.dma_channels,
                         label=f"{layer.name}.FL",
                     )
                 )
-            writeback = _writeback_of(layer, hw, addrs, of_base + slot * of_max, k0, kb, p0, pb)
             ke, pqe, rede, first, last = _tile_rounds(layer, hw, d, kb, pb)
-            if_slot = if_base + ((p_index if not _depthwise(layer) else index) % nbuf) * if_max
-            fl_slot = fl_base + ((index if n_k > 1 else 0) % nbuf) * fl_max
-            parts.append(
-                (index, ke, pqe, rede, first, last, if_slot, fl_slot, of_base + slot * of_max)
-            )
+            parts.append(_TileRounds(index, ke, pqe, rede, first, last, if_buf, fl_buf, of_buf))
             tiles.append(
                 SramTile(
-                    index,
-                    k0,
-                    kb,
-                    p0,
-                    pb,
-                    tuple(t for t in fetches if t is not None),
-                    (writeback,),
-                    first_round,
-                    len(ke),
+                    index=index,
+                    k0=k0,
+                    kb=kb,
+                    p0=p0,
+                    pb=pb,
+                    fetches=tuple(t for t in fetches if t is not None),
+                    writebacks=(_writeback_of(layer, hw, addrs, of_buf, k0, kb, p0, pb),),
+                    first_round=first_round,
+                    n_rounds=len(ke),
                 )
             )
             first_round += len(ke)
-    rounds = _round_table(layer, hw, parts, (if_max, fl_max, of_max))
-    return LayerPlan(layer, d, tuple(tiles), rounds)
+    sram_end = sram.base_addr + sram.size_bytes
+    return LayerPlan(layer, d, tuple(tiles), _round_table(layer, hw, parts, sizes, sram_end))
 
 
-def _round_table(layer: Layer, hw: FlexNNConfig, parts, buf_bytes) -> RoundTable:
+def _round_table(
+    layer: Layer,
+    hw: FlexNNConfig,
+    parts: list[_TileRounds],
+    buf_bytes: tuple[int, int, int],
+    sram_end: int,
+) -> RoundTable:
+    """Concatenate the tiles' rounds into one table (numpy over rounds).
+
+    Round addresses only place accesses on banks: an im2col operand can be larger than
+    the buffer it is gathered from, so an access may run past its buffer (never past the
+    SRAM's end).
+    """
     db = hw.data_bytes
-    cols = {name: [] for name in RoundTable.__dataclass_fields__}
-    for index, ke, pqe, rede, first, last, if_slot, fl_slot, of_slot in parts:
-        groups_touched = ke if _depthwise(layer) else np.ones_like(ke)
-        if_bytes = groups_touched * pqe * rede * db
+    depthwise = _depthwise(layer)
+    cols: dict[str, list[np.ndarray]] = {name: [] for name in RoundTable.__dataclass_fields__}
+    for part in parts:
+        ke, pqe, rede = part.ke, part.pqe, part.rede
+        # IF: one input group per PE row for depthwise, else shared by all rows
+        if_bytes = (ke if depthwise else 1) * pqe * rede * db
         fl_bytes = ke * rede * db
-        of_bytes = np.where(last, ke * pqe * db, 0)
-        cols["tile"].append(np.full(len(ke), index, dtype=np.int64))
+        of_bytes = np.where(part.last_red, ke * pqe * db, 0)
+        if_fanout = 1 if depthwise else np.minimum(ke, hw.pe_rows)
+        cols["tile"].append(np.full(len(ke), part.index, dtype=np.int64))
         cols["macs"].append(ke * pqe * rede)
-        if_fanout = np.ones_like(ke) if _depthwise(layer) else np.minimum(ke, hw.pe_rows)
         cols["delivered_bytes"].append(
             if_bytes * if_fanout + fl_bytes * np.minimum(pqe, hw.pe_cols)
         )
@@ -262,16 +299,17 @@ def _round_table(layer: Layer, hw: FlexNNConfig, parts, buf_bytes) -> RoundTable
         cols["if_bytes"].append(if_bytes)
         cols["fl_bytes"].append(fl_bytes)
         cols["of_bytes"].append(of_bytes)
-        cols["first_red"].append(first)
-        cols["last_red"].append(last)
-        for name, slot, sizes, size_max in (
-            ("if_sram_addr", if_slot, if_bytes, buf_bytes[0]),
-            ("fl_sram_addr", fl_slot, fl_bytes, buf_bytes[1]),
-            ("of_sram_addr", of_slot, of_bytes, buf_bytes[2]),
+        cols["first_red"].append(part.first_red)
+        cols["last_red"].append(part.last_red)
+        for name, base, size, size_max in (
+            ("if_sram_addr", part.if_buf, if_bytes, buf_bytes[0]),
+            ("fl_sram_addr", part.fl_buf, fl_bytes, buf_bytes[1]),
+            ("of_sram_addr", part.of_buf, of_bytes, buf_bytes[2]),
         ):
-            offset = (np.cumsum(sizes) - sizes) % size_max
-            offset = np.minimum(offset, size_max - np.minimum(sizes, size_max))
-            cols[name].append(slot + offset)
+            # successive rounds walk through the buffer (wrapping), spreading over banks
+            offset = (np.cumsum(size) - size) % size_max
+            offset = np.minimum(offset, size_max - np.minimum(size, size_max))
+            cols[name].append(np.minimum(base + offset, sram_end - size))
     return RoundTable(**{name: np.concatenate(arrays) for name, arrays in cols.items()})
 
 

@@ -113,3 +113,15 @@ def test_conservation(layer):
     lanes = HW.pe_rows * HW.pe_cols * HW.lanes
     assert (rounds.compute_cycles * lanes >= rounds.macs).all()
     assert sum(tile.n_rounds for tile in plan.tiles) == len(rounds)
+    # every SRAM access of a round stays inside the SRAM
+    end = SRAM.base_addr + SRAM.size_bytes
+    for addr, size in (
+        (rounds.if_sram_addr, rounds.if_bytes),
+        (rounds.fl_sram_addr, rounds.fl_bytes),
+        (rounds.of_sram_addr, rounds.of_bytes),
+    ):
+        assert (addr >= SRAM.base_addr).all() and (addr + size <= end).all()
+    # DMA fills land where the rounds read: the first round of tile 0 reads its IF
+    # buffer, which tile 0's IF fetch wrote
+    first_if = next(t for t in plan.tiles[0].fetches if t.label.endswith(".IF"))
+    assert rounds.if_sram_addr[0] == first_if.dst_addr

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import simpy
 
+from soc.assemble.dataflows import choose_descriptor, cost_params, layer_dataflows
 from soc.config import ScenarioConfig, SocConfig
 from soc.errors import ConfigError
 from soc.flexnn import FlexNNEngine, LayerPlan, TensorAddrs, build_plan
@@ -72,9 +73,13 @@ def plan_workload(scenario: ScenarioConfig) -> tuple[list[LayerPlan], DriverProg
     post_bytes = driver.postprocess.bytes
     post_bytes = layers[-1].output_elements * db if post_bytes is None else post_bytes
     buffers = place_buffers(layers, soc, pre_bytes, post_bytes)
+    params = cost_params(scenario)
+    dataflows = layer_dataflows(scenario, layers)
     plans = [
-        build_plan(layer, soc.flexnn, soc.sram, addrs)
-        for layer, addrs in zip(layers, buffers.layers, strict=True)
+        build_plan(
+            layer, soc.flexnn, soc.sram, addrs, choose_descriptor(layer, df, scenario, params)
+        )
+        for layer, addrs, df in zip(layers, buffers.layers, dataflows, strict=True)
     ]
     program = DriverProgram(
         frames=driver.frames,

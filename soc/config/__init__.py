@@ -3,6 +3,7 @@
 from soc.config.loader import load_scenario, resolved_yaml
 from soc.config.models import (
     CpuConfig,
+    DescriptorConfig,
     DmaConfig,
     DramConfig,
     DriverConfig,
@@ -18,6 +19,7 @@ from soc.config.models import (
 
 __all__ = [
     "CpuConfig",
+    "DescriptorConfig",
     "DmaConfig",
     "DramConfig",
     "DriverConfig",

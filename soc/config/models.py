@@ -132,6 +132,21 @@ class SocConfig(Block):
         return self
 
 
+class DescriptorConfig(Block):
+    """An explicit dataflow: loops per level, outer to inner, e.g. rf: "R3 S3"."""
+
+    dram: str = ""
+    sram: str = ""
+    rows: str = ""
+    cols: str = ""
+    rf: str = ""
+    lanes: str = ""
+
+
+DataflowName = Literal["auto", "is", "ws", "os", "rs"]
+Dataflow = DataflowName | DescriptorConfig
+
+
 class LayerConfig(Block):
     """One layer given inline: letters as in Timeloop (K out, C in, R x S kernel)."""
 
@@ -145,6 +160,7 @@ class LayerConfig(Block):
     s: Count = Field(1, description="kernel width")
     stride: Count = 1
     padding: int = Field(0, ge=0)
+    dataflow: Dataflow | None = Field(None, description="overrides workload.dataflow")
 
     @model_validator(mode="after")
     def _k_given(self) -> LayerConfig:
@@ -158,7 +174,11 @@ class WorkloadConfig(Block):
 
     model: str | None = Field(None, description="'zoo:<name>'")
     layers: list[LayerConfig] | None = None
-    dataflow: Literal["default"] = "default"
+    dataflow: Dataflow = Field("auto", description="auto (mapper), is, ws, os, rs or loops")
+    objective: Literal["energy", "latency", "edp"] = Field("edp", description="for auto")
+    per_layer: dict[str, Dataflow] = Field(
+        default_factory=dict, description="layer name -> dataflow"
+    )
 
     @model_validator(mode="after")
     def _one_source(self) -> WorkloadConfig:

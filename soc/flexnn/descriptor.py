@@ -1,113 +1,188 @@
-"""Layer descriptors: how a layer's loop nest is laid onto the FlexNN array.
+"""Descriptors: a layer's loop nest laid onto the FlexNN levels, which is its dataflow.
 
-The descriptor of this version is output-stationary with im2col operands:
+Levels, outermost first::
 
-- spatial: output channels across PE rows, output pixels (P x Q) across PE columns,
-  both interleaved (row i takes channels i, i + rows, ...), and the reduction
-  (C / groups x R x S) across the MAC lanes of a PE, summed by the adder tree;
-- register-file level: each PE holds `k_pe` output channels x `pq_pe` pixels of partial
-  sums, and per round `red_t` reduction elements of IF and FL;
-- SRAM level: tiles of `k_block` output channels x `p_block` output rows, loop order
-  P-block outer, K-block inner, rounds inside a tile K-tile, pixel-tile, reduction
-  (innermost, so partial sums stay in the PE until the last reduction round).
+    DRAM    temporal loops over SRAM tiles            (the DMA follows these)
+    SRAM    temporal loops over rounds                (one round = everything below)
+    rows    spatial across PE rows   \\  the array; tensors a loop does not index are
+    cols    spatial across PE cols   /  multicast to every PE along it
+    RF      temporal loops inside a PE, per round     (register files, double-buffered)
+    lanes   spatial across the MAC lanes of a PE      (lanes over C, R, S reduce through
+                                                       the adder tree; over K share IF)
 
-Every operand a PE consumes is loaded explicitly (im2col), so sliding-window reuse of
-IF inside the array is not modelled; the general loop-nest descriptors replace this.
+Loops are written outer to inner, e.g. ``{"dram": "K4", "sram": "P7 C8", "rows": "K16",
+"cols": "Q14", "rf": "R3 S3", "lanes": "C8"}``. Factors whose product exceeds a dimension
+are allowed (edge tiles are partial); factors that do not cover it are refused.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
 
-from soc.config import FlexNNConfig
+from soc.config import FlexNNConfig, SramConfig
 from soc.errors import MappingError
+from soc.flexnn.loopnest import Level, Loop, Mapping
+from soc.flexnn.problem import (
+    DIMS,
+    FL,
+    IF,
+    OF,
+    REDUCTION_DIMS,
+    SHORT,
+    layer_sizes,
+    tensor_elements,
+)
 from soc.workloads import Layer
 
-_POWERS = (1, 2, 4, 8, 16, 32, 64)
+LEVELS = ("dram", "sram", "rows", "cols", "rf", "lanes")
+INNER = ("rows", "cols", "rf", "lanes")  # below the SRAM-level temporal loops: a round
+_LOOP = re.compile(r"^([A-Z])(\d+)$")
 
 
-def ceil_div(a: int, b: int) -> int:
-    return -(-a // b)
+def parse_loops(text: str, where: str = "") -> tuple[Loop, ...]:
+    """'K4 C8' -> (Loop('K', 4), Loop('C', 8)), outer to inner."""
+    loops = []
+    for token in text.replace(",", " ").split():
+        match = _LOOP.match(token)
+        if match is None or match.group(1) not in DIMS or int(match.group(2)) <= 0:
+            raise MappingError(
+                f"{where}: cannot read loop {token!r} (expected a dimension of "
+                f"{''.join(DIMS)} and a positive factor, e.g. 'K4')"
+            )
+        loops.append(Loop(match.group(1), int(match.group(2))))
+    return tuple(loops)
+
+
+def product(loops: Iterable[Loop], dim: str | None = None) -> int:
+    return math.prod(lp.factor for lp in loops if dim is None or lp.dim == dim)
 
 
 @dataclass(frozen=True)
 class Descriptor:
-    """Per-layer mapping. RF-level factors per PE, SRAM-level tile sizes."""
+    """A FlexNN dataflow: the loops at each level (see the module doc)."""
 
-    k_pe: int
-    pq_pe: int
-    red_t: int
-    k_block: int
-    p_block: int
+    dram: tuple[Loop, ...] = ()
+    sram: tuple[Loop, ...] = ()
+    rows: tuple[Loop, ...] = ()
+    cols: tuple[Loop, ...] = ()
+    rf: tuple[Loop, ...] = ()
+    lanes: tuple[Loop, ...] = ()
+    name: str = "custom"
+
+    @classmethod
+    def parse(cls, levels: dict[str, str], name: str = "custom", where: str = "") -> Descriptor:
+        unknown = sorted(set(levels) - set(LEVELS))
+        if unknown:
+            raise MappingError(
+                f"{where}: unknown descriptor level {unknown[0]!r} (levels: {', '.join(LEVELS)})"
+            )
+        return cls(
+            **{
+                lv: parse_loops(levels.get(lv, ""), f"{where}.{lv}" if where else lv)
+                for lv in LEVELS
+            },
+            name=name,
+        )
+
+    def level(self, name: str) -> tuple[Loop, ...]:
+        return getattr(self, name)
+
+    def loops(self, levels: Iterable[str] = LEVELS) -> list[Loop]:
+        return [lp for lv in levels for lp in self.level(lv)]
+
+    def extents(self, levels: Iterable[str] = LEVELS) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for loop in self.loops(levels):
+            out[loop.dim] = out.get(loop.dim, 1) * loop.factor
+        return out
+
+    def to_mapping(self) -> Mapping:
+        """The descriptor as a three-level loop-nest mapping (DRAM, SRAM, RF)."""
+        keep = frozenset({IF, FL, OF})
+        return Mapping(
+            (
+                Level("DRAM", self.dram, (), keep),
+                Level("SRAM", self.sram, self.rows + self.cols, keep),
+                Level("RF", self.rf, self.lanes, keep),
+            )
+        )
+
+    def describe(self) -> str:
+        """Readable loop-nest form, outer to inner."""
+
+        def loops(level: str) -> str:
+            return " ".join(f"{lp.dim}{lp.factor}" for lp in self.level(level)) or "-"
+
+        return (
+            f"DRAM[{loops('dram')}] SRAM[{loops('sram')}] rows[{loops('rows')}] "
+            f"cols[{loops('cols')}] RF[{loops('rf')}] lanes[{loops('lanes')}]"
+        )
+
+    def as_config(self) -> dict[str, str]:
+        return {lv: " ".join(f"{lp.dim}{lp.factor}" for lp in self.level(lv)) for lv in LEVELS}
 
     @property
     def register_count(self) -> int:
-        """32-bit registers the host writes to program the layer: one per layer shape
-        field (N, K, C, H, W, R, S, stride, padding, op), one per descriptor field, and
-        four tensor base addresses (IF, FL, OF, bitmap)."""
-        return 10 + len(fields(self)) + 4
+        """32-bit registers the host writes: the layer shape (10), one per loop (level,
+        dimension and factor packed), and four tensor base addresses."""
+        return 10 + len(self.loops()) + 4
 
 
-def rf_bytes_needed(layer: Layer, hw: FlexNNConfig, k_pe: int, pq_pe: int, red_t: int):
-    """(IF, FL, OF) register-file bytes one PE holds in a round."""
-    if_per_pe = pq_pe * red_t * hw.data_bytes
-    if layer.k_per_group == 1 and layer.groups > 1:  # depthwise: own IF per channel
-        if_per_pe *= k_pe
-    return if_per_pe, k_pe * red_t * hw.data_bytes, k_pe * pq_pe * hw.acc_bytes
+def outputs_partial_in_sram(d: Descriptor) -> bool:
+    """Partial sums leave the SRAM when a reduction loop runs at the DRAM level."""
+    return any(lp.dim in REDUCTION_DIMS and lp.factor > 1 for lp in d.dram)
 
 
-def check_rf_fit(layer: Layer, hw: FlexNNConfig, d: Descriptor) -> None:
-    """Refuse a descriptor whose per-PE operands exceed a register file."""
-    needs = rf_bytes_needed(layer, hw, d.k_pe, d.pq_pe, d.red_t)
-    caps = (hw.if_rf_bytes, hw.fl_rf_bytes, hw.of_rf_bytes)
-    for tensor, need, cap in zip(("IF", "FL", "OF"), needs, caps, strict=True):
-        if need > cap:
+def rf_bytes(layer: Layer, hw: FlexNNConfig, d: Descriptor) -> dict[str, int]:
+    """Bytes one PE's register files hold per round, per tensor (OF as partial sums)."""
+    i, f, o = tensor_elements(layer, d.extents(("rf", "lanes")))
+    return {IF: i * hw.data_bytes, FL: f * hw.data_bytes, OF: o * hw.acc_bytes}
+
+
+def sram_bytes(layer: Layer, hw: FlexNNConfig, d: Descriptor) -> dict[str, int]:
+    """Bytes one SRAM tile holds per tensor (outputs as partial sums when they leave
+    the SRAM unfinished)."""
+    i, f, o = tensor_elements(layer, d.extents(("sram", *INNER)))
+    of_bytes = hw.acc_bytes if outputs_partial_in_sram(d) else hw.data_bytes
+    return {IF: i * hw.data_bytes, FL: f * hw.data_bytes, OF: o * of_bytes}
+
+
+_RF_CAPACITY = {IF: "if_rf_bytes", FL: "fl_rf_bytes", OF: "of_rf_bytes"}
+
+
+def validate(layer: Layer, hw: FlexNNConfig, sram: SramConfig, d: Descriptor) -> None:
+    """Refuse a descriptor that does not cover the layer or does not fit the hardware."""
+    where = f"layer {layer.name} ({d.name})"
+    for level, limit in (("rows", hw.pe_rows), ("cols", hw.pe_cols), ("lanes", hw.lanes)):
+        used = product(d.level(level))
+        if used > limit:
             raise MappingError(
-                f"layer {layer.name}: {tensor} tile needs {need} B in the RF level "
-                f"but the {tensor} register file holds {cap} B"
+                f"{where}: {level} factors multiply to {used} but the "
+                f"hardware has {limit} {level.replace('cols', 'columns')}"
             )
-    if min(d.k_pe, d.pq_pe, d.red_t, d.k_block, d.p_block) <= 0:
-        raise MappingError(f"layer {layer.name}: descriptor factors must be positive: {d}")
-    if d.k_block > layer.k or d.p_block > layer.p:
+    sizes = layer_sizes(layer)
+    covered = d.extents()
+    for dim in DIMS:
+        if covered.get(dim, 1) < sizes[dim]:
+            raise MappingError(
+                f"{where}: factors of {dim} multiply to {covered.get(dim, 1)}, "
+                f"the layer has {dim} = {sizes[dim]}"
+            )
+    for tensor, need in rf_bytes(layer, hw, d).items():
+        have = getattr(hw, _RF_CAPACITY[tensor])
+        if need > have:
+            raise MappingError(
+                f"{where}: {SHORT[tensor]} tile needs {need} B at the RF level but the "
+                f"{SHORT[tensor]} register file holds {have} B"
+            )
+    need = sram_bytes(layer, hw, d)
+    sets = hw.prefetch_tiles + 1
+    if sets * sum(need.values()) > sram.size_bytes:
+        parts = " + ".join(f"{SHORT[t]} {b} B" for t, b in need.items())
         raise MappingError(
-            f"layer {layer.name}: SRAM tile {d.k_block} x {d.p_block} (K x P) exceeds the "
-            f"layer's {layer.k} x {layer.p}"
+            f"{where}: the SRAM tile needs {parts} = {sum(need.values())} B, "
+            f"{sets} buffer sets; the SRAM holds {sram.size_bytes} B"
         )
-
-
-def round_cycles_estimate(layer: Layer, hw: FlexNNConfig, k_pe: int, pq_pe: int, red_t: int):
-    """Whole-layer cycle estimate for an RF-level choice: rounds x max(compute, load)."""
-    pixels = layer.p * layer.q
-    k_tiles = ceil_div(layer.k, hw.pe_rows * k_pe)
-    pq_tiles = ceil_div(pixels, hw.pe_cols * pq_pe)
-    red_tiles = ceil_div(layer.reduction, red_t)
-    ke = min(layer.k, hw.pe_rows * k_pe)
-    pqe = min(pixels, hw.pe_cols * pq_pe)
-    compute = ceil_div(ke, hw.pe_rows) * ceil_div(pqe, hw.pe_cols) * ceil_div(red_t, hw.lanes)
-    if_groups = ke if layer.groups > 1 else 1
-    load_bytes = (if_groups * pqe + ke) * red_t * hw.data_bytes
-    load = ceil_div(load_bytes, hw.load_bytes_per_cycle)
-    return k_tiles * pq_tiles * red_tiles * max(compute, load)
-
-
-def choose_rf_factors(layer: Layer, hw: FlexNNConfig) -> tuple[int, int, int]:
-    """The (k_pe, pq_pe, red_t) that minimise the estimate among those that fit the RFs."""
-    best_key: tuple[int, int] | None = None
-    best = (0, 0, 0)
-    for k_pe in _POWERS:
-        for pq_pe in _POWERS:
-            if_pe, fl_pe, of_pe = rf_bytes_needed(layer, hw, k_pe, pq_pe, 1)
-            if of_pe > hw.of_rf_bytes:
-                continue
-            red_t = min(layer.reduction, hw.if_rf_bytes // if_pe, hw.fl_rf_bytes // fl_pe)
-            if red_t <= 0:
-                continue
-            if red_t > hw.lanes:
-                red_t -= red_t % hw.lanes
-            cycles = round_cycles_estimate(layer, hw, k_pe, pq_pe, red_t)
-            key = (cycles, k_pe * pq_pe)  # ties: the smaller PE tile (fewer idle edges)
-            if best_key is None or key < best_key:
-                best_key, best = key, (k_pe, pq_pe, red_t)
-    if best_key is None:
-        raise MappingError(f"layer {layer.name}: no RF tiling fits the register files")
-    return best

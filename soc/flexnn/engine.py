@@ -25,7 +25,7 @@ from collections.abc import Generator
 import simpy
 
 from soc.config import FlexNNConfig
-from soc.flexnn.plan import LayerPlan
+from soc.flexnn.plan import LayerPlan, SramTile
 from soc.kernel import (
     Action,
     ClockDomain,
@@ -170,7 +170,7 @@ class FlexNNEngine(Component):
             self._stall(job, track, StallCause.DMA, split, min(dma_until, self.env.now))
             self._stall(job, track, StallCause.LOAD, max(split, dma_until), self.env.now)
             rounds = job.rounds
-            if rounds["first_red"][r]:
+            if rounds["opens_output"][r]:
                 waited_from = self.env.now
                 yield self._of_rf.get(1)
                 self._stall(job, track, StallCause.DRAIN, waited_from, self.env.now)
@@ -183,13 +183,14 @@ class FlexNNEngine(Component):
             self.count(Action.MAC_SLOT, cycles * lanes)
             self.count(Action.RF_READ_BYTE, 2 * macs * self.config.data_bytes)
             self._in_rf.put(1)
-            if rounds["last_red"][r]:
+            if rounds["closes_output"][r]:
                 self._computed.put((job, r))
+            elif r in job.last_round_of_tile:  # outputs stay in the PEs past this tile
+                self._tile_done(job, job.last_round_of_tile[r])
 
     def _drain(self) -> Generator[simpy.Event, object, None]:
         """OF register file -> SRAM; after a tile's last round, SRAM -> DRAM by DMA."""
         sram = self.sram.peer
-        dma = self.dma.peer
         track = f"{self.path}.drain"
         cfg = self.config
         while True:
@@ -203,12 +204,10 @@ class FlexNNEngine(Component):
                 [self.env.timeout(self.clock.ps(path_cycles)), self.env.process(sram.transact(req))]
             )
             self._record(job, SpanKind.DRAIN, track, start, r)
-            self.count(Action.RF_READ_BYTE, of_bytes // cfg.data_bytes * cfg.acc_bytes)
+            self.count(Action.RF_READ_BYTE, of_bytes)
             self._of_rf.put(1)
-            tile = job.last_round_of_tile.get(r)
-            if tile is not None:
-                written = [dma.submit(transfer) for transfer in tile.writebacks]
-                self.env.all_of(written).callbacks.append(lambda _e, j=job: self._tile_written(j))
+            if r in job.last_round_of_tile:
+                self._tile_done(job, job.last_round_of_tile[r])
 
     # -- bookkeeping -------------------------------------------------------------------
 
@@ -227,6 +226,14 @@ class FlexNNEngine(Component):
         if self.recorder.level >= Level.PHASE:
             fields = {"layer": job.plan.name, "cause": cause.value}
             self.recorder.span(since, until, track, SpanKind.STALL, fields, False)
+
+    def _tile_done(self, job: _Job, tile: SramTile) -> None:
+        """Every round of `tile` has run: write its outputs back, then free its buffers."""
+        if not tile.writebacks:
+            self._tile_written(job)
+            return
+        written = [self.dma.peer.submit(transfer) for transfer in tile.writebacks]
+        self.env.all_of(written).callbacks.append(lambda _e, j=job: self._tile_written(j))
 
     def _tile_written(self, job: _Job) -> None:
         job.tile_slots.put(1)

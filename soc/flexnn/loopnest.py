@@ -139,22 +139,31 @@ def _extents(loops: list[Loop]) -> dict[str, int]:
     return out
 
 
-def transfers(ds: DataSpace, tile_extents: dict[str, int], above: list[Loop]) -> int:
-    """Elements moved into a tile of `tile_extents` while the temporal loops `above`
-    (outer to inner) run, under the whole-tile-on-relevant-wrap rule (module doc)."""
-    loops = [loop for loop in above if loop.factor > 1]
-    tile = footprint(ds, tile_extents)
+def transfers(
+    ds: DataSpace,
+    tile_extents: dict[str, int],
+    above: list[Loop],
+    spatial_above: frozenset[int] = frozenset(),
+) -> int:
+    """Elements moved into a tile of `tile_extents` while the loops `above` (outer to
+    inner; positions in `spatial_above` are spatial and do not iterate in time) run,
+    under the whole-tile-on-relevant-wrap rule (module doc). A loop's step along its
+    dimension is everything inside it: inner loops above the tile and the tile itself."""
     relevant = ds.dims()
+    tile = footprint(ds, tile_extents)
+    temporal = [i for i, lp in enumerate(above) if i not in spatial_above and lp.factor > 1]
     total = tile
     outer_iterations = 1
-    for i, loop in enumerate(loops):
+    for n, i in enumerate(temporal):
+        loop = above[i]
         advances = (loop.factor - 1) * outer_iterations
-        if any(inner.dim in relevant for inner in loops[i + 1 :]):
+        if any(above[j].dim in relevant for j in temporal[n + 1 :]):
             delta = tile
         elif loop.dim not in relevant:
             delta = 0
         else:
-            step = tile_extents.get(loop.dim, 1)
+            inside = math.prod(lp.factor for lp in above[i + 1 :] if lp.dim == loop.dim)
+            step = inside * tile_extents.get(loop.dim, 1)
             delta = tile - _overlap_after_shift(ds, tile_extents, loop.dim, step)
         total += advances * delta
         outer_iterations *= loop.factor
@@ -183,9 +192,22 @@ def analyse(problem: Problem, mapping: Mapping) -> NestStats:
     n = len(levels)
     temporal_all = [loop for lv in levels for loop in lv.temporal]
     cycles = math.prod(loop.factor for loop in temporal_all)
-    # loops at level i and below (its tile), temporal loops above it, spatial loops above
+    # loops at level i and below (its tile); loops above it in nest order (each level's
+    # temporal loops, then its spatial fan-out), and which positions of those are spatial
     below = [[lp for lv in levels[i:] for lp in (*lv.temporal, *lv.spatial)] for i in range(n)]
-    above_t = [[lp for lv in levels[:i] for lp in lv.temporal] for i in range(n)]
+    nest = [
+        (lp, spatial)
+        for lv in levels
+        for lp, spatial in (*((t, False) for t in lv.temporal), *((x, True) for x in lv.spatial))
+    ]
+    starts = [0]
+    for lv in levels:
+        starts.append(starts[-1] + len(lv.temporal) + len(lv.spatial))
+    above = [[lp for lp, _ in nest[: starts[i]]] for i in range(n)]
+    spatial_at = [
+        frozenset(pos for pos, (_, spatial) in enumerate(nest[: starts[i]]) if spatial)
+        for i in range(n)
+    ]
     spatial_above = [[lp for lv in levels[:i] for lp in lv.spatial] for i in range(n)]
 
     def spatial_between(outer: int, inner: int, ds: DataSpace) -> int:
@@ -202,15 +224,17 @@ def analyse(problem: Problem, mapping: Mapping) -> NestStats:
         for rank, i in enumerate(keepers):
             extents = _extents(below[i])
             capacity = footprint(ds, extents)
-            moved = transfers(ds, extents, above_t[i])
+            moved = transfers(ds, extents, above[i], spatial_at[i])
             inner = keepers[rank + 1] if rank + 1 < len(keepers) else None
             if inner is None:
                 arriving = cycles * spatial_below(i, ds)
             else:
-                inner_moved = transfers(ds, _extents(below[inner]), above_t[inner])
+                inner_extents = _extents(below[inner])
+                inner_moved = transfers(ds, inner_extents, above[inner], spatial_at[inner])
                 arriving = inner_moved * spatial_between(i, inner, ds)
             if ds.read_write:
-                distinct = footprint(ds, _extents(below[i] + above_t[i]))
+                over_time = [lp for lp, spatial in nest[: starts[i]] if not spatial]
+                distinct = footprint(ds, _extents(below[i] + over_time))
                 fills = moved - distinct
                 updates = arriving
                 reads = updates - distinct

@@ -64,14 +64,26 @@ def test_unknown_option():
     assert "frobnicate" in result.stderr
 
 
-def test_layer_that_does_not_fit_is_refused_at_validate(tmp_path):
-    text = GOOD.replace(
-        "  model: zoo:edge_cnn",
+LAYER = "    - {name: big, op: conv, c: 64, k: 64, h: 32, w: 32, r: 3, s: 3, padding: 1, "
+
+
+@pytest.mark.parametrize(
+    ("dataflow", "expected"),
+    [
         (
-            "  layers:\n    - {name: big, op: conv, c: 512, k: 512, h: 128, w: 128, r: 3, s: 3, "
-            "padding: 1}"
+            "{rows: K16, cols: Q16, rf: K4 R3 S3 C2, lanes: C8, sram: P32 Q2 C4}",
+            "layer big (explicit): IF tile needs 144 B at the RF level but the IF register "
+            "file holds 128 B",
         ),
-    ).replace(f"  base: {BASE}", "  sram: {size_bytes: 64 KiB}")
-    result = soc("validate", str(scenario(tmp_path, text)))
+        (
+            "{rows: K16, cols: Q16, rf: K4 R3 S3, lanes: C8, sram: P32 Q2}",
+            "layer big (explicit): factors of C multiply to 8, the layer has C = 64",
+        ),
+    ],
+)
+def test_descriptor_that_does_not_fit_or_cover_is_refused_at_validate(tmp_path, dataflow, expected):
+    text = GOOD.replace("  model: zoo:edge_cnn", "  layers:\n" + LAYER + f"dataflow: {dataflow}}}")
+    path = scenario(tmp_path, text)
+    result = soc("validate", str(path))
     assert result.returncode == 2
-    assert "layer big: the smallest SRAM tile" in result.stderr
+    assert result.stderr == f"error: {path}: {expected}\n"

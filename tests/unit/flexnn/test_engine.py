@@ -80,13 +80,19 @@ def phases(spans, kind):
     return [(r, start, end) for k, r, start, end in spans if k == kind]
 
 
+def loops(**levels):
+    return Descriptor.parse(levels)
+
+
 def test_one_dense_round():
-    # 1x1 conv C=16 -> K=4 over 2x2: one round of 4 channels x 4 pixels x 16 reduction.
+    # 1x1 conv C=16 -> K=4 over 2x2: one round; K across rows, the 4 pixels across
+    # columns, C over 8 lanes x 2 RF steps.
     layer = Layer("l", "conv", c=16, k=4, h=2, w=2)
-    end, spans, dma = run_layer(layer, Descriptor(1, 1, 16, 4, 2))
-    # load: IF 4 x 16 + FL 4 x 16 = 128 B at 64 B/cycle = 2 cycles
+    end, spans, dma = run_layer(layer, loops(rows="K4", cols="P2 Q2", lanes="C8", rf="C2"))
+    # load: IF 16 B to each of 4 columns + FL 16 B to each of 4 rows = 128 B at
+    # 64 B/cycle = 2 cycles
     assert phases(spans, "load") == [(0, 0, 2000)]
-    # compute: each lane does ceil(16 / 8) = 2 MACs for its one output = 2 cycles
+    # compute: each lane does 16 / 8 = 2 MACs for its PE's one output = 2 cycles
     assert phases(spans, "compute") == [(0, 2000, 4000)]
     # drain: 4 x 4 INT8 outputs = 16 B at 32 B/cycle = 1 cycle
     assert phases(spans, "drain") == [(0, 4000, 5000)]
@@ -95,9 +101,10 @@ def test_one_dense_round():
 
 
 def test_load_of_next_round_overlaps_compute():
-    # Same layer, reduction split in two rounds of 8: load 64 B = 1 cycle, compute 1 cycle.
+    # Same layer, C split into two rounds of 8: load 4 x 8 + 4 x 8 = 64 B = 1 cycle,
+    # compute 1 cycle (one MAC per lane).
     layer = Layer("l", "conv", c=16, k=4, h=2, w=2)
-    end, spans, _ = run_layer(layer, Descriptor(1, 1, 8, 4, 2))
+    end, spans, _ = run_layer(layer, loops(sram="C2", rows="K4", cols="P2 Q2", lanes="C8"))
     assert phases(spans, "load") == [(0, 0, 1000), (1, 1000, 2000)]
     assert phases(spans, "compute") == [(0, 1000, 2000), (1, 2000, 3000)]
     assert phases(spans, "drain") == [(1, 3000, 4000)]
@@ -108,10 +115,11 @@ def test_compute_bound_rounds_back_load_up():
     # Four rounds whose compute (2 cycles) is longer than their load (1 cycle): with two
     # IF/FL register-file halves, load k+2 waits until compute k frees its half.
     layer = Layer("l", "conv", c=64, k=4, h=2, w=2)
-    # red_t 16: IF 4 x 16 + FL 4 x 16 = 128 B, 1 cycle on a 128 B/cycle load path;
-    # compute ceil(16 / 8) = 2 cycles.
+    # Rounds of C16: IF 4 x 16 + FL 4 x 16 = 128 B, 1 cycle on a 128 B/cycle load path;
+    # compute 16 / 8 = 2 cycles.
     wide = HW.model_copy(update={"load_bytes_per_cycle": 128})
-    _, spans, _ = run_layer(layer, Descriptor(1, 1, 16, 4, 2), wide)
+    descriptor = loops(sram="C4", rows="K4", cols="P2 Q2", lanes="C8", rf="C2")
+    _, spans, _ = run_layer(layer, descriptor, wide)
     assert phases(spans, "load") == [
         (0, 0, 1000),
         (1, 1000, 2000),

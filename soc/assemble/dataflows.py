@@ -1,0 +1,51 @@
+"""Resolve each layer's dataflow setting (auto, a fixed dataflow, or explicit loops)
+into a descriptor."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from soc.config import DescriptorConfig, ScenarioConfig
+from soc.config.models import Dataflow
+from soc.energy import EnergyTable, load_energy_table
+from soc.errors import MappingError, WorkloadError
+from soc.flexnn import Descriptor
+from soc.flexnn.cost import CostParams
+from soc.flexnn.mapper import search
+from soc.workloads import Layer
+
+
+def cost_params(scenario: ScenarioConfig, table: EnergyTable | None = None) -> CostParams:
+    """Prices from the energy table; DRAM bandwidth in bytes per engine cycle."""
+    table = table or load_energy_table(scenario.soc.energy_table)
+    soc = scenario.soc
+    return CostParams(dict(table.actions), soc.dram.bandwidth_bytes_per_s / soc.flexnn.freq_hz)
+
+
+def layer_dataflows(scenario: ScenarioConfig, layers: Sequence[Layer]) -> list[Dataflow]:
+    """Per layer: its own setting, else workload.per_layer, else workload.dataflow."""
+    workload = scenario.workload
+    names = {layer.name for layer in layers}
+    unknown = sorted(set(workload.per_layer) - names)
+    if unknown:
+        raise WorkloadError(f"workload.per_layer: no layer named {unknown[0]!r}")
+    inline = {lc.name: lc.dataflow for lc in workload.layers or [] if lc.dataflow is not None}
+    return [
+        inline.get(layer.name, workload.per_layer.get(layer.name, workload.dataflow))
+        for layer in layers
+    ]
+
+
+def choose_descriptor(
+    layer: Layer, dataflow: Dataflow, scenario: ScenarioConfig, params: CostParams
+) -> Descriptor:
+    """The descriptor a layer runs with."""
+    soc = scenario.soc
+    if isinstance(dataflow, DescriptorConfig):
+        where = f"workload dataflow of layer {layer.name}"
+        return Descriptor.parse(dataflow.model_dump(), name="explicit", where=where)
+    kind = None if dataflow == "auto" else dataflow
+    choice = search(layer, soc.flexnn, soc.sram, params, scenario.workload.objective, kind)
+    if choice is None:
+        raise MappingError(f"layer {layer.name}: dataflow {dataflow} does not fit this layer")
+    return choice.descriptor

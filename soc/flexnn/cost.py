@@ -1,0 +1,115 @@
+"""Analytic cost of a descriptor: energy from the loop-nest counts, cycles from the
+slowest of compute, the load path, the drain path and DRAM bandwidth. Pure arithmetic;
+the mapper evaluates thousands of these per layer.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from soc.config import FlexNNConfig
+from soc.flexnn.descriptor import INNER, Descriptor
+from soc.flexnn.loopnest import analyse
+from soc.flexnn.problem import FL, IF, OF, conv_problem, layer_sizes
+from soc.workloads import Layer
+
+
+@dataclass(frozen=True)
+class CostParams:
+    """Prices (pJ per unit of the energy table's actions) and the DRAM bandwidth the
+    layer can count on, in bytes per engine cycle."""
+
+    prices: dict[str, float]
+    dram_bytes_per_cycle: float
+
+
+@dataclass(frozen=True)
+class Cost:
+    energy_pj: float
+    cycles: int
+    compute_cycles: int
+    load_cycles: int
+    drain_cycles: int
+    dram_cycles: int
+    dram_bytes: int
+    sram_read_bytes: int
+    macs: int
+    utilisation: float
+    energy_by_action: dict[str, float]
+
+    @property
+    def edp(self) -> float:
+        return self.energy_pj * self.cycles
+
+    def objective(self, name: str) -> float:
+        return {"energy": self.energy_pj, "latency": float(self.cycles), "edp": self.edp}[name]
+
+
+def compute_cycles(layer: Layer, d: Descriptor) -> int:
+    """Dense cycles over all rounds, edges included. The rounds are the product of every
+    dimension's blocks, so the sum over rounds factorises per dimension."""
+    block = d.extents(INNER)
+    rf, lanes = d.extents(("rf",)), d.extents(("lanes",))
+    total = 1
+    for dim, size in layer_sizes(layer).items():
+        b, pe, lane = block.get(dim, 1), rf.get(dim, 1) * lanes.get(dim, 1), lanes.get(dim, 1)
+        full, rest = divmod(size, b)
+        per_dim = full * -(-min(pe, b) // lane)
+        if rest:
+            per_dim += -(-min(pe, rest) // lane)
+        total *= per_dim
+    return total
+
+
+def evaluate(layer: Layer, hw: FlexNNConfig, d: Descriptor, params: CostParams) -> Cost:
+    """Energy and cycles of `layer` under `d` (counts on the padded problem)."""
+    padded = d.extents()
+    sizes = {dim: max(padded.get(dim, 1), n) for dim, n in layer_sizes(layer).items()}
+    stats = analyse(conv_problem(layer, sizes), d.to_mapping())
+    dram, sram, rf = (stats.level(name) for name in ("DRAM", "SRAM", "RF"))
+    db, acc = hw.data_bytes, hw.acc_bytes
+    p = params.prices
+
+    def count(level, tensor: str, field: str) -> int:
+        return getattr(level.tensors[tensor], field) * level.instances
+
+    rf_operand_reads = (count(rf, IF, "reads") + count(rf, FL, "reads")) * db
+    rf_fills = (count(rf, IF, "fills") + count(rf, FL, "fills")) * db + count(rf, OF, "fills") * acc
+    rf_psum = (count(rf, OF, "reads") + count(rf, OF, "updates")) * acc
+    sram_reads = (count(sram, IF, "reads") + count(sram, FL, "reads")) * db
+    sram_reads += count(sram, OF, "reads") * acc
+    sram_writes = (count(sram, IF, "fills") + count(sram, FL, "fills")) * db
+    sram_writes += count(sram, OF, "updates") * db
+    dram_reads = (count(dram, IF, "reads") + count(dram, FL, "reads")) * db
+    dram_reads += count(dram, OF, "reads") * acc
+    dram_writes = count(dram, OF, "updates") * db
+    energy = {
+        "mac": layer.macs * p["mac"],
+        "rf_read_byte": (rf_operand_reads + rf_psum / 2) * p["rf_read_byte"],
+        "rf_write_byte": (rf_fills + rf_psum / 2) * p["rf_write_byte"],
+        "array_delivery_byte": rf_fills * p["array_delivery_byte"],
+        "sram_read_byte": sram_reads * p["sram_read_byte"],
+        "sram_write_byte": sram_writes * p["sram_write_byte"],
+        "noc_byte_hop": 2 * (dram_reads + dram_writes) * p["noc_byte_hop"],
+        "dram_read_byte": dram_reads * p["dram_read_byte"],
+        "dram_write_byte": dram_writes * p["dram_write_byte"],
+    }
+    compute = compute_cycles(layer, d)
+    load = -(-sram_reads // hw.load_bytes_per_cycle)
+    drain = -(-count(sram, OF, "updates") * db // hw.drain_bytes_per_cycle)
+    dram_cycles = math.ceil((dram_reads + dram_writes) / params.dram_bytes_per_cycle)
+    cycles = max(compute, load, drain, dram_cycles)
+    return Cost(
+        energy_pj=sum(energy.values()),
+        cycles=cycles,
+        compute_cycles=compute,
+        load_cycles=load,
+        drain_cycles=drain,
+        dram_cycles=dram_cycles,
+        dram_bytes=dram_reads + dram_writes,
+        sram_read_bytes=sram_reads,
+        macs=layer.macs,
+        utilisation=layer.macs / (cycles * hw.pe_rows * hw.pe_cols * hw.lanes),
+        energy_by_action=energy,
+    )

@@ -36,7 +36,9 @@ def _align(addr: int) -> int:
 
 
 def place_buffers(layers: Sequence[Layer], soc: SocConfig, raw_bytes: int, result_bytes: int):
-    """Bump-allocate every tensor in DRAM; a layer's input is the previous layer's output."""
+    """Bump-allocate every tensor in DRAM. A layer reads its source layer's output; an
+    input made by an operation outside the accelerator (or the network input) gets a
+    buffer of its own, shared by the layers that name it."""
     db = soc.flexnn.data_bytes
     cursor = soc.dram.base_addr
 
@@ -47,13 +49,23 @@ def place_buffers(layers: Sequence[Layer], soc: SocConfig, raw_bytes: int, resul
         return addr
 
     raw = take(raw_bytes)
-    input_addr = take(layers[0].input_elements * db)
+    outputs: dict[str, int] = {}
+    external: dict[str, int] = {}
     placed = []
+    previous = None
     for layer in layers:
+        source = layer.source if layer.source is not None else previous
+        if source in outputs:
+            if_addr = outputs[source]
+        else:
+            key = source or "input"
+            if key not in external:
+                external[key] = take(layer.input_elements * db)
+            if_addr = external[key]
         fl = take(layer.weight_elements * db)
-        of = take(layer.output_elements * db)
-        placed.append(TensorAddrs(input_addr, fl, of))
-        input_addr = of
+        outputs[layer.name] = take(layer.output_elements * db)
+        placed.append(TensorAddrs(if_addr, fl, outputs[layer.name]))
+        previous = layer.name
     result = take(result_bytes)
     if cursor > soc.dram.base_addr + soc.dram.size_bytes:
         raise ConfigError(

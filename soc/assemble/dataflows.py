@@ -16,10 +16,12 @@ from soc.workloads import Layer
 
 
 def cost_params(scenario: ScenarioConfig, table: EnergyTable | None = None) -> CostParams:
-    """Prices from the energy table; DRAM bandwidth in bytes per engine cycle."""
+    """Prices from the energy table; DRAM and NoC link bandwidth per engine cycle."""
     table = table or load_energy_table(scenario.soc.energy_table)
     soc = scenario.soc
-    return CostParams(dict(table.actions), soc.dram.bandwidth_bytes_per_s / soc.flexnn.freq_hz)
+    noc = soc.noc.link_width_bytes * soc.noc.freq_hz / soc.flexnn.freq_hz
+    dram = soc.dram.bandwidth_bytes_per_s / soc.flexnn.freq_hz
+    return CostParams(dict(table.actions), dram, noc)
 
 
 def layer_dataflows(scenario: ScenarioConfig, layers: Sequence[Layer]) -> list[Dataflow]:

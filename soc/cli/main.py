@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
 from pathlib import Path
 
 import structlog
@@ -11,10 +12,11 @@ import typer
 from rich.console import Console
 
 from soc.assemble import plan_workload
-from soc.config import ScenarioConfig, load_scenario
+from soc.config import ScenarioConfig, SocConfig, WorkloadConfig, load_scenario
 from soc.errors import FlexsocError, MappingError, WorkloadError
-from soc.report import render_summary
-from soc.runner import run_scenario
+from soc.flexnn.mapper import FIXED, OBJECTIVES
+from soc.report import render_mapping, render_summary
+from soc.runner import map_workload, run_scenario, summary_rows, write_csv
 from soc.units import format_time_ps
 
 app = typer.Typer(
@@ -77,6 +79,46 @@ def validate(scenario: str = typer.Argument(..., help="scenario YAML file")) -> 
         raise _in_scenario(scenario, exc) from None
     rounds = sum(len(plan.rounds) for plan in plans)
     Console().print(f"ok: {config.name}: {len(plans)} layers, {rounds:,} rounds per frame")
+
+
+@app.command("map")
+def map_command(
+    workload: str = typer.Argument(..., help="zoo model (resnet50) or a scenario YAML"),
+    objective: str = typer.Option("edp", "--objective", help="energy | latency | edp"),
+    csv_path: str | None = typer.Option(None, "--csv", help="also write per-layer rows"),
+    scenario: str | None = typer.Option(None, "--scenario", help="take the SoC from here"),
+) -> None:
+    """Choose every layer's dataflow and compare it with the fixed dataflows."""
+    if objective not in OBJECTIVES:
+        raise typer.BadParameter(f"--objective must be one of {', '.join(OBJECTIVES)}")
+    if workload.endswith((".yaml", ".yml")):
+        config = _load(workload)
+    else:
+        base = _load(scenario) if scenario else None
+        config = ScenarioConfig(
+            name="map",
+            soc=base.soc if base else SocConfig(),
+            workload=WorkloadConfig(model=f"zoo:{workload.removeprefix('zoo:')}"),
+        )
+    config = config.model_copy(
+        update={"workload": config.workload.model_copy(update={"objective": objective})}
+    )
+    started = time.perf_counter()
+    try:
+        result = map_workload(config)
+    except (WorkloadError, MappingError) as exc:
+        raise _in_scenario(workload, exc) from None
+    rows, totals = summary_rows(result)
+    console = Console(width=None if sys.stdout.isatty() else 160)
+    render_mapping(rows, totals, objective, FIXED, console)
+    worse = [r["layer"] for r in rows if any((v or 0) < -1e-12 for v in r["savings"].values())]
+    console.print(
+        f"{len(rows)} layers mapped in {time.perf_counter() - started:.1f} s; layers where "
+        f"the flexible choice is worse than a fixed dataflow: {len(worse)}"
+    )
+    if csv_path:
+        write_csv(result, Path(csv_path))
+        console.print(f"per-layer rows: {csv_path}")
 
 
 def main() -> None:

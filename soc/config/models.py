@@ -101,6 +101,9 @@ class FlexNNConfig(Block):
     load_bytes_per_cycle: Count = Field(64, description="SRAM to array load path")
     drain_bytes_per_cycle: Count = Field(32, description="array to SRAM drain path")
     prefetch_tiles: int = Field(1, ge=0, description="SRAM tiles the DMA fetches ahead")
+    spatial_reduction: bool = Field(
+        True, description="PE rows/columns may split C, R or S (partial sums added across PEs)"
+    )
     dma_channels: Count = Field(3, description="DMA channels the sequencer uses (IF, FL, OF)")
 
 

@@ -11,17 +11,18 @@ from dataclasses import dataclass
 from soc.config import FlexNNConfig
 from soc.flexnn.descriptor import INNER, Descriptor
 from soc.flexnn.loopnest import analyse
-from soc.flexnn.problem import FL, IF, OF, conv_problem, layer_sizes
+from soc.flexnn.problem import FL, IF, OF, conv_problem, layer_sizes, tensor_elements
 from soc.workloads import Layer
 
 
 @dataclass(frozen=True)
 class CostParams:
-    """Prices (pJ per unit of the energy table's actions) and the DRAM bandwidth the
-    layer can count on, in bytes per engine cycle."""
+    """Prices (pJ per unit of the energy table's actions), the DRAM bandwidth the layer
+    can count on and the narrowest link of the DMA path, in bytes per engine cycle."""
 
     prices: dict[str, float]
     dram_bytes_per_cycle: float
+    stream_bytes_per_cycle: float | None = None  # DRAM -> SRAM path (NoC); None = DRAM
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class Cost:
     load_cycles: int
     drain_cycles: int
     dram_cycles: int
+    fill_cycles: int
     dram_bytes: int
     sram_read_bytes: int
     macs: int
@@ -62,6 +64,25 @@ def compute_cycles(layer: Layer, d: Descriptor) -> int:
     return total
 
 
+def _fill_and_flush(
+    layer: Layer, hw: FlexNNConfig, d: Descriptor, params: CostParams
+) -> tuple[int, int]:
+    """Cycles before the pipeline runs (the first SRAM tile's fetch, the first round's
+    load) and after it (the last round's drain, the last tile's write-back)."""
+    stream = min(params.dram_bytes_per_cycle, params.stream_bytes_per_cycle or math.inf)
+    db = hw.data_bytes
+    if_t, fl_t, of_t = tensor_elements(layer, d.extents(("sram", *INNER)))
+    if_r, fl_r, _ = tensor_elements(layer, d.extents(("rf", "lanes")))
+    spatial = d.extents(("rows", "cols"))
+    _, _, of_round = tensor_elements(layer, d.extents(INNER))
+    groups_if = math.prod(f for dim, f in spatial.items() if dim in "GCPQRS")
+    groups_fl = math.prod(f for dim, f in spatial.items() if dim in "GKCRS")
+    first_load = (if_r * groups_if + fl_r * groups_fl) * db
+    fill = math.ceil((if_t + fl_t) * db / stream) + -(-first_load // hw.load_bytes_per_cycle)
+    flush = -(-of_round * db // hw.drain_bytes_per_cycle) + math.ceil(of_t * db / stream)
+    return fill, flush
+
+
 def evaluate(layer: Layer, hw: FlexNNConfig, d: Descriptor, params: CostParams) -> Cost:
     """Energy and cycles of `layer` under `d` (counts on the padded problem)."""
     padded = d.extents()
@@ -79,11 +100,19 @@ def evaluate(layer: Layer, hw: FlexNNConfig, d: Descriptor, params: CostParams) 
     rf_psum = (count(rf, OF, "reads") + count(rf, OF, "updates")) * acc
     sram_reads = (count(sram, IF, "reads") + count(sram, FL, "reads")) * db
     sram_reads += count(sram, OF, "reads") * acc
-    sram_writes = (count(sram, IF, "fills") + count(sram, FL, "fills")) * db
-    sram_writes += count(sram, OF, "updates") * db
+    outputs = math.prod(sizes[dim] for dim in "GKPQ")
+
+    def written(level) -> int:
+        """Output bytes arriving at a level: each output once final (INT8), every other
+        arrival a partial sum (INT32)."""
+        arrivals = count(level, OF, "updates")
+        return min(arrivals, outputs) * db + max(0, arrivals - outputs) * acc
+
+    drained = written(sram)
+    sram_writes = (count(sram, IF, "fills") + count(sram, FL, "fills")) * db + drained
     dram_reads = (count(dram, IF, "reads") + count(dram, FL, "reads")) * db
     dram_reads += count(dram, OF, "reads") * acc
-    dram_writes = count(dram, OF, "updates") * db
+    dram_writes = written(dram)
     energy = {
         "mac": layer.macs * p["mac"],
         "rf_read_byte": (rf_operand_reads + rf_psum / 2) * p["rf_read_byte"],
@@ -97,9 +126,10 @@ def evaluate(layer: Layer, hw: FlexNNConfig, d: Descriptor, params: CostParams) 
     }
     compute = compute_cycles(layer, d)
     load = -(-sram_reads // hw.load_bytes_per_cycle)
-    drain = -(-count(sram, OF, "updates") * db // hw.drain_bytes_per_cycle)
+    drain = -(-drained // hw.drain_bytes_per_cycle)
     dram_cycles = math.ceil((dram_reads + dram_writes) / params.dram_bytes_per_cycle)
-    cycles = max(compute, load, drain, dram_cycles)
+    fill, flush = _fill_and_flush(layer, hw, d, params)
+    cycles = max(compute, load, drain, dram_cycles) + fill + flush
     return Cost(
         energy_pj=sum(energy.values()),
         cycles=cycles,
@@ -107,6 +137,7 @@ def evaluate(layer: Layer, hw: FlexNNConfig, d: Descriptor, params: CostParams) 
         load_cycles=load,
         drain_cycles=drain,
         dram_cycles=dram_cycles,
+        fill_cycles=fill + flush,
         dram_bytes=dram_reads + dram_writes,
         sram_read_bytes=sram_reads,
         macs=layer.macs,

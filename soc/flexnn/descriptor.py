@@ -163,6 +163,13 @@ def validate(layer: Layer, hw: FlexNNConfig, sram: SramConfig, d: Descriptor) ->
                 f"{where}: {level} factors multiply to {used} but the "
                 f"hardware has {limit} {level.replace('cols', 'columns')}"
             )
+    if not hw.spatial_reduction:
+        split = [lp.dim for lp in d.rows + d.cols if lp.dim in REDUCTION_DIMS]
+        if split:
+            raise MappingError(
+                f"{where}: PE rows/columns split {split[0]}, but the hardware has no "
+                "spatial reduction (flexnn.spatial_reduction: false)"
+            )
     sizes = layer_sizes(layer)
     covered = d.extents()
     for dim in DIMS:

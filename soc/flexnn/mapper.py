@@ -28,7 +28,7 @@ from soc.errors import MappingError
 from soc.flexnn.cost import Cost, CostParams, evaluate
 from soc.flexnn.descriptor import Descriptor, sram_bytes
 from soc.flexnn.loopnest import Loop
-from soc.flexnn.problem import layer_sizes, tensor_elements
+from soc.flexnn.problem import REDUCTION_DIMS, layer_sizes, tensor_elements
 from soc.workloads import Layer
 
 OBJECTIVES = ("energy", "latency", "edp")
@@ -92,8 +92,14 @@ def _spatial_options(sizes: dict[str, int], hw: FlexNNConfig, flexible: bool, ki
                 continue
             for lane in [d for d in ("C", "K", "G", "S", "R") if sizes[d] > 1] + [None]:
                 option = _spatial(sizes, hw, rows, cols, lane)
-                scored[option] = _spatial_use(sizes, hw, option)
+                if hw.spatial_reduction or _reduces_nothing_spatially(option):
+                    scored[option] = _spatial_use(sizes, hw, option)
     return sorted(scored, key=lambda o: -scored[o])[:SPATIAL_KEPT]
+
+
+def _reduces_nothing_spatially(option) -> bool:
+    rows, cols, _ = option
+    return not any(lp.dim in REDUCTION_DIMS for lp in rows + cols)
 
 
 def _spatial_use(sizes, hw, option) -> float:
@@ -214,6 +220,8 @@ def search(
     if kind is None:  # the fixed dataflows' spatial mappings are part of the space
         spatials += [s for k in FIXED for s in _spatial_options(sizes, hw, False, k)]
         spatials = list(dict.fromkeys(spatials))
+    if not hw.spatial_reduction:
+        spatials = [option for option in spatials if _reduces_nothing_spatially(option)]
     best: tuple[tuple, Choice] | None = None
     for rows, cols, lanes in spatials:
         for rf in _rf_tiles(layer, hw, sizes, rows, cols, lanes):

@@ -17,6 +17,9 @@ class Layer:
 
     Inputs are C x H x W, weights K x (C / groups) x R x S, outputs K x P x Q (batch 1).
     Tensors are stored HWC in memory. An FC layer is a 1 x 1 conv over a 1 x 1 input.
+    `source` names the layer whose output is the input; a name that is not a layer of
+    the workload is a tensor made by an operation the accelerator does not run (a
+    pooling, a residual add), which gets its own buffer.
     """
 
     name: str
@@ -29,6 +32,7 @@ class Layer:
     s: int = 1
     stride: int = 1
     padding: int = 0
+    source: str | None = None  # producer of the input; None = the previous layer
 
     def __post_init__(self) -> None:
         for field in ("c", "k", "h", "w", "r", "s", "stride"):
@@ -89,23 +93,33 @@ class Layer:
 
 
 def check_chain(layers: Sequence[Layer]) -> None:
-    """Each layer must consume exactly what the previous one produces (fc flattens)."""
+    """Each layer must consume exactly what its source produces (fc flattens)."""
     if not layers:
         raise WorkloadError("the workload has no layers")
     names = [layer.name for layer in layers]
     duplicate = next((n for n in names if names.count(n) > 1), None)
     if duplicate is not None:
         raise WorkloadError(f"layer name {duplicate!r} is used twice")
-    for prev, layer in zip(layers, layers[1:], strict=False):
-        if layer.op == "fc":
-            ok = layer.c == prev.k * prev.p * prev.q
-            produced = f"{prev.k}x{prev.p}x{prev.q} = {prev.k * prev.p * prev.q} values"
-            wanted = f"c = {layer.c}"
-        else:
-            ok = (layer.c, layer.h, layer.w) == (prev.k, prev.p, prev.q)
-            produced = f"{prev.k}x{prev.p}x{prev.q} (CxHxW)"
-            wanted = f"{layer.c}x{layer.h}x{layer.w}"
-        if not ok:
-            raise WorkloadError(
-                f"layer {layer.name}: expects {wanted} but {prev.name} produces {produced}"
-            )
+    produced = {}
+    for i, layer in enumerate(layers):
+        source = layer.source if layer.source is not None else (names[i - 1] if i else None)
+        if source in produced:
+            _check_shapes(produced[source], layer)
+        elif layer.source is not None and layer.source in names:
+            raise WorkloadError(f"layer {layer.name}: source {layer.source!r} comes later")
+        produced[layer.name] = layer
+
+
+def _check_shapes(prev: Layer, layer: Layer) -> None:
+    if layer.op == "fc":
+        ok = layer.c == prev.k * prev.p * prev.q
+        produced = f"{prev.k}x{prev.p}x{prev.q} = {prev.k * prev.p * prev.q} values"
+        wanted = f"c = {layer.c}"
+    else:
+        ok = (layer.c, layer.h, layer.w) == (prev.k, prev.p, prev.q)
+        produced = f"{prev.k}x{prev.p}x{prev.q} (CxHxW)"
+        wanted = f"{layer.c}x{layer.h}x{layer.w}"
+    if not ok:
+        raise WorkloadError(
+            f"layer {layer.name}: expects {wanted} but {prev.name} produces {produced}"
+        )

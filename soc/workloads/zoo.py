@@ -20,7 +20,56 @@ def edge_cnn() -> list[Layer]:
     ]
 
 
-ZOO: dict[str, Callable[[], list[Layer]]] = {"edge_cnn": edge_cnn}
+def resnet50() -> list[Layer]:
+    """ResNet-50 v1.5 at 224 x 224: its 53 convolutions and the classifier. Pooling and
+    residual additions are not layers of the accelerator: a layer after one names it as
+    its source (e.g. 'pool1', 'layer2.0.add')."""
+    layers = [Layer("conv1", "conv", c=3, k=64, h=224, w=224, r=7, s=7, stride=2, padding=3)]
+    block_input, channels, size = "pool1", 64, 56
+    for stage, (width, blocks, stride) in enumerate(
+        ((64, 3, 1), (128, 4, 2), (256, 6, 2), (512, 3, 2)), start=1
+    ):
+        for b in range(blocks):
+            name = f"layer{stage}.{b}"
+            s = stride if b == 0 else 1
+            out = size // s
+            layers += [
+                Layer(
+                    f"{name}.conv1", "conv", c=channels, k=width, h=size, w=size, source=block_input
+                ),
+                Layer(
+                    f"{name}.conv2",
+                    "conv",
+                    c=width,
+                    k=width,
+                    h=size,
+                    w=size,
+                    r=3,
+                    s=3,
+                    stride=s,
+                    padding=1,
+                ),
+                Layer(f"{name}.conv3", "conv", c=width, k=4 * width, h=out, w=out),
+            ]
+            if b == 0:
+                layers.append(
+                    Layer(
+                        f"{name}.downsample",
+                        "conv",
+                        c=channels,
+                        k=4 * width,
+                        h=size,
+                        w=size,
+                        stride=s,
+                        source=block_input,
+                    )
+                )
+            block_input, channels, size = f"{name}.add", 4 * width, out
+    layers.append(Layer("fc", "fc", c=2048, k=1000, source="avgpool"))
+    return layers
+
+
+ZOO: dict[str, Callable[[], list[Layer]]] = {"edge_cnn": edge_cnn, "resnet50": resnet50}
 
 
 def load_workload(config: WorkloadConfig) -> list[Layer]:

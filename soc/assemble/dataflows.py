@@ -16,12 +16,16 @@ from soc.workloads import Layer
 
 
 def cost_params(scenario: ScenarioConfig, table: EnergyTable | None = None) -> CostParams:
-    """Prices from the energy table; DRAM and NoC link bandwidth per engine cycle."""
+    """Prices from the energy table; DRAM and NoC link bandwidth per engine cycle; the
+    fixed cost of a DMA transfer in engine cycles."""
     table = table or load_energy_table(scenario.soc.energy_table)
     soc = scenario.soc
     noc = soc.noc.link_width_bytes * soc.noc.freq_hz / soc.flexnn.freq_hz
     dram = soc.dram.bandwidth_bytes_per_s / soc.flexnn.freq_hz
-    return CostParams(dict(table.actions), dram, noc)
+    # a transfer's fixed cost: descriptor setup, the DRAM's latency, four crossbar hops
+    hop_ps = soc.noc.router_latency_cycles * 1e12 / soc.noc.freq_hz
+    overhead_ps = soc.dma.setup_latency_ps + soc.dram.latency_ps + 4 * hop_ps
+    return CostParams(dict(table.actions), dram, noc, overhead_ps * soc.flexnn.freq_hz / 1e12)
 
 
 def layer_dataflows(scenario: ScenarioConfig, layers: Sequence[Layer]) -> list[Dataflow]:

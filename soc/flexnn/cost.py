@@ -23,6 +23,12 @@ class CostParams:
     prices: dict[str, float]
     dram_bytes_per_cycle: float
     stream_bytes_per_cycle: float | None = None  # DRAM -> SRAM path (NoC); None = DRAM
+    transfer_overhead_cycles: float = 0.0  # fixed cost of one DMA transfer (setup, latency)
+
+    @property
+    def stream(self) -> float:
+        """Bytes per cycle of the DMA path: the narrower of DRAM and the NoC."""
+        return min(self.dram_bytes_per_cycle, self.stream_bytes_per_cycle or math.inf)
 
 
 @dataclass(frozen=True)
@@ -69,7 +75,7 @@ def _fill_and_flush(
 ) -> tuple[int, int]:
     """Cycles before the pipeline runs (the first SRAM tile's fetch, the first round's
     load) and after it (the last round's drain, the last tile's write-back)."""
-    stream = min(params.dram_bytes_per_cycle, params.stream_bytes_per_cycle or math.inf)
+    stream = params.stream
     db = hw.data_bytes
     if_t, fl_t, of_t = tensor_elements(layer, d.extents(("sram", *INNER)))
     if_r, fl_r, _ = tensor_elements(layer, d.extents(("rf", "lanes")))
@@ -129,7 +135,21 @@ def evaluate(layer: Layer, hw: FlexNNConfig, d: Descriptor, params: CostParams) 
     drain = -(-drained // hw.drain_bytes_per_cycle)
     dram_cycles = math.ceil((dram_reads + dram_writes) / params.dram_bytes_per_cycle)
     fill, flush = _fill_and_flush(layer, hw, d, params)
-    cycles = max(compute, load, drain, dram_cycles) + fill + flush
+    # Either the engine is the bottleneck, and the first tile's fetch and the last
+    # tile's write-back stick out; or the DMA path is, and the last tile's work does.
+    # Each tensor has its own DMA channel; a transfer per tile (at most) pays a fixed cost.
+    tiles = math.prod(lp.factor for lp in d.dram)
+    channel_bytes = (
+        count(dram, IF, "reads") * db,
+        count(dram, FL, "reads") * db,
+        count(dram, OF, "reads") * acc + dram_writes,
+    )
+    channels = max(
+        tiles * params.transfer_overhead_cycles + b / params.stream for b in channel_bytes if b
+    )
+    engine = max(compute, load, drain)
+    stream = max(dram_cycles, math.ceil(channels))
+    cycles = max(fill + engine + flush, stream + -(-engine // tiles))
     return Cost(
         energy_pj=sum(energy.values()),
         cycles=cycles,

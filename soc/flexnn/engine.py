@@ -253,6 +253,8 @@ class FlexNNEngine(Component):
         fields = {
             "layer": plan.name,
             "op": plan.layer.op,
+            "dataflow": plan.descriptor.name,
+            "loop_nest": plan.descriptor.describe(),
             "macs": int(table.macs.sum()),
             "rounds": len(table),
             "tiles": len(plan.tiles),

@@ -38,13 +38,26 @@ def render_summary(summary: dict, console: Console) -> None:
 
     layers = _table(
         "Layers, per frame (times in us; stall = compute waiting, by its dominant cause)",
-        ("layer", "op", "MACs", "time", "load", "compute", "drain", "stall", "bound", "util"),
-        left=2,
+        (
+            "layer",
+            "op",
+            "dataflow",
+            "MACs",
+            "time",
+            "load",
+            "compute",
+            "drain",
+            "stall",
+            "bound",
+            "util",
+        ),
+        left=3,
     )
     for row in summary["layers"]:
         layers.add_row(
             row["layer"],
             row["op"],
+            row["dataflow"],
             f"{row['macs']:,}",
             _us(row["elapsed_ps"]),
             _us(row["load_ps"]),

@@ -43,6 +43,8 @@ class StatsCollector(Sink):
             entry = self.layers[str(f["layer"])] = {
                 "layer": f["layer"],
                 "op": f["op"],
+                "dataflow": f.get("dataflow", ""),
+                "loop_nest": f.get("loop_nest", ""),
                 "tiles": f["tiles"],
                 "runs": 0,
                 "elapsed_ps": 0,
@@ -84,6 +86,8 @@ class StatsCollector(Sink):
                 {
                     "layer": entry["layer"],
                     "op": entry["op"],
+                    "dataflow": entry["dataflow"],
+                    "loop_nest": entry["loop_nest"],
                     "tiles": entry["tiles"],
                     "rounds": entry["rounds"] // runs,
                     "macs": entry["macs"] // runs,

@@ -56,6 +56,8 @@ def test_layer_means_over_two_runs():
     assert row == {
         "layer": "conv1",
         "op": "conv",
+        "dataflow": "",  # the events name no dataflow
+        "loop_nest": "",
         "tiles": 2,
         "rounds": 5,  # (4 + 6) / 2
         "macs": 200,  # (100 + 300) / 2

@@ -2,23 +2,27 @@
 
 Usage: make bench   (or .venv/bin/python bench/run_bench.py [--repeat N])
 
-Targets (issue: first closed-loop run): the quickstart scenario simulates in under 10 s.
+Targets: the quickstart scenario simulates in under 10 s; `soc map resnet50` (all
+conv and FC layers against the fixed dataflows) finishes in under 60 s on one core.
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from soc.config import load_scenario
-from soc.runner import run_scenario, simulate
+import structlog
+
+from soc.config import ScenarioConfig, WorkloadConfig, load_scenario
+from soc.runner import map_workload, run_scenario, simulate
 
 ROOT = Path(__file__).resolve().parents[1]
-TARGETS_S = {"quickstart, full outputs": 10.0}
+TARGETS_S = {"quickstart, full outputs": 10.0, "map resnet50 (edp)": 60.0}
 
 
 def _time(fn, repeat: int) -> float:
@@ -34,20 +38,23 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
     config = load_scenario(ROOT / "scenarios" / "quickstart.yaml")
     layer_only = config.model_copy(
         update={"run": config.run.model_copy(update={"trace_level": "layer"})}
     )
+    resnet50 = ScenarioConfig(name="map", workload=WorkloadConfig(model="zoo:resnet50"))
     failures = 0
     with tempfile.TemporaryDirectory() as tmp:
         cases = {
             "quickstart, full outputs": lambda: run_scenario(config, Path(tmp) / "q"),
             "quickstart, no trace files": lambda: simulate(config, []),
             "quickstart, layer-level trace": lambda: simulate(layer_only, []),
+            "map resnet50 (edp)": lambda: map_workload(resnet50),
         }
         print(f"{'case':34} {'median s':>9} {'target s':>9}")
         for name, fn in cases.items():
-            seconds = _time(fn, args.repeat)
+            seconds = _time(fn, 1 if name.startswith("map") else args.repeat)
             target = TARGETS_S.get(name)
             verdict = "" if target is None else ("ok" if seconds <= target else "SLOW")
             failures += verdict == "SLOW"

@@ -99,6 +99,17 @@ def _resolve_soc(data: dict[str, Any], path: Path) -> None:
     data["soc"] = _merge(base, soc)
 
 
+def _resolve_arrays(data: dict[str, Any], path: Path) -> None:
+    """`workload.sparsity.arrays` is relative to the scenario file."""
+    sparsity = (
+        (data.get("workload") or {}).get("sparsity")
+        if isinstance(data.get("workload"), dict)
+        else None
+    )
+    if isinstance(sparsity, dict) and isinstance(sparsity.get("arrays"), str):
+        sparsity["arrays"] = str((path.parent / sparsity["arrays"]).resolve())
+
+
 def _validation_message(exc: ValidationError, path: Path, lines: dict[KeyPath, int]) -> str:
     errors = exc.errors()
     first = errors[0]
@@ -122,6 +133,7 @@ def load_scenario(path: str | Path) -> ScenarioConfig:
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping at the top level")
     _resolve_soc(data, path)
+    _resolve_arrays(data, path)
     try:
         return ScenarioConfig.model_validate(data)
     except ValidationError as exc:

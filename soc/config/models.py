@@ -172,6 +172,44 @@ class LayerConfig(Block):
         return self
 
 
+class LayerSparsity(Block):
+    """Densities of one layer's tensors (fractions of non-zero values)."""
+
+    activations: float = Field(1.0, ge=0.0, le=1.0, description="IF density")
+    weights: float = Field(1.0, ge=0.0, le=1.0, description="FL density")
+
+
+class SparsityConfig(Block):
+    """Where the zeros are, and what the hardware does with them."""
+
+    activations: float = Field(1.0, ge=0.0, le=1.0, description="IF density, all layers")
+    weights: float = Field(1.0, ge=0.0, le=1.0, description="FL density, all layers")
+    pattern: Literal["uniform", "channel", "nm"] = "uniform"
+    n: Count = Field(2, description="N of an N:M weight pattern")
+    m: Count = Field(4, description="M of an N:M weight pattern")
+    arrays: Path | None = Field(None, description=".npz of real values '<layer>.IF|FL'")
+    per_layer: dict[str, LayerSparsity] = Field(default_factory=dict)
+    skip_zeros: bool = Field(True, description="find-first skips zero pairs")
+    compression: bool = Field(False, description="zero-value compression of DMA/SRAM data")
+
+    @model_validator(mode="after")
+    def _n_below_m(self) -> SparsityConfig:
+        if self.pattern == "nm" and self.n > self.m:
+            raise ValueError(f"n ({self.n}) must not exceed m ({self.m})")
+        return self
+
+    @property
+    def active(self) -> bool:
+        """Whether any tensor may hold zeros (else every layer runs dense)."""
+        return (
+            self.activations < 1.0
+            or self.weights < 1.0
+            or self.pattern == "nm"
+            or self.arrays is not None
+            or any(ls.activations < 1.0 or ls.weights < 1.0 for ls in self.per_layer.values())
+        )
+
+
 class WorkloadConfig(Block):
     """What the accelerator runs: a zoo model or an inline list of layers."""
 
@@ -182,6 +220,7 @@ class WorkloadConfig(Block):
     per_layer: dict[str, Dataflow] = Field(
         default_factory=dict, description="layer name -> dataflow"
     )
+    sparsity: SparsityConfig = SparsityConfig()
 
     @model_validator(mode="after")
     def _one_source(self) -> WorkloadConfig:

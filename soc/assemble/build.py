@@ -11,9 +11,11 @@ from dataclasses import dataclass
 import simpy
 
 from soc.assemble.dataflows import choose_descriptor, cost_params, layer_dataflows
+from soc.assemble.sparsity import compression_ratios, layer_tensors
 from soc.config import ScenarioConfig, SocConfig
 from soc.errors import ConfigError
 from soc.flexnn import FlexNNEngine, LayerPlan, TensorAddrs, build_plan
+from soc.flexnn.sparsity import sparse_rounds
 from soc.hw import Crossbar, DmaEngine, DriverProgram, HostCpu, SimpleDram, SramBanks, StagePlan
 from soc.kernel import Component, Recorder, elaborate
 from soc.workloads import Layer, load_workload
@@ -87,12 +89,22 @@ def plan_workload(scenario: ScenarioConfig) -> tuple[list[LayerPlan], DriverProg
     buffers = place_buffers(layers, soc, pre_bytes, post_bytes)
     params = cost_params(scenario)
     dataflows = layer_dataflows(scenario, layers)
-    plans = [
-        build_plan(
-            layer, soc.flexnn, soc.sram, addrs, choose_descriptor(layer, df, scenario, params)
-        )
-        for layer, addrs, df in zip(layers, buffers.layers, dataflows, strict=True)
-    ]
+    sparsity = scenario.workload.sparsity
+    tensors = layer_tensors(scenario, layers) if sparsity.active else None
+    ratios = (
+        compression_ratios(layers, tensors, db)
+        if tensors is not None and sparsity.compression
+        else [None] * len(layers)
+    )
+    plans = []
+    for i, (layer, addrs, df) in enumerate(zip(layers, buffers.layers, dataflows, strict=True)):
+        descriptor = choose_descriptor(layer, df, scenario, params)
+        plan = build_plan(layer, soc.flexnn, soc.sram, addrs, descriptor, ratios[i])
+        if tensors is not None and sparsity.skip_zeros:
+            t = tensors[i]
+            sparse = sparse_rounds(layer, descriptor, t)
+            plan = plan.with_sparsity(sparse, (t.if_density, t.fl_density))
+        plans.append(plan)
     program = DriverProgram(
         frames=driver.frames,
         period_ps=None if driver.fps is None else round(1e12 / driver.fps),

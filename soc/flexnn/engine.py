@@ -69,6 +69,9 @@ class _Job:
         table = plan.rounds
         # Python lists: indexing them per round is several times faster than numpy scalars.
         self.rounds = {name: getattr(table, name).tolist() for name in table.__dataclass_fields__}
+        sparse = plan.sparse
+        self.rounds["cycles"] = (sparse.cycles if sparse else table.compute_cycles).tolist()
+        self.rounds["performed"] = (sparse.performed if sparse else table.macs).tolist()
         self.busy_ps = {SpanKind.LOAD: 0, SpanKind.COMPUTE: 0, SpanKind.DRAIN: 0}
         self.stall_ps = dict.fromkeys(StallCause, 0)
 
@@ -175,13 +178,16 @@ class FlexNNEngine(Component):
                 yield self._of_rf.get(1)
                 self._stall(job, track, StallCause.DRAIN, waited_from, self.env.now)
             start = self.env.now
-            cycles = rounds["compute_cycles"][r]
+            cycles = rounds["cycles"][r]
             yield self.env.timeout(self.clock.ps(cycles))
             self._record(job, SpanKind.COMPUTE, track, start, r)
-            macs = rounds["macs"][r]
-            self.count(Action.MAC, macs)
+            performed = rounds["performed"][r]
+            self.count(Action.MAC, performed)
+            self.count(Action.MAC_GATED, rounds["macs"][r] - performed)
             self.count(Action.MAC_SLOT, cycles * lanes)
-            self.count(Action.RF_READ_BYTE, 2 * macs * self.config.data_bytes)
+            self.count(Action.RF_READ_BYTE, 2 * performed * self.config.data_bytes)
+            if job.plan.sparse is not None:
+                self.count(Action.SPARSITY_PE_ROUND, self._pes)
             self._in_rf.put(1)
             if rounds["closes_output"][r]:
                 self._computed.put((job, r))
@@ -227,6 +233,26 @@ class FlexNNEngine(Component):
             fields = {"layer": job.plan.name, "cause": cause.value}
             self.recorder.span(since, until, track, SpanKind.STALL, fields, False)
 
+    @staticmethod
+    def _sparsity_fields(plan: LayerPlan) -> dict[str, object]:
+        """Dense vs sparse cycles, analytic estimates and the imbalance loss."""
+        dense = int(plan.rounds.compute_cycles.sum())
+        if plan.sparse is None:
+            return {
+                "sparse_cycles": dense,
+                "performed_macs": int(plan.rounds.macs.sum()),
+                "balanced_cycles": dense,
+                "if_density": 1.0,
+                "fl_density": 1.0,
+            }
+        return {
+            "sparse_cycles": int(plan.sparse.cycles.sum()),
+            "performed_macs": int(plan.sparse.performed.sum()),
+            "balanced_cycles": int(plan.sparse.balanced.sum()),
+            "if_density": plan.densities[0],
+            "fl_density": plan.densities[1],
+        }
+
     def _tile_done(self, job: _Job, tile: SramTile) -> None:
         """Every round of `tile` has run: write its outputs back, then free its buffers."""
         if not tile.writebacks:
@@ -259,6 +285,7 @@ class FlexNNEngine(Component):
             "rounds": len(table),
             "tiles": len(plan.tiles),
             "compute_cycles": int(table.compute_cycles.sum()),
+            **self._sparsity_fields(plan),
             "load_ps": job.busy_ps[SpanKind.LOAD],
             "compute_ps": job.busy_ps[SpanKind.COMPUTE],
             "drain_ps": job.busy_ps[SpanKind.DRAIN],

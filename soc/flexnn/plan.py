@@ -20,6 +20,7 @@ address layout inside a tensor is not modelled).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,6 +29,7 @@ from soc.config import FlexNNConfig, SramConfig
 from soc.flexnn.descriptor import INNER, Descriptor, sram_bytes, validate
 from soc.flexnn.loopnest import DataSpace
 from soc.flexnn.problem import FL, IF, OF, REDUCTION_DIMS, SHORT, conv_problem, layer_sizes
+from soc.flexnn.sparsity import SparseRounds
 from soc.flexnn.walk import Walk, footprint_array, moved, walk
 from soc.kernel.ports import DmaTransfer
 from soc.workloads import Layer
@@ -58,6 +60,7 @@ class RoundTable:
     delivered_bytes: np.ndarray  # written into register files across the array
     opens_output: np.ndarray  # bool: the OF tile changes at this round
     closes_output: np.ndarray  # bool: the OF tile is drained after this round
+    final_output: np.ndarray  # bool: ... and its outputs are final (not partial sums)
     if_sram_addr: np.ndarray
     fl_sram_addr: np.ndarray
     of_sram_addr: np.ndarray
@@ -89,10 +92,15 @@ class LayerPlan:
     descriptor: Descriptor
     tiles: tuple[SramTile, ...]
     rounds: RoundTable
+    sparse: SparseRounds | None = None  # per-round cycles with zero-skipping
+    densities: tuple[float, float] = (1.0, 1.0)  # IF, FL
 
     @property
     def name(self) -> str:
         return self.layer.name
+
+    def with_sparsity(self, sparse: SparseRounds, densities: tuple[float, float]) -> LayerPlan:
+        return LayerPlan(self.layer, self.descriptor, self.tiles, self.rounds, sparse, densities)
 
     @property
     def register_count(self) -> int:
@@ -167,6 +175,7 @@ def round_table(layer: Layer, hw: FlexNNConfig, d: Descriptor) -> RoundTable:
         delivered_bytes=delivered + psum,
         opens_output=out.opens,
         closes_output=out.closes,
+        final_output=out.closes & out.final,
         if_sram_addr=zeros,
         fl_sram_addr=zeros,
         of_sram_addr=zeros,
@@ -179,8 +188,13 @@ def build_plan(
     sram: SramConfig,
     addrs: TensorAddrs,
     descriptor: Descriptor,
+    compression: dict[str, float] | None = None,
 ) -> LayerPlan:
     """Validate `descriptor` for `layer` and cut the layer into SRAM tiles and rounds.
+
+    `compression` maps "IF", "FL", "OF" to compressed / dense size: what the DMA moves,
+    the load path reads and final outputs drain shrink by it (partial sums are not
+    compressed). SRAM buffers keep their dense, worst-case size.
 
     The SRAM holds `prefetch_tiles + 1` buffers per tensor; a tensor moves into its next
     buffer each time the DMA fetches it, so a buffer is refilled only after the tiles
@@ -205,7 +219,9 @@ def build_plan(
     buffer_of = {name: (np.cumsum(fetched[name] > 0) - 1).clip(min=0) % nbuf for name in fetched}
     buffer_of[OF] = (np.cumsum(out.opens) - 1) % nbuf
 
-    rounds = round_table(layer, hw, d)
+    ratio = {IF: 1.0, FL: 1.0, OF: 1.0}
+    ratio.update({name: (compression or {}).get(SHORT[name], 1.0) for name in ratio})
+    rounds = _compressed(round_table(layer, hw, d), ratio)
     tile_of_round = np.searchsorted(tw.index, rounds.tile)
     first = np.searchsorted(tile_of_round, np.arange(len(tw)))
     counts = np.diff(np.append(first, len(rounds)))
@@ -236,7 +252,7 @@ def build_plan(
     tiles = []
     for t in range(len(tw)):
         fetches = [
-            transfer(name, int(fetched[name][t]) * db, True, t)
+            transfer(name, math.ceil(int(fetched[name][t]) * db * ratio[name]), True, t)
             for name in (IF, FL)
             if fetched[name][t] > 0
         ]
@@ -244,10 +260,28 @@ def build_plan(
             fetches.append(transfer(OF, int(out.elements[t]) * acc, True, t))
         writebacks = ()
         if out.closes[t]:
-            size = int(out.elements[t]) * (db if out.final[t] else acc)
+            final = out.final[t]
+            size = math.ceil(int(out.elements[t]) * (db * ratio[OF] if final else acc))
             writebacks = (transfer(OF, size, False, t),)
         tiles.append(SramTile(t, tuple(fetches), writebacks, int(first[t]), int(counts[t])))
     return LayerPlan(layer, d, tuple(tiles), rounds)
+
+
+def _compressed(rounds: RoundTable, ratio: dict[str, float]) -> RoundTable:
+    """Shrink what the load path reads and what final outputs drain (ceil to bytes)."""
+    if all(r == 1.0 for r in ratio.values()):
+        return rounds
+    final = rounds.final_output
+    return RoundTable(
+        **{
+            **rounds.__dict__,
+            "if_bytes": np.ceil(rounds.if_bytes * ratio[IF]).astype(np.int64),
+            "fl_bytes": np.ceil(rounds.fl_bytes * ratio[FL]).astype(np.int64),
+            "of_bytes": np.where(
+                final, np.ceil(rounds.of_bytes * ratio[OF]), rounds.of_bytes
+            ).astype(np.int64),
+        }
+    )
 
 
 def _place(rounds: RoundTable, tile_of_round, buffer_of, base, buf, sram: SramConfig):

@@ -40,6 +40,8 @@ class Action(StrEnum):
     """Activity counted by components and priced by the energy table (unit in the name)."""
 
     MAC = "mac"
+    MAC_GATED = "mac_gated"  # a MAC skipped by find-first (clock-gated)
+    SPARSITY_PE_ROUND = "sparsity_pe_round"  # bitmap AND + find-first in one PE, one round
     RF_READ_BYTE = "rf_read_byte"
     RF_WRITE_BYTE = "rf_write_byte"
     ARRAY_DELIVERY_BYTE = "array_delivery_byte"

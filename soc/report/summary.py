@@ -25,6 +25,31 @@ def _table(title: str, columns: tuple[str, ...], left: int = 1) -> Table:
     return table
 
 
+def _render_sparsity(rows: list[dict], console: Console) -> None:
+    table = _table(
+        "Sparsity, per frame (cycles in thousands; speed-up = dense / sparse cycles; "
+        "imbalance = cycles lost to the slowest lane and PE)",
+        ("layer", "d_IF", "d_FL", "dense", "sparse", "speed-up", "ideal", "min-d", "imbalance"),
+    )
+
+    def x(value: float | None) -> str:
+        return "-" if value is None else f"{value:.2f}x"
+
+    for row in rows:
+        table.add_row(
+            row["layer"],
+            f"{row['if_density']:.2f}",
+            f"{row['fl_density']:.2f}",
+            f"{row['dense_cycles'] / 1e3:,.1f}",
+            f"{row['sparse_cycles'] / 1e3:,.1f}",
+            x(row["speedup"]),
+            x(row["ideal_speedup"]),
+            x(row["min_density_speedup"]),
+            f"{row['imbalance_cycles'] / 1e3:,.1f}",
+        )
+    console.print(table)
+
+
 def render_summary(summary: dict, console: Console) -> None:
     """Print latency, per-layer phases, DRAM traffic and energy."""
     frames = summary["frames"]
@@ -68,6 +93,8 @@ def render_summary(summary: dict, console: Console) -> None:
             f"{100 * row['mac_utilisation']:.1f}%",
         )
     console.print(layers)
+    if any(row["if_density"] < 1 or row["fl_density"] < 1 for row in summary["layers"]):
+        _render_sparsity(summary["layers"], console)
 
     dram = summary["dram"]
     traffic = _table("DRAM traffic", ("master", "read", "written", "GB/s"))
@@ -101,7 +128,8 @@ def render_summary(summary: dict, console: Console) -> None:
 
     sram = summary["sram"]
     console.print(
-        f"MACs executed {summary['macs']['executed']:,} of {summary['macs']['expected']:,}; "
+        f"MACs performed {summary['macs']['executed']:,}, skipped {summary['macs']['gated']:,}, "
+        f"dense {summary['macs']['expected']:,}; "
         f"SRAM bank conflicts {sram['bank_conflicts']:,} ({sram['conflict_cycles']:,} cycles); "
         f"DMA requests {summary['dma']['requests']:,}"
     )

@@ -65,7 +65,11 @@ def build_summary(
         "frames": stats.frames,
         "deadline_misses": len(stats.deadline_misses),
         "layers": stats.layer_rows(),
-        "macs": {"executed": stats.count("npu", Action.MAC), "expected": expected_macs},
+        "macs": {
+            "executed": stats.count("npu", Action.MAC),
+            "gated": stats.count("npu", Action.MAC_GATED),
+            "expected": expected_macs,
+        },
         "dram": _dram_summary(stats, end_ps),
         "sram": {
             "bank_conflicts": stats.count("sram", Action.SRAM_BANK_CONFLICT),

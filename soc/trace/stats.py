@@ -7,7 +7,17 @@ from collections import defaultdict
 from soc.kernel.vocab import Action, SpanKind
 from soc.trace.events import ActivityEvent, InstantEvent, Sink, SpanEvent
 
-_SUMMED = ("macs", "rounds", "compute_cycles", "load_ps", "compute_ps", "drain_ps")
+_SUMMED = (
+    "macs",
+    "rounds",
+    "compute_cycles",
+    "sparse_cycles",
+    "balanced_cycles",
+    "performed_macs",
+    "load_ps",
+    "compute_ps",
+    "drain_ps",
+)
 
 
 class StatsCollector(Sink):
@@ -55,7 +65,8 @@ class StatsCollector(Sink):
         entry["runs"] += 1
         entry["elapsed_ps"] += event.end_ps - event.start_ps
         for key in _SUMMED:
-            entry[key] += f[key]
+            entry[key] += f.get(key, f["compute_cycles"] if key.endswith("cycles") else f["macs"])
+        entry["densities"] = (f.get("if_density", 1.0), f.get("fl_density", 1.0))
         for cause, ps in f["stall_ps"].items():
             entry["stall_ps"][cause] += ps
         utilisation = float(f["mac_utilisation"])
@@ -97,6 +108,7 @@ class StatsCollector(Sink):
                     "drain_ps": entry["drain_ps"] // runs,
                     "stall_ps": {cause: ps // runs for cause, ps in stalls.items()},
                     "bound": bound,
+                    **_sparsity_row(entry, runs),
                     "mac_utilisation": entry["macs"] / entry["mac_slots"]
                     if entry["mac_slots"]
                     else 0.0,
@@ -106,3 +118,20 @@ class StatsCollector(Sink):
 
     def count(self, component: str, action: Action) -> int:
         return self.activity.get(component, {}).get(action.value, 0)
+
+
+def _sparsity_row(entry: dict, runs: int) -> dict[str, object]:
+    """Dense and sparse cycles per run, achieved and estimated speed-ups, imbalance."""
+    d_if, d_fl = entry["densities"]
+    dense, sparse = entry["compute_cycles"], entry["sparse_cycles"]
+    return {
+        "dense_cycles": dense // runs,
+        "sparse_cycles": sparse // runs,
+        "performed_macs": entry["performed_macs"] // runs,
+        "if_density": d_if,
+        "fl_density": d_fl,
+        "speedup": dense / sparse if sparse else 1.0,
+        "ideal_speedup": 1 / (d_if * d_fl) if d_if * d_fl else None,
+        "min_density_speedup": 1 / min(d_if, d_fl) if min(d_if, d_fl) else None,
+        "imbalance_cycles": (sparse - entry["balanced_cycles"]) // runs,
+    }

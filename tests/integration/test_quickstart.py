@@ -30,7 +30,7 @@ def test_run_folder_is_complete(quickstart_run):
 def test_summary_is_printed():
     result = soc("run", str(QUICKSTART), "--out", "/tmp/flexsoc-test-print")
     assert result.returncode == 0
-    for heading in ("Layers, per frame", "DRAM traffic", "Energy", "MACs executed"):
+    for heading in ("Layers, per frame", "DRAM traffic", "Energy", "MACs performed"):
         assert heading in result.stdout
 
 

@@ -10,7 +10,9 @@ from soc.trace.stats import StatsCollector
 def layer(start_ps, end_ps, name="conv1", *, stall_ps, utilisation=0.5, **sums):
     """A layer span with the fields the FlexNN engine records."""
     fields = {"layer": name, "op": "conv", "tiles": 2, "stall_ps": stall_ps}
-    fields |= {"macs": 100, "rounds": 4, "compute_cycles": 40}
+    fields |= {"macs": 100, "rounds": 4, "compute_cycles": 40, "sparse_cycles": 40}
+    fields |= {"balanced_cycles": 40, "performed_macs": 100, "if_density": 1.0}
+    fields |= {"fl_density": 1.0}
     fields |= {"load_ps": 0, "compute_ps": 0, "drain_ps": 0, "mac_utilisation": utilisation}
     return SpanEvent(start_ps, end_ps, "npu", SpanKind.LAYER, fields | sums, False)
 
@@ -49,6 +51,7 @@ def test_layer_means_over_two_runs():
             drain_ps=210,
             macs=300,
             rounds=6,
+            performed_macs=300,
         ),
     )
     assert stats.end_ps == 99_000
@@ -68,6 +71,16 @@ def test_layer_means_over_two_runs():
         "stall_ps": {"load-bound": 100, "drain-bound": 15},
         # stalls 230 ps > 10 % of 2200 ps elapsed; load dominates
         "bound": "load-bound",
+        # dense: no zeros to skip
+        "dense_cycles": 40,
+        "sparse_cycles": 40,
+        "performed_macs": 200,  # mean of the two runs' performed MACs (100 and 300)
+        "if_density": 1.0,
+        "fl_density": 1.0,
+        "speedup": 1.0,
+        "ideal_speedup": 1.0,
+        "min_density_speedup": 1.0,
+        "imbalance_cycles": 0,
         # MAC slots: 100 / 0.5 + 300 / 0.25 = 1400; 400 MACs in 1400 slots
         "mac_utilisation": pytest.approx(400 / 1400),
     }
@@ -128,3 +141,18 @@ def test_activity_totals_and_masters():
     assert stats.count("npu", read) == 0
     assert stats.count("dram", read) == 0
     assert stats.by_master == {"sram.bank0": {"sram_read_byte": {"dma": 80, "cpu": 32}}}
+
+
+def test_sparse_layer_speedup_estimates_and_imbalance():
+    sparse = {"if_density": 0.5, "fl_density": 0.5, "stall_ps": {}}
+    stats = collect(
+        layer(0, 100, sparse_cycles=20, balanced_cycles=10, performed_macs=25, **sparse),
+        layer(200, 300, sparse_cycles=30, balanced_cycles=14, performed_macs=35, **sparse),
+    )
+    [row] = stats.layer_rows()
+    assert row["dense_cycles"] == 40 and row["sparse_cycles"] == 25  # per run
+    assert row["speedup"] == 80 / 50
+    assert row["ideal_speedup"] == 4.0  # 1 / (0.5 x 0.5)
+    assert row["min_density_speedup"] == 2.0  # 1 / min(0.5, 0.5)
+    assert row["imbalance_cycles"] == (50 - 24) // 2
+    assert row["performed_macs"] == 30

@@ -101,11 +101,8 @@ def _resolve_soc(data: dict[str, Any], path: Path) -> None:
 
 def _resolve_arrays(data: dict[str, Any], path: Path) -> None:
     """`workload.sparsity.arrays` is relative to the scenario file."""
-    sparsity = (
-        (data.get("workload") or {}).get("sparsity")
-        if isinstance(data.get("workload"), dict)
-        else None
-    )
+    workload = data.get("workload")
+    sparsity = workload.get("sparsity") if isinstance(workload, dict) else None
     if isinstance(sparsity, dict) and isinstance(sparsity.get("arrays"), str):
         sparsity["arrays"] = str((path.parent / sparsity["arrays"]).resolve())
 

@@ -13,7 +13,8 @@ from collections.abc import Generator, Iterator
 import simpy
 
 from soc.config import DmaConfig
-from soc.kernel import Action, ClockDomain, Component, Level, Port, Recorder, SpanKind
+from soc.kernel import Action, Component, Level, Port, Recorder, SpanKind
+from soc.kernel.clock import PICOSECOND_CLOCK
 from soc.kernel.ports import DmaTransfer, MemTarget, read_then_write
 
 
@@ -38,7 +39,7 @@ class DmaEngine(Component):
         recorder: Recorder,
         seed: int = 0,
     ) -> None:
-        super().__init__(env, path, ClockDomain(10**12), recorder, seed)
+        super().__init__(env, path, PICOSECOND_CLOCK, recorder, seed)
         self.config = config
         self.mem: Port[MemTarget] = self.port("mem")
         self._queues = [simpy.Store(env) for _ in range(config.channels)]

@@ -12,8 +12,8 @@ from collections.abc import Generator
 import simpy
 
 from soc.config import DramConfig
-from soc.kernel import Action, ClockDomain, Component, Level, MemRequest, Recorder, SpanKind
-from soc.kernel.clock import PS_PER_S
+from soc.kernel import Action, Component, Level, MemRequest, Recorder, SpanKind
+from soc.kernel.clock import PICOSECOND_CLOCK, PS_PER_S
 
 
 def transfer_ps(size_bytes: int, bandwidth_bytes_per_s: float) -> int:
@@ -32,8 +32,7 @@ class SimpleDram(Component):
         recorder: Recorder,
         seed: int = 0,
     ) -> None:
-        # The clock is nominal: timing is given by bandwidth and latency in ps.
-        super().__init__(env, path, ClockDomain(10**12), recorder, seed)
+        super().__init__(env, path, PICOSECOND_CLOCK, recorder, seed)
         self.config = config
         self._queue: simpy.Store = simpy.Store(env)
         self._in_flight_bytes = 0

@@ -40,3 +40,8 @@ class ClockDomain:
 
     def __repr__(self) -> str:
         return f"ClockDomain({self.freq_hz} Hz)"
+
+
+PICOSECOND_CLOCK = ClockDomain(PS_PER_S)
+"""For components whose timing is given directly in ps (a DMA's setup latency, a DRAM's
+bandwidth and latency) rather than in cycles of a clock of their own."""

@@ -65,8 +65,8 @@ class StatsCollector(Sink):
         entry["runs"] += 1
         entry["elapsed_ps"] += event.end_ps - event.start_ps
         for key in _SUMMED:
-            entry[key] += f.get(key, f["compute_cycles"] if key.endswith("cycles") else f["macs"])
-        entry["densities"] = (f.get("if_density", 1.0), f.get("fl_density", 1.0))
+            entry[key] += f[key]
+        entry["densities"] = (f["if_density"], f["fl_density"])
         for cause, ps in f["stall_ps"].items():
             entry["stall_ps"][cause] += ps
         utilisation = float(f["mac_utilisation"])

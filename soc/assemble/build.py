@@ -102,7 +102,7 @@ def plan_workload(scenario: ScenarioConfig) -> tuple[list[LayerPlan], DriverProg
         plan = build_plan(layer, soc.flexnn, soc.sram, addrs, descriptor, ratios[i])
         if tensors is not None and sparsity.skip_zeros:
             t = tensors[i]
-            sparse = sparse_rounds(layer, descriptor, t)
+            sparse = sparse_rounds(layer, descriptor, t, soc.flexnn.lockstep)
             plan = plan.with_sparsity(sparse, (t.if_density, t.fl_density))
         plans.append(plan)
     program = DriverProgram(

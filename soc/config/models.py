@@ -101,6 +101,9 @@ class FlexNNConfig(Block):
     load_bytes_per_cycle: Count = Field(64, description="SRAM to array load path")
     drain_bytes_per_cycle: Count = Field(32, description="array to SRAM drain path")
     prefetch_tiles: int = Field(1, ge=0, description="SRAM tiles the DMA fetches ahead")
+    lockstep: Literal["array", "column"] = Field(
+        "array", description="PEs that wait for each other's slowest lane: all, or per column"
+    )
     spatial_reduction: bool = Field(
         True, description="PE rows/columns may split C, R or S (partial sums added across PEs)"
     )

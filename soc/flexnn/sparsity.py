@@ -112,17 +112,72 @@ def pair_counts(layer: Layer, d: Descriptor, tensors: LayerTensors) -> tuple[np.
     return counts.transpose(order), sp
 
 
-def sparse_rounds(layer: Layer, d: Descriptor, tensors: LayerTensors) -> SparseRounds:
-    """Per-round sparse cycles in the order of `plan.round_table`."""
+def sparse_rounds(
+    layer: Layer, d: Descriptor, tensors: LayerTensors, lockstep: str = "array"
+) -> SparseRounds:
+    """Per-round sparse cycles in the order of `plan.round_table`.
+
+    lockstep "array": a round lasts as long as the array's slowest PE. "column": each PE
+    column waits only for its own slowest PE and may run one round ahead of the others
+    (the register files are double-buffered: round r + 1's operands replace round r - 1's
+    only when every column has finished r - 1); a round's cycles are then how much
+    later the last column finishes it than the round before.
+    """
     counts, sp = pair_counts(layer, d, tensors)
     n = len(DIMS)
     pe_lane_axes = tuple(3 * i + k for i in range(n) for k in (1, 2))
-    per_round_max = counts.max(axis=pe_lane_axes)
     per_round_sum = counts.sum(axis=pe_lane_axes)
     w = walk((*d.dram, *d.sram), d.extents(INNER), layer_sizes(layer))
     index = tuple(w.start[dim] // sp[dim].block for dim in DIMS)
-    cycles = np.maximum(1, per_round_max[index]).astype(np.int64)
+    if lockstep == "column":
+        cycles = _column_rounds(counts, sp, d, index)
+    else:
+        cycles = np.maximum(1, counts.max(axis=pe_lane_axes)[index]).astype(np.int64)
     performed = per_round_sum[index].astype(np.int64)
     slots = int(np.prod([p.pes * p.lanes for p in sp.values()]))
     balanced = np.maximum(1, -(-performed // slots))
     return SparseRounds(cycles, performed, balanced)
+
+
+def _column_rounds(counts: np.ndarray, sp: dict[str, Split], d: Descriptor, index) -> np.ndarray:
+    """Per-round cycles when every PE column is its own lockstep group (see caller)."""
+    cols = d.extents(("cols",))
+    shape, keep = [], []
+    for i, dim in enumerate(DIMS):
+        c = cols.get(dim, 1)
+        r = sp[dim].pes // c  # rows split the PE index outside the columns
+        shape += [sp[dim].blocks, r, c, sp[dim].lanes]
+        keep.append(4 * i + 2)
+    split = counts.reshape(shape)
+    drop = tuple(4 * i + k for i in range(len(DIMS)) for k in (1, 3))
+    per_column = split.max(axis=drop)  # axes: (blocks, column part) per dimension
+    per_column = per_column[tuple(x for i in index for x in (i, slice(None)))]
+    # rounds x columns; a column with no MAC in a round takes no cycle there
+    work = per_column.reshape(len(index[0]), -1)
+    active = _active_columns(sp, cols, index)
+    column_cycles = np.where(active, np.maximum(1, work), 0)
+    finished = np.zeros((2, column_cycles.shape[1]))
+    done_before = 0.0
+    out = np.empty(len(column_cycles), dtype=np.int64)
+    for r, row in enumerate(column_cycles):
+        start = np.maximum(finished[1], finished[0].max())  # own previous, all of r - 2
+        end = start + row
+        done = end.max()
+        out[r] = done - done_before
+        done_before = done
+        finished = np.stack([finished[1], end])
+    return out
+
+
+def _active_columns(sp: dict[str, Split], cols: dict[str, int], index) -> np.ndarray:
+    """rounds x columns: whether a column has any MAC in a round (edge tiles)."""
+    masks = []
+    for i, dim in enumerate(DIMS):
+        c = cols.get(dim, 1)
+        p = sp[dim]
+        start = index[i][:, None] * p.block + np.arange(c)[None, :] * p.steps * p.lanes
+        masks.append(start < p.size)  # the column's first PE along dim starts inside
+    active = masks[0]
+    for m in masks[1:]:
+        active = (active[:, :, None] & m[:, None, :]).reshape(len(active), -1)
+    return active

@@ -100,11 +100,12 @@ def _resolve_soc(data: dict[str, Any], path: Path) -> None:
 
 
 def _resolve_arrays(data: dict[str, Any], path: Path) -> None:
-    """`workload.sparsity.arrays` is relative to the scenario file."""
+    """`workload.sparsity.arrays` and `.onnx` are relative to the scenario file."""
     workload = data.get("workload")
     sparsity = workload.get("sparsity") if isinstance(workload, dict) else None
-    if isinstance(sparsity, dict) and isinstance(sparsity.get("arrays"), str):
-        sparsity["arrays"] = str((path.parent / sparsity["arrays"]).resolve())
+    for key in ("arrays", "onnx"):
+        if isinstance(sparsity, dict) and isinstance(sparsity.get(key), str):
+            sparsity[key] = str((path.parent / sparsity[key]).resolve())
 
 
 def _validation_message(exc: ValidationError, path: Path, lines: dict[KeyPath, int]) -> str:

@@ -191,6 +191,10 @@ class SparsityConfig(Block):
     n: Count = Field(2, description="N of an N:M weight pattern")
     m: Count = Field(4, description="M of an N:M weight pattern")
     arrays: Path | None = Field(None, description=".npz of real values '<layer>.IF|FL'")
+    onnx: Path | None = Field(None, description="ONNX model whose initializers are weights")
+    onnx_names: dict[str, str] = Field(
+        default_factory=dict, description="layer -> initializer name (default <layer>.weight)"
+    )
     per_layer: dict[str, LayerSparsity] = Field(default_factory=dict)
     skip_zeros: bool = Field(True, description="find-first skips zero pairs")
     compression: bool = Field(False, description="zero-value compression of DMA/SRAM data")
@@ -209,6 +213,7 @@ class SparsityConfig(Block):
             or self.weights < 1.0
             or self.pattern == "nm"
             or self.arrays is not None
+            or self.onnx is not None
             or any(ls.activations < 1.0 or ls.weights < 1.0 for ls in self.per_layer.values())
         )
 

@@ -119,16 +119,23 @@ def check_shape(layer: Layer, tensor: str, array: np.ndarray) -> None:
         )
 
 
-def tensors_from_arrays(layer: Layer, arrays: dict[str, np.ndarray]) -> LayerTensors | None:
-    """Masks from real values keyed '<layer>.IF' and '<layer>.FL' (None if absent)."""
+def tensors_from_arrays(
+    layer: Layer, arrays: dict[str, np.ndarray], fallback: LayerTensors | None = None
+) -> LayerTensors | None:
+    """Masks from real values keyed '<layer>.IF' and '<layer>.FL'. A tensor without
+    values takes `fallback`'s mask (synthetic); None when neither has values."""
     found = {t: arrays.get(f"{layer.name}.{t}") for t in ("IF", "FL")}
     if all(a is None for a in found.values()):
         return None
     for tensor, array in found.items():
-        if array is None:
-            raise WorkloadError(f"layer {layer.name}: arrays give {tensor} values missing")
-        check_shape(layer, tensor, array)
-    return LayerTensors(found["IF"] != 0, found["FL"] != 0)
+        if array is None and fallback is None:
+            raise WorkloadError(f"layer {layer.name}: arrays give no {tensor} values")
+        if array is not None:
+            check_shape(layer, tensor, array)
+    return LayerTensors(
+        found["IF"] != 0 if found["IF"] is not None else fallback.ifmap,
+        found["FL"] != 0 if found["FL"] is not None else fallback.weights,
+    )
 
 
 def load_arrays(path: Path) -> dict[str, np.ndarray]:
@@ -142,3 +149,44 @@ def load_arrays(path: Path) -> dict[str, np.ndarray]:
         return {path.name.removesuffix(".npy"): np.load(path, allow_pickle=False)}
     except (ValueError, OSError) as exc:
         raise WorkloadError(f"{path}: cannot read arrays ({exc})") from None
+
+
+def onnx_initializers(path: Path) -> dict[str, np.ndarray]:
+    """Every initializer (weight tensor) of an ONNX model, by name."""
+    if not path.is_file():
+        raise WorkloadError(f"{path}: no such ONNX model")
+    try:
+        import onnx
+        from onnx import numpy_helper
+    except ImportError:
+        raise WorkloadError(
+            f"{path}: reading ONNX needs the onnx package (pip install 'flexsoc[onnx]')"
+        ) from None
+    try:
+        model = onnx.load(str(path), load_external_data=False)
+    except Exception as exc:  # onnx raises its own DecodeError types
+        raise WorkloadError(f"{path}: not a readable ONNX model ({exc})") from None
+    return {init.name: numpy_helper.to_array(init) for init in model.graph.initializer}
+
+
+def onnx_weights(
+    layers: list[Layer], initializers: dict[str, np.ndarray], names: dict[str, str]
+) -> dict[str, np.ndarray]:
+    """Weight arrays keyed '<layer>.FL' from ONNX initializers: the one `names` gives
+    for a layer, else '<layer>.weight', else '<layer>'. FC weights (K x C) get their
+    1 x 1 kernel axes."""
+    out = {}
+    for layer in layers:
+        candidates = [names.get(layer.name), f"{layer.name}.weight", layer.name]
+        key = next((k for k in candidates if k is not None and k in initializers), None)
+        if key is None:
+            if layer.name in names:
+                raise WorkloadError(
+                    f"layer {layer.name}: the ONNX model has no initializer {names[layer.name]!r}"
+                )
+            continue
+        array = initializers[key]
+        if layer.op == "fc" and array.ndim == 2:
+            array = array.reshape(*array.shape, 1, 1)
+        out[f"{layer.name}.FL"] = array
+    return out

@@ -71,3 +71,36 @@ def test_arrays_round_trip_through_npz(tmp_path):
     )
     with pytest.raises(WorkloadError, match="no such array file"):
         load_arrays(tmp_path / "missing.npz")
+
+
+def _onnx_model(path, initializers):
+    onnx = pytest.importorskip("onnx")
+    from onnx import helper, numpy_helper
+
+    inits = [
+        numpy_helper.from_array(a.astype(np.float32), name) for name, a in initializers.items()
+    ]
+    graph = helper.make_graph([], "g", [], [], initializer=inits)
+    onnx.save(helper.make_model(graph), str(path))
+
+
+def test_onnx_initializers_become_layer_weights(tmp_path):
+    from soc.workloads.tensors import onnx_initializers, onnx_weights
+
+    conv = np.zeros((16, 8, 3, 3))
+    conv[:, :4] = 1.0  # half the input channels pruned
+    fc = np.eye(4, 6)
+    _onnx_model(tmp_path / "m.onnx", {"conv2.weight": conv, "head": fc})
+    layers = [LAYER, Layer("fc9", "fc", c=6, k=4)]
+    arrays = onnx_weights(layers, onnx_initializers(tmp_path / "m.onnx"), {"fc9": "head"})
+    assert sorted(arrays) == ["conv2.FL", "fc9.FL"]
+    assert arrays["fc9.FL"].shape == (4, 6, 1, 1)  # Gemm weights gain 1 x 1 kernel axes
+    fallback = synthetic_tensors(LAYER, 0.3, 0.3, "uniform", seed=1)
+    t = tensors_from_arrays(LAYER, arrays, fallback)
+    assert t.fl_density == 0.5  # from the model
+    assert (t.ifmap == fallback.ifmap).all()  # no IF values given: synthetic
+    with pytest.raises(WorkloadError, match="layer fc9: the ONNX model has no initializer 'x'"):
+        onnx_weights(layers, onnx_initializers(tmp_path / "m.onnx"), {"fc9": "x"})
+    (tmp_path / "bad.onnx").write_bytes(b"not a model")
+    with pytest.raises(WorkloadError, match="not a readable ONNX model"):
+        onnx_initializers(tmp_path / "bad.onnx")

@@ -76,10 +76,22 @@ class SramConfig(Block):
         return self
 
 
+class RegulatorConfig(Block):
+    """A token bucket limiting one master's DRAM bandwidth."""
+
+    rate_bytes_per_s: BandwidthBps
+    burst_bytes: PositiveBytes = Field(4096, description="bucket depth")
+
+
 class DramConfig(Block):
     """Main memory. Fidelity `simple`: one controller with peak bandwidth and latency."""
 
     fidelity: Literal["simple"] = "simple"
+    arbitration: Literal["fcfs", "priority", "round_robin", "weighted"] = "fcfs"
+    weights: dict[str, Count] = Field(default_factory=dict, description="master -> weight")
+    regulators: dict[str, RegulatorConfig] = Field(
+        default_factory=dict, description="master -> token bucket"
+    )
     base_addr: SizeBytes = Field(0, description="first address of DRAM")
     size_bytes: PositiveBytes = Field(4 * 2**30, description="capacity")
     bandwidth_bytes_per_s: BandwidthBps = Field(12.8e9, description="peak (LPDDR4-3200 x32)")

@@ -1,8 +1,9 @@
 """DRAM at `simple` fidelity: one controller, one data bus at peak bandwidth, fixed latency.
 
-Requests are served first come, first served: each occupies the data bus for
-size / bandwidth and completes `latency_ps` after its transfer ends (transfers of
-consecutive requests pipeline behind each other's latency).
+The controller's arbiter (`soc.hw.arbiter`) picks the next pending request; it occupies
+the data bus for size / bandwidth and completes `latency_ps` after its transfer ends
+(transfers of consecutive requests pipeline behind each other's latency). Every
+request's latency, from arrival to completion, is sampled per master.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Generator
 import simpy
 
 from soc.config import DramConfig
+from soc.hw.arbiter import Arbiter, TokenBucket
 from soc.kernel import Action, Component, Level, MemRequest, Recorder, SpanKind
 from soc.kernel.clock import PICOSECOND_CLOCK, PS_PER_S
 
@@ -22,7 +24,8 @@ def transfer_ps(size_bytes: int, bandwidth_bytes_per_s: float) -> int:
 
 
 class SimpleDram(Component):
-    """A memory target with a request queue served by one controller process."""
+    """A memory target: requests wait in the controller until the arbiter picks them;
+    one data bus; latency overlapped with the next transfer."""
 
     def __init__(
         self,
@@ -34,7 +37,14 @@ class SimpleDram(Component):
     ) -> None:
         super().__init__(env, path, PICOSECOND_CLOCK, recorder, seed)
         self.config = config
-        self._queue: simpy.Store = simpy.Store(env)
+        regulators = {
+            master: TokenBucket(r.rate_bytes_per_s, r.burst_bytes)
+            for master, r in config.regulators.items()
+        }
+        self._arbiter = Arbiter(config.arbitration, dict(config.weights), regulators)
+        self._pending: list[MemRequest] = []
+        self._done: dict[int, simpy.Event] = {}
+        self._arrival: simpy.Event | None = None
         self._in_flight_bytes = 0
 
     def start(self) -> None:
@@ -45,7 +55,12 @@ class SimpleDram(Component):
         cfg = self.config
         if not cfg.base_addr <= req.addr <= cfg.base_addr + cfg.size_bytes - req.size_bytes:
             raise ValueError(f"{req!r} is outside {self.path}")
+        accepted = self.env.now
         done = self.env.event()
+        self._pending.append(req)
+        self._done[id(req)] = done
+        if self._arrival is not None and not self._arrival.triggered:
+            self._arrival.succeed()
         self._in_flight_bytes += req.size_bytes
         self.counter("bytes_in_flight", self._in_flight_bytes)
         with self.span(
@@ -56,18 +71,31 @@ class SimpleDram(Component):
             bytes=req.size_bytes,
             write=req.is_write,
         ):
-            yield self._queue.put((req, done))
             yield done
         self._in_flight_bytes -= req.size_bytes
         self.counter("bytes_in_flight", self._in_flight_bytes)
         action = Action.DRAM_WRITE_BYTE if req.is_write else Action.DRAM_READ_BYTE
         self.count(action, req.size_bytes, req.master)
+        self.sample("latency_ps", self.env.now - accepted, req.master)
 
     def _serve(self) -> Generator[simpy.Event, object, None]:
-        """Controller: one request at a time on the data bus, latency overlapped."""
+        """Controller: pick a request, hold the data bus for it, complete it a latency
+        later; wait for arrivals (or a regulator's refill) when nothing is eligible."""
         latency_ps = self.config.latency_ps
         bandwidth = self.config.bandwidth_bytes_per_s
         while True:
-            req, done = yield self._queue.get()
+            choice, wake = (None, None)
+            if self._pending:
+                choice, wake = self._arbiter.choose(self._pending, self.env.now)
+            if choice is None:
+                self._arrival = self.env.event()
+                waits = [self._arrival]
+                if wake is not None and wake > self.env.now:
+                    waits.append(self.env.timeout(wake - self.env.now))
+                yield self.env.any_of(waits)
+                continue
+            req = self._pending.pop(choice)
+            done = self._done.pop(id(req))
+            self._arbiter.charge(req, self.env.now)
             yield self.env.timeout(transfer_ps(req.size_bytes, bandwidth))
             self.env.timeout(latency_ps).callbacks.append(lambda _e, d=done: d.succeed())

@@ -89,6 +89,10 @@ class Component:
         if amount:
             self.recorder.activity(self.env.now, self.path, action, int(amount), master)
 
+    def sample(self, name: str, value: float, master: str | None = None) -> None:
+        """One observation of a distribution (e.g. a request's latency in ps)."""
+        self.recorder.sample(self.env.now, self.path, name, value, master)
+
     def log(self, event: str, **fields: object) -> None:
         """Debug log stamped with simulated time."""
         self._log.debug(event, t_ps=self.env.now, **fields)

@@ -34,6 +34,10 @@ class Recorder(Protocol):
         self, t_ps: int, component: str, action: Action, amount: int, master: str | None
     ) -> None: ...
 
+    def sample(
+        self, t_ps: int, component: str, name: str, value: float, master: str | None
+    ) -> None: ...
+
 
 class NullRecorder:
     """Records nothing (for unit tests of components and for untraced runs)."""
@@ -50,4 +54,7 @@ class NullRecorder:
         pass
 
     def activity(self, t_ps, component, action, amount, master) -> None:  # noqa: D102
+        pass
+
+    def sample(self, t_ps, component, name, value, master) -> None:  # noqa: D102
         pass

@@ -46,6 +46,17 @@ class ActivityEvent:
     master: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class SampleEvent:
+    """One observation `value` of distribution `name` at `component` (for `master`)."""
+
+    t_ps: int
+    component: str
+    name: str
+    value: float
+    master: str | None
+
+
 class Sink:
     """Receives every event the tracer records. Override what you need."""
 
@@ -59,6 +70,9 @@ class Sink:
         pass
 
     def on_activity(self, event: ActivityEvent) -> None:
+        pass
+
+    def on_sample(self, event: SampleEvent) -> None:
         pass
 
     def close(self, end_ps: int) -> None:

@@ -1,7 +1,7 @@
 """The native trace: versioned JSON lines, written and read streaming, lossless.
 
 Line 1 is the header {"format": "flexsoc-trace", "version": 1}; every other line is one
-event: {"ev": "span"|"instant"|"counter"|"activity", ...fields of the record}.
+event: {"ev": "span"|"instant"|"counter"|"activity"|"sample", ...fields of the record}.
 """
 
 from __future__ import annotations
@@ -13,12 +13,19 @@ from typing import IO
 
 from soc.errors import TraceFormatError
 from soc.kernel.vocab import Action, SpanKind
-from soc.trace.events import ActivityEvent, CounterEvent, InstantEvent, Sink, SpanEvent
+from soc.trace.events import (
+    ActivityEvent,
+    CounterEvent,
+    InstantEvent,
+    SampleEvent,
+    Sink,
+    SpanEvent,
+)
 
 NATIVE_FORMAT = "flexsoc-trace"
 NATIVE_VERSION = 1
 
-Event = SpanEvent | InstantEvent | CounterEvent | ActivityEvent
+Event = SpanEvent | InstantEvent | CounterEvent | ActivityEvent | SampleEvent
 
 
 class NativeTraceSink(Sink):
@@ -70,6 +77,18 @@ class NativeTraceSink(Sink):
             }
         )
 
+    def on_sample(self, e: SampleEvent) -> None:
+        self._write(
+            {
+                "ev": "sample",
+                "t_ps": e.t_ps,
+                "component": e.component,
+                "name": e.name,
+                "value": e.value,
+                "master": e.master,
+            }
+        )
+
     def close(self, end_ps: int) -> None:
         self._write({"ev": "end", "t_ps": end_ps})
         assert self._file is not None
@@ -88,6 +107,8 @@ def _decode(record: dict) -> Event | None:
     if kind == "activity":
         record["action"] = Action(record["action"])
         return ActivityEvent(**record)
+    if kind == "sample":
+        return SampleEvent(**record)
     if kind == "end":
         return None
     raise ValueError(f"unknown event type {kind!r}")

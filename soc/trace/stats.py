@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 
 from soc.kernel.vocab import Action, SpanKind
-from soc.trace.events import ActivityEvent, InstantEvent, Sink, SpanEvent
+from soc.trace.events import ActivityEvent, InstantEvent, SampleEvent, Sink, SpanEvent
 
 _SUMMED = (
     "macs",
@@ -33,6 +34,8 @@ class StatsCollector(Sink):
             lambda: defaultdict(lambda: defaultdict(int))
         )
         self.end_ps = 0
+        self.samples: dict[tuple[str, str, str | None], list[float]] = defaultdict(list)
+        self.underflows: list[dict[str, object]] = []
 
     def on_span(self, event: SpanEvent) -> None:
         if event.kind == SpanKind.LAYER:
@@ -75,6 +78,30 @@ class StatsCollector(Sink):
     def on_instant(self, event: InstantEvent) -> None:
         if event.name == "deadline_miss":
             self.deadline_misses.append(dict(event.fields))
+        elif event.name == "underflow":
+            self.underflows.append({"track": event.track, "t_ps": event.t_ps, **event.fields})
+
+    def on_sample(self, event: SampleEvent) -> None:
+        self.samples[(event.component, event.name, event.master)].append(event.value)
+
+    def distribution(self, component: str, name: str) -> dict[str, dict[str, float]]:
+        """Per master: count, mean, p50, p99 and max of the samples."""
+        out = {}
+        for (comp, sample_name, master), values in sorted(
+            self.samples.items(), key=lambda item: str(item[0])
+        ):
+            if comp != component or sample_name != name:
+                continue
+            ordered = sorted(values)
+            n = len(ordered)
+            out[master or "-"] = {
+                "count": n,
+                "mean": sum(ordered) / n,
+                "p50": ordered[(n - 1) // 2],
+                "p99": ordered[min(n - 1, math.ceil(0.99 * n) - 1)],
+                "max": ordered[-1],
+            }
+        return out
 
     def on_activity(self, event: ActivityEvent) -> None:
         self.activity[event.component][event.action.value] += event.amount

@@ -5,7 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from soc.kernel.vocab import Action, Level, SpanKind
-from soc.trace.events import ActivityEvent, CounterEvent, InstantEvent, Sink, SpanEvent
+from soc.trace.events import (
+    ActivityEvent,
+    CounterEvent,
+    InstantEvent,
+    SampleEvent,
+    Sink,
+    SpanEvent,
+)
 
 
 class Tracer:
@@ -45,6 +52,13 @@ class Tracer:
         event = ActivityEvent(t_ps, component, action, amount, master)
         for sink in self.sinks:
             sink.on_activity(event)
+
+    def sample(
+        self, t_ps: int, component: str, name: str, value: float, master: str | None
+    ) -> None:
+        event = SampleEvent(t_ps, component, name, value, master)
+        for sink in self.sinks:
+            sink.on_sample(event)
 
     def close(self, end_ps: int) -> None:
         for sink in self.sinks:

@@ -61,6 +61,9 @@ class Spans:
     def activity(self, *args):
         pass
 
+    def sample(self, *args):
+        pass
+
 
 def run_layer(layer, descriptor, hw=HW):
     env = simpy.Environment()

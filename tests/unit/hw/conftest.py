@@ -33,6 +33,9 @@ class RecordingRecorder:
     def activity(self, t_ps, component, action, amount, master) -> None:
         self.activities.append((t_ps, component, action, amount, master))
 
+    def sample(self, *args):
+        pass
+
     def total(self, action: Action, master: str | None = None) -> int:
         """Sum of `action` over all components, for one master or for all."""
         return sum(

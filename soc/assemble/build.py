@@ -16,7 +16,17 @@ from soc.config import ScenarioConfig, SocConfig
 from soc.errors import ConfigError
 from soc.flexnn import FlexNNEngine, LayerPlan, TensorAddrs, build_plan
 from soc.flexnn.sparsity import sparse_rounds
-from soc.hw import Crossbar, DmaEngine, DriverProgram, HostCpu, SimpleDram, SramBanks, StagePlan
+from soc.hw import (
+    Crossbar,
+    DmaEngine,
+    DriverProgram,
+    HostCpu,
+    SimpleDram,
+    SramBanks,
+    StagePlan,
+    build_master,
+    master_buffer_bytes,
+)
 from soc.kernel import Component, Recorder, elaborate
 from soc.workloads import Layer, load_workload
 
@@ -78,6 +88,11 @@ def place_buffers(layers: Sequence[Layer], soc: SocConfig, raw_bytes: int, resul
 
 
 def plan_workload(scenario: ScenarioConfig) -> tuple[list[LayerPlan], DriverProgram]:
+    plans, program, _ = _plan(scenario)
+    return plans, program
+
+
+def _plan(scenario: ScenarioConfig) -> tuple[list[LayerPlan], DriverProgram, int]:
     """Layers -> per-layer plans and the driver program (pure; raises on bad input)."""
     soc, driver = scenario.soc, scenario.driver
     layers = load_workload(scenario.workload)
@@ -123,7 +138,7 @@ def plan_workload(scenario: ScenarioConfig) -> tuple[list[LayerPlan], DriverProg
         ),
         jobs=plans,
     )
-    return plans, program
+    return plans, program, buffers.end
 
 
 @dataclass
@@ -138,15 +153,16 @@ class AssembledSoc:
     dram: SimpleDram
     npu: FlexNNEngine
     plans: list[LayerPlan]
+    masters: list[Component]
 
     @property
     def components(self) -> list[Component]:
-        return [self.cpu, self.dma, self.noc, self.sram, self.dram, self.npu]
+        return [self.cpu, self.dma, self.noc, self.sram, self.dram, self.npu, *self.masters]
 
 
 def assemble(scenario: ScenarioConfig, recorder: Recorder) -> AssembledSoc:
     """Create every component from its own config, bind every port, elaborate."""
-    plans, program = plan_workload(scenario)
+    plans, program, free_addr = _plan(scenario)
     soc, seed = scenario.soc, scenario.seed
     env = simpy.Environment()
     cpu = HostCpu(env, "cpu", soc.cpu, program, recorder, seed)
@@ -155,6 +171,15 @@ def assemble(scenario: ScenarioConfig, recorder: Recorder) -> AssembledSoc:
     sram = SramBanks(env, "sram", soc.sram, recorder, seed)
     dram = SimpleDram(env, "dram", soc.dram, recorder, seed)
     npu = FlexNNEngine(env, "npu", soc.flexnn, recorder, seed)
+    masters = []
+    for config in scenario.masters:
+        masters.append(build_master(env, config, free_addr, recorder, seed))
+        free_addr = _align(free_addr + master_buffer_bytes(config))
+    if free_addr > soc.dram.base_addr + soc.dram.size_bytes:
+        raise ConfigError(
+            f"soc.dram.size_bytes: the workload and the masters' buffers need "
+            f"{free_addr - soc.dram.base_addr} B of DRAM, the DRAM has {soc.dram.size_bytes} B"
+        )
 
     cpu.mem.bind(noc.initiator("cpu"))
     dma.mem.bind(noc.initiator("dma"))
@@ -163,7 +188,9 @@ def assemble(scenario: ScenarioConfig, recorder: Recorder) -> AssembledSoc:
     npu.sram.bind(sram)
     npu.dma.bind(dma)
     cpu.npu.bind(npu)
+    for master in masters:
+        master.mem.bind(noc.initiator(master.path))
 
-    system = AssembledSoc(env, cpu, dma, noc, sram, dram, npu, plans)
+    system = AssembledSoc(env, cpu, dma, noc, sram, dram, npu, plans, masters)
     elaborate(system.components)
     return system

@@ -119,8 +119,10 @@ def _validation_message(exc: ValidationError, path: Path, lines: dict[KeyPath, i
         message = "required key is missing"
     else:
         message = first["msg"].removeprefix("Value error, ")
-    where = f"{path}:{line}" if line is not None else str(path)
     more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    if not loc:  # a whole-scenario check: its message names the keys
+        return f"{path}: {message}{more}"
+    where = f"{path}:{line}" if line is not None else str(path)
     return f"{where}: {_dotted(loc)}: {message}{more}"
 
 

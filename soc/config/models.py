@@ -7,7 +7,7 @@ Every field carries its unit in its name; YAML may give a unit string ("1.3 GHz"
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -35,6 +35,7 @@ class CpuConfig(Block):
     irq_latency_ps: TimePs = Field(2_000_000, description="completion interrupt to driver")
     request_bytes: PositiveBytes = Field(64, description="size of the CPU's memory requests")
     max_outstanding: Count = Field(8, description="CPU memory requests in flight")
+    priority: int = Field(1, ge=0, description="QoS class of its requests (0 = most urgent)")
 
 
 class DmaConfig(Block):
@@ -44,6 +45,7 @@ class DmaConfig(Block):
     request_bytes: PositiveBytes = Field(1024, description="a transfer is split into requests")
     max_outstanding: Count = Field(8, description="requests in flight per channel")
     setup_latency_ps: TimePs = Field(50_000, description="descriptor fetch per transfer")
+    priority: int = Field(1, ge=0, description="QoS class of its requests (0 = most urgent)")
 
 
 class NocConfig(Block):
@@ -179,6 +181,9 @@ class LayerConfig(Block):
     stride: Count = 1
     padding: int = Field(0, ge=0)
     dataflow: Dataflow | None = Field(None, description="overrides workload.dataflow")
+    source: str | None = Field(
+        None, description="the layer (or outside operation) producing the input"
+    )
 
     @model_validator(mode="after")
     def _k_given(self) -> LayerConfig:
@@ -276,6 +281,53 @@ class RunConfig(Block):
     native_trace: bool = True
 
 
+class MasterBase(Block):
+    """A traffic master on the NoC: its name, QoS class and request stream shape."""
+
+    name: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$")
+    priority: int = Field(1, ge=0, description="QoS class (0 = most urgent)")
+    request_bytes: PositiveBytes = Field(256, description="size of its memory requests")
+    max_outstanding: Count = Field(8, description="requests in flight")
+
+
+class CameraConfig(MasterBase):
+    """Writes a frame every 1/fps, line by line at the line rate."""
+
+    kind: Literal["camera"]
+    width: Count
+    height: Count
+    bytes_per_pixel: Count = 2
+    fps: float = Field(gt=0)
+
+
+class DisplayConfig(MasterBase):
+    """Reads its frame buffer line by line into a FIFO the panel drains at line rate."""
+
+    kind: Literal["display"]
+    width: Count
+    height: Count
+    bytes_per_pixel: Count = 4
+    fps: float = Field(gt=0)
+    fifo_bytes: PositiveBytes = Field(64 * 1024, description="FIFO depth")
+
+
+class GeneratorConfig(MasterBase):
+    """Requests at a fixed rate over a region: sequential, random or strided."""
+
+    kind: Literal["generator"]
+    rate_bytes_per_s: BandwidthBps
+    pattern: Literal["sequential", "random", "strided"] = "sequential"
+    stride_bytes: PositiveBytes = Field(4096, description="strided pattern step")
+    region_bytes: PositiveBytes = Field(16 * 2**20, description="address range it walks")
+    write: bool = False
+
+
+MasterConfig = Annotated[
+    CameraConfig | DisplayConfig | GeneratorConfig, Field(discriminator="kind")
+]
+BUILT_IN_MASTERS = ("cpu", "dma")
+
+
 class ScenarioConfig(Block):
     """A whole scenario: SoC, workload, driver, run settings."""
 
@@ -283,5 +335,23 @@ class ScenarioConfig(Block):
     seed: int = Field(0, ge=0)
     soc: SocConfig = SocConfig()
     workload: WorkloadConfig
+    masters: list[MasterConfig] = Field(default_factory=list)
     driver: DriverConfig = DriverConfig()
     run: RunConfig = RunConfig()
+
+    @model_validator(mode="after")
+    def _masters_named_once(self) -> ScenarioConfig:
+        names = [m.name for m in self.masters]
+        clash = next((n for n in names if names.count(n) > 1 or n in BUILT_IN_MASTERS), None)
+        if clash is not None:
+            raise ValueError(f"master name {clash!r} is used twice or is built in")
+        known = {*names, *BUILT_IN_MASTERS}
+        dram = self.soc.dram
+        for table, what in ((dram.regulators, "regulators"), (dram.weights, "weights")):
+            unknown = sorted(set(table) - known)
+            if unknown:
+                raise ValueError(
+                    f"soc.dram.{what} names {unknown[0]!r}, which is no master "
+                    f"(masters: {', '.join(sorted(known))})"
+                )
+        return self

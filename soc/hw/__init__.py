@@ -3,6 +3,7 @@
 from soc.hw.cpu import DriverProgram, HostCpu, StagePlan
 from soc.hw.dma import DmaEngine
 from soc.hw.dram import SimpleDram
+from soc.hw.masters import build_master, master_buffer_bytes
 from soc.hw.noc import Crossbar
 from soc.hw.sram import SramBanks, bank_bytes
 
@@ -15,4 +16,6 @@ __all__ = [
     "SramBanks",
     "StagePlan",
     "bank_bytes",
+    "build_master",
+    "master_buffer_bytes",
 ]

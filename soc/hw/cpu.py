@@ -129,5 +129,7 @@ class HostCpu(Component):
         """One cache-line-sized read then write."""
         mem = self.mem.peer
         with self.span(SpanKind.CPU_REQUEST, Level.REQUEST, overlap=True, bytes=size):
-            yield from read_then_write(self.env, mem, self.path, src, dst, size)
+            yield from read_then_write(
+                self.env, mem, self.path, src, dst, size, self.config.priority
+            )
         slots.release(slot)

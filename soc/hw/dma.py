@@ -89,6 +89,8 @@ class DmaEngine(Component):
         with self.span(
             SpanKind.DMA_REQUEST, Level.REQUEST, overlap=True, src=src, dst=dst, bytes=size
         ):
-            yield from read_then_write(self.env, mem, self.path, src, dst, size)
+            yield from read_then_write(
+                self.env, mem, self.path, src, dst, size, self.config.priority
+            )
         self.count(Action.DMA_REQUEST, 1)
         slots.release(slot)

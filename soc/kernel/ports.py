@@ -153,12 +153,18 @@ class AcceleratorControl(Protocol):
 
 
 def read_then_write(
-    env: simpy.Environment, mem: MemTarget, master: str, src: int, dst: int, size_bytes: int
+    env: simpy.Environment,
+    mem: MemTarget,
+    master: str,
+    src: int,
+    dst: int,
+    size_bytes: int,
+    qos: int = 0,
 ) -> Generator[simpy.Event, object, None]:
     """Move `size_bytes` from `src` to `dst` as one read request followed by one write."""
-    read = MemRequest(src, size_bytes, False, master)
+    read = MemRequest(src, size_bytes, False, master, qos)
     read.issued_ps = env.now
     yield from mem.transact(read)
-    write = MemRequest(dst, size_bytes, True, master)
+    write = MemRequest(dst, size_bytes, True, master, qos)
     write.issued_ps = env.now
     yield from mem.transact(write)

@@ -97,21 +97,37 @@ def render_summary(summary: dict, console: Console) -> None:
         _render_sparsity(summary["layers"], console)
 
     dram = summary["dram"]
-    traffic = _table("DRAM traffic", ("master", "read", "written", "GB/s"))
+    traffic = _table(
+        "DRAM traffic (latency from arrival at the controller to completion)",
+        ("master", "read", "written", "GB/s", "mean ns", "p99 ns", "max ns"),
+    )
     for master, row in dram["by_master"].items():
+        lat = dram["latency_ps"].get(master)
         traffic.add_row(
             master,
             format_bytes(row.get("dram_read_byte", 0)),
             format_bytes(row.get("dram_write_byte", 0)),
             f"{row['bandwidth_bytes_per_s'] / 1e9:.3f}",
+            *((f"{lat[k] / 1e3:,.1f}" for k in ("mean", "p99", "max")) if lat else ("",) * 3),
         )
     traffic.add_row(
         "total",
         format_bytes(dram["read_bytes"]),
         format_bytes(dram["write_bytes"]),
         f"{dram['bandwidth_bytes_per_s'] / 1e9:.3f}",
+        "",
+        "",
+        "",
     )
     console.print(traffic)
+    for name, master in summary["masters"].items():
+        if master["kind"] == "display":
+            console.print(
+                f"display {name}: {master['underflows']} underflow(s), "
+                f"{format_bytes(master['underflow_bytes_short'])} short"
+            )
+        elif master["kind"] == "camera":
+            console.print(f"camera {name}: {master['late_lines']} late line(s)")
 
     energy = summary["energy"]
     total = energy["total_pj"]

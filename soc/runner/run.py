@@ -43,11 +43,30 @@ def _dram_summary(stats: StatsCollector, end_ps: int) -> dict[str, object]:
         "read_bytes": read,
         "write_bytes": write,
         "bandwidth_bytes_per_s": (read + write) / seconds if seconds else 0.0,
+        "latency_ps": stats.distribution("dram", "latency_ps"),
         "by_master": {
             m: {**a, "bandwidth_bytes_per_s": sum(a.values()) / seconds if seconds else 0.0}
             for m, a in sorted(masters.items())
         },
     }
+
+
+def _masters_summary(config: ScenarioConfig, stats: StatsCollector) -> dict[str, object]:
+    """Per traffic master: its kind, and its underflows or late lines."""
+    out = {}
+    for master in config.masters:
+        events = {
+            name: stats.events.get((master.name, name), []) for name in ("underflow", "late_line")
+        }
+        out[master.name] = {
+            "kind": master.kind,
+            "priority": master.priority,
+            "underflows": len(events["underflow"]),
+            "underflow_bytes_short": sum(int(e["bytes_short"]) for e in events["underflow"]),
+            "first_underflow_ps": events["underflow"][0]["t_ps"] if events["underflow"] else None,
+            "late_lines": len(events["late_line"]),
+        }
+    return out
 
 
 def build_summary(
@@ -76,6 +95,7 @@ def build_summary(
             "conflict_cycles": stats.count("sram", Action.SRAM_CONFLICT_CYCLE),
         },
         "dma": {"requests": stats.count("dma", Action.DMA_REQUEST)},
+        "masters": _masters_summary(config, stats),
         "energy": energy,
         "activity": {c: dict(sorted(a.items())) for c, a in sorted(stats.activity.items())},
     }

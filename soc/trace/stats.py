@@ -35,7 +35,7 @@ class StatsCollector(Sink):
         )
         self.end_ps = 0
         self.samples: dict[tuple[str, str, str | None], list[float]] = defaultdict(list)
-        self.underflows: list[dict[str, object]] = []
+        self.events: dict[tuple[str, str], list[dict[str, object]]] = defaultdict(list)
 
     def on_span(self, event: SpanEvent) -> None:
         if event.kind == SpanKind.LAYER:
@@ -78,8 +78,8 @@ class StatsCollector(Sink):
     def on_instant(self, event: InstantEvent) -> None:
         if event.name == "deadline_miss":
             self.deadline_misses.append(dict(event.fields))
-        elif event.name == "underflow":
-            self.underflows.append({"track": event.track, "t_ps": event.t_ps, **event.fields})
+        else:  # underflows, late lines: rare events, kept per track and name
+            self.events[(event.track, event.name)].append({"t_ps": event.t_ps, **event.fields})
 
     def on_sample(self, event: SampleEvent) -> None:
         self.samples[(event.component, event.name, event.master)].append(event.value)

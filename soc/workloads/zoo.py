@@ -87,6 +87,7 @@ def load_workload(config: WorkloadConfig) -> list[Layer]:
                 s=lc.s,
                 stride=lc.stride,
                 padding=lc.padding,
+                source=lc.source,
             )
             for lc in config.layers
         ]

@@ -1,0 +1,50 @@
+"""DRAM contention: who stalls, whether the display underflows, and what fixes it."""
+
+import json
+
+import pytest
+
+from .conftest import ROOT, soc
+
+
+def run(tmp_path, name):
+    out = tmp_path / name
+    result = soc("run", str(ROOT / "scenarios" / f"{name}.yaml"), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    return json.loads((out / "summary.json").read_text()), result.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("scenario", "underflows"),
+    [
+        ("dram_contention", "some"),  # the NPU's DMA most urgent: the display starves
+        ("dram_contention_display_priority", "none"),
+        ("dram_contention_npu_regulated", "none"),
+    ],
+)
+def test_display_underflows_only_when_the_npu_starves_it(tmp_path, scenario, underflows):
+    summary, stdout = run(tmp_path, scenario)
+    display = summary["masters"]["display"]
+    if underflows == "some":
+        assert display["underflows"] >= 1 and display["underflow_bytes_short"] > 0
+    else:
+        assert display["underflows"] == 0
+    assert f"display display: {display['underflows']} underflow(s)" in stdout
+    # per-master bandwidths add up to the DRAM's total
+    dram = summary["dram"]
+    total = sum(m["bandwidth_bytes_per_s"] for m in dram["by_master"].values())
+    assert total == pytest.approx(dram["bandwidth_bytes_per_s"], rel=1e-9)
+    assert set(dram["by_master"]) == {"camera", "display", "cpu", "dma"}
+    for master, lat in dram["latency_ps"].items():
+        assert 0 < lat["p50"] <= lat["p99"] <= lat["max"], master
+
+
+def test_regulator_for_an_unknown_master_is_refused(tmp_path):
+    text = (ROOT / "scenarios" / "dram_contention_npu_regulated.yaml").read_text()
+    text = text.replace("soc/edge_npu.yaml", str(ROOT / "scenarios/soc/edge_npu.yaml"))
+    path = tmp_path / "bad.yaml"
+    path.write_text(text.replace("regulators: {dma:", "regulators: {npu:"))
+    result = soc("validate", str(path))
+    assert result.returncode == 2
+    assert "soc.dram.regulators names 'npu', which is no master" in result.stderr

@@ -17,6 +17,7 @@ from soc.errors import ConfigError
 from soc.flexnn import FlexNNEngine, LayerPlan, TensorAddrs, build_plan
 from soc.flexnn.sparsity import sparse_rounds
 from soc.hw import (
+    BankedDram,
     Crossbar,
     DmaEngine,
     DriverProgram,
@@ -150,7 +151,7 @@ class AssembledSoc:
     dma: DmaEngine
     noc: Crossbar
     sram: SramBanks
-    dram: SimpleDram
+    dram: SimpleDram | BankedDram
     npu: FlexNNEngine
     plans: list[LayerPlan]
     masters: list[Component]
@@ -169,7 +170,8 @@ def assemble(scenario: ScenarioConfig, recorder: Recorder) -> AssembledSoc:
     dma = DmaEngine(env, "dma", soc.dma, recorder, seed)
     noc = Crossbar(env, "noc", soc.noc, recorder, seed)
     sram = SramBanks(env, "sram", soc.sram, recorder, seed)
-    dram = SimpleDram(env, "dram", soc.dram, recorder, seed)
+    dram_kind = BankedDram if soc.dram.fidelity == "banked" else SimpleDram
+    dram = dram_kind(env, "dram", soc.dram, recorder, seed)
     npu = FlexNNEngine(env, "npu", soc.flexnn, recorder, seed)
     masters = []
     for config in scenario.masters:

@@ -85,10 +85,69 @@ class RegulatorConfig(Block):
     burst_bytes: PositiveBytes = Field(4096, description="bucket depth")
 
 
-class DramConfig(Block):
-    """Main memory. Fidelity `simple`: one controller with peak bandwidth and latency."""
+class JedecCycles(Block):
+    """The main JEDEC timings, in DRAM clock cycles (defaults: LPDDR4-2400, DRAMsim3's
+    LPDDR4_8Gb_x16_2400)."""
 
-    fidelity: Literal["simple"] = "simple"
+    cl: Count = 17
+    cwl: Count = 14
+    trcd: Count = 15
+    trp: Count = 15
+    tras: Count = 32
+    trfc: Count = 392
+    trefi: Count = 8660
+    trrd_s: Count = 8
+    trrd_l: Count = 8
+    tfaw: Count = 32
+    tccd_s: Count = 4
+    tccd_l: Count = 6
+    twtr_s: Count = 8
+    twtr_l: Count = 16
+    twr: Count = 30
+    trtp: Count = 12
+    trtrs: int = Field(1, ge=0)
+
+
+class BankedTiming(Block):
+    """Organisation, timings and controller of a banked DRAM channel."""
+
+    freq_hz: FreqHz = Field(1_200_000_000, description="DRAM clock (tCK = 1 / freq)")
+    ranks: Count = 2
+    bankgroups: Count = 2
+    banks_per_group: Count = 4
+    rows: Count = 65536
+    row_bytes: PositiveBytes = Field(8192, description="row (page) size across the bus")
+    bus_bytes: Count = Field(8, description="data bus width (x64 = 8 B)")
+    burst_length: Count = 16
+    cycles: JedecCycles = JedecCycles()
+    address_map: tuple[Literal["row", "rank", "bankgroup", "bank", "column"], ...] = Field(
+        ("row", "rank", "bank", "bankgroup", "column"),
+        description="address fields, most significant first, above one burst",
+    )
+    transaction_queue: Count = 32
+    command_queue: Count = Field(8, description="entries per bank")
+    frontend_cycles: int = Field(
+        0, ge=0, description="controller pipeline from a burst's end to the requester"
+    )
+
+    @property
+    def burst_bytes(self) -> int:
+        return self.bus_bytes * self.burst_length
+
+    @property
+    def burst_cycles(self) -> int:
+        return self.burst_length // 2  # double data rate
+
+    @property
+    def column_bursts(self) -> int:
+        return self.row_bytes // self.burst_bytes
+
+
+class DramConfig(Block):
+    """Main memory: `simple` (peak bandwidth and a latency) or `banked` (JEDEC timing)."""
+
+    fidelity: Literal["simple", "banked"] = "simple"
+    banked: BankedTiming = BankedTiming()
     arbitration: Literal["fcfs", "priority", "round_robin", "weighted"] = "fcfs"
     weights: dict[str, Count] = Field(default_factory=dict, description="master -> weight")
     regulators: dict[str, RegulatorConfig] = Field(

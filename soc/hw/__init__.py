@@ -1,5 +1,6 @@
 """SimPy components of the SoC: CPU, DMA, NoC, SRAM banks, DRAM."""
 
+from soc.hw.banked_dram import BankedDram
 from soc.hw.cpu import DriverProgram, HostCpu, StagePlan
 from soc.hw.dma import DmaEngine
 from soc.hw.dram import SimpleDram
@@ -8,6 +9,7 @@ from soc.hw.noc import Crossbar
 from soc.hw.sram import SramBanks, bank_bytes
 
 __all__ = [
+    "BankedDram",
     "Crossbar",
     "DmaEngine",
     "DriverProgram",

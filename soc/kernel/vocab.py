@@ -50,6 +50,7 @@ class Action(StrEnum):
     NOC_BYTE_HOP = "noc_byte_hop"
     DRAM_READ_BYTE = "dram_read_byte"
     DRAM_WRITE_BYTE = "dram_write_byte"
+    DRAM_ACTIVATE = "dram_activate"
     DMA_REQUEST = "dma_request"
     CPU_ACTIVE_PS = "cpu_active_ps"
     MMIO_WRITE = "mmio_write"
@@ -57,10 +58,18 @@ class Action(StrEnum):
     SRAM_BANK_CONFLICT = "sram_bank_conflict"
     SRAM_CONFLICT_CYCLE = "sram_conflict_cycle"
     MAC_SLOT = "mac_slot"
+    DRAM_ROW_HIT = "dram_row_hit"
+    DRAM_ROW_MISS = "dram_row_miss"
 
 
 UNPRICED_ACTIONS = frozenset(
-    {Action.SRAM_BANK_CONFLICT, Action.SRAM_CONFLICT_CYCLE, Action.MAC_SLOT}
+    {
+        Action.SRAM_BANK_CONFLICT,
+        Action.SRAM_CONFLICT_CYCLE,
+        Action.MAC_SLOT,
+        Action.DRAM_ROW_HIT,
+        Action.DRAM_ROW_MISS,
+    }
 )
 """Actions that are statistics, not energy; every other action needs an energy entry."""
 

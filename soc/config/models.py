@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from soc.config.dram_presets import PRESETS
 from soc.config.quantities import (
     BandwidthBps,
     Count,
@@ -147,7 +148,26 @@ class DramConfig(Block):
     """Main memory: `simple` (peak bandwidth and a latency) or `banked` (JEDEC timing)."""
 
     fidelity: Literal["simple", "banked"] = "simple"
+    preset: Literal["LPDDR4-2400-x64", "DDR4-3200", "LPDDR4-3200", "LPDDR4X-4266"] | None = Field(
+        None, description="banked organisation and timings (soc/config/dram_presets.py)"
+    )
     banked: BankedTiming = BankedTiming()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _apply_preset(cls, data: object) -> object:
+        """A preset fills `banked`; keys given under `banked` override it."""
+        if not isinstance(data, dict) or data.get("preset") is None:
+            return data
+        preset = PRESETS.get(data["preset"])
+        if preset is None:
+            return data  # the Literal check names the bad preset
+        given = data.get("banked") or {}
+        merged = {**preset, **given}
+        if isinstance(given, dict) and "cycles" in given:
+            merged["cycles"] = {**preset.get("cycles", {}), **given["cycles"]}
+        return {**data, "banked": merged}
+
     arbitration: Literal["fcfs", "priority", "round_robin", "weighted"] = "fcfs"
     weights: dict[str, Count] = Field(default_factory=dict, description="master -> weight")
     regulators: dict[str, RegulatorConfig] = Field(

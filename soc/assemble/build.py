@@ -21,6 +21,7 @@ from soc.hw import (
     Crossbar,
     DmaEngine,
     DriverProgram,
+    FluidDram,
     HostCpu,
     SimpleDram,
     SramBanks,
@@ -151,7 +152,7 @@ class AssembledSoc:
     dma: DmaEngine
     noc: Crossbar
     sram: SramBanks
-    dram: SimpleDram | BankedDram
+    dram: SimpleDram | BankedDram | FluidDram
     npu: FlexNNEngine
     plans: list[LayerPlan]
     masters: list[Component]
@@ -170,7 +171,7 @@ def assemble(scenario: ScenarioConfig, recorder: Recorder) -> AssembledSoc:
     dma = DmaEngine(env, "dma", soc.dma, recorder, seed)
     noc = Crossbar(env, "noc", soc.noc, recorder, seed)
     sram = SramBanks(env, "sram", soc.sram, recorder, seed)
-    dram_kind = BankedDram if soc.dram.fidelity == "banked" else SimpleDram
+    dram_kind = {"banked": BankedDram, "fluid": FluidDram}.get(soc.dram.fidelity, SimpleDram)
     dram = dram_kind(env, "dram", soc.dram, recorder, seed)
     npu = FlexNNEngine(env, "npu", soc.flexnn, recorder, seed)
     masters = []

@@ -145,9 +145,13 @@ class BankedTiming(Block):
 
 
 class DramConfig(Block):
-    """Main memory: `simple` (peak bandwidth and a latency) or `banked` (JEDEC timing)."""
+    """Main memory: `simple` (peak bandwidth and a latency), `banked` (JEDEC timing) or
+    `fluid` (bandwidth shared among active flows; events only when a flow starts or ends)."""
 
-    fidelity: Literal["simple", "banked"] = "simple"
+    fidelity: Literal["simple", "banked", "fluid"] = "simple"
+    efficiency: float = Field(
+        0.95, gt=0, le=1, description="fluid: share of peak bandwidth flows can use"
+    )
     preset: Literal["LPDDR4-2400-x64", "DDR4-3200", "LPDDR4-3200", "LPDDR4X-4266"] | None = Field(
         None, description="banked organisation and timings (soc/config/dram_presets.py)"
     )

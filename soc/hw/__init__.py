@@ -4,6 +4,7 @@ from soc.hw.banked_dram import BankedDram
 from soc.hw.cpu import DriverProgram, HostCpu, StagePlan
 from soc.hw.dma import DmaEngine
 from soc.hw.dram import SimpleDram
+from soc.hw.fluid_dram import FluidDram
 from soc.hw.masters import build_master, master_buffer_bytes
 from soc.hw.noc import Crossbar
 from soc.hw.sram import SramBanks, bank_bytes
@@ -13,6 +14,7 @@ __all__ = [
     "Crossbar",
     "DmaEngine",
     "DriverProgram",
+    "FluidDram",
     "HostCpu",
     "SimpleDram",
     "SramBanks",

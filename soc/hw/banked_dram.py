@@ -109,6 +109,7 @@ class BankedDram(Component):
         slot = self._slots.request()
         yield slot  # a transaction-queue entry: the latency counts from here
         accepted = self.env.now
+        self.count(Action.DRAM_ACCEPTED_BYTE, req.size_bytes, req.master)
         done = self.env.event()
         loc = decode(req.addr, self.t, cfg.base_addr)
         self._arrivals += 1

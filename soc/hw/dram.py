@@ -56,6 +56,7 @@ class SimpleDram(Component):
         if not cfg.base_addr <= req.addr <= cfg.base_addr + cfg.size_bytes - req.size_bytes:
             raise ValueError(f"{req!r} is outside {self.path}")
         accepted = self.env.now
+        self.count(Action.DRAM_ACCEPTED_BYTE, req.size_bytes, req.master)
         done = self.env.event()
         self._pending.append(req)
         self._done[id(req)] = done

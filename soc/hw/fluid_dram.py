@@ -74,6 +74,7 @@ class FluidDram(Component):
         if not cfg.base_addr <= req.addr <= cfg.base_addr + cfg.size_bytes - req.size_bytes:
             raise ValueError(f"{req!r} is outside {self.path}")
         accepted = self.env.now
+        self.count(Action.DRAM_ACCEPTED_BYTE, req.size_bytes, req.master)
         moved = self.env.event()
         self._advance()
         self._flows.append(req)

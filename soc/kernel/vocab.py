@@ -58,6 +58,7 @@ class Action(StrEnum):
     SRAM_BANK_CONFLICT = "sram_bank_conflict"
     SRAM_CONFLICT_CYCLE = "sram_conflict_cycle"
     MAC_SLOT = "mac_slot"
+    DRAM_ACCEPTED_BYTE = "dram_accepted_byte"  # taken by the controller (served later)
     DRAM_ROW_HIT = "dram_row_hit"
     DRAM_ROW_MISS = "dram_row_miss"
 
@@ -69,6 +70,7 @@ UNPRICED_ACTIONS = frozenset(
         Action.MAC_SLOT,
         Action.DRAM_ROW_HIT,
         Action.DRAM_ROW_MISS,
+        Action.DRAM_ACCEPTED_BYTE,
     }
 )
 """Actions that are statistics, not energy; every other action needs an energy entry."""

@@ -44,10 +44,7 @@ def _dram_summary(stats: StatsCollector, end_ps: int) -> dict[str, object]:
         "write_bytes": write,
         "bandwidth_bytes_per_s": (read + write) / seconds if seconds else 0.0,
         "latency_ps": stats.distribution("dram", "latency_ps"),
-        "by_master": {
-            m: {**a, "bandwidth_bytes_per_s": sum(a.values()) / seconds if seconds else 0.0}
-            for m, a in sorted(masters.items())
-        },
+        "by_master": {m: _master_row(a, seconds) for m, a in sorted(masters.items())},
     }
 
 
@@ -67,6 +64,16 @@ def _masters_summary(config: ScenarioConfig, stats: StatsCollector) -> dict[str,
             "late_lines": len(events["late_line"]),
         }
     return out
+
+
+def _master_row(actions: dict[str, int], seconds: float) -> dict[str, object]:
+    """A master's DRAM counts, its bandwidth and (banked DRAM) its row-hit rate."""
+    served = actions.get("dram_read_byte", 0) + actions.get("dram_write_byte", 0)
+    row = {**actions, "bandwidth_bytes_per_s": served / seconds if seconds else 0.0}
+    hits, misses = actions.get("dram_row_hit", 0), actions.get("dram_row_miss", 0)
+    if hits + misses:
+        row["row_hit_rate"] = hits / (hits + misses)
+    return row
 
 
 def build_summary(

@@ -23,6 +23,7 @@ from soc.hw import (
     DriverProgram,
     FluidDram,
     HostCpu,
+    RoutedNoc,
     SimpleDram,
     SramBanks,
     StagePlan,
@@ -169,7 +170,8 @@ def assemble(scenario: ScenarioConfig, recorder: Recorder) -> AssembledSoc:
     env = simpy.Environment()
     cpu = HostCpu(env, "cpu", soc.cpu, program, recorder, seed)
     dma = DmaEngine(env, "dma", soc.dma, recorder, seed)
-    noc = Crossbar(env, "noc", soc.noc, recorder, seed)
+    noc_kind = Crossbar if soc.noc.topology == "crossbar" else RoutedNoc
+    noc = noc_kind(env, "noc", soc.noc, recorder, seed)
     sram = SramBanks(env, "sram", soc.sram, recorder, seed)
     dram_kind = {"banked": BankedDram, "fluid": FluidDram}.get(soc.dram.fidelity, SimpleDram)
     dram = dram_kind(env, "dram", soc.dram, recorder, seed)

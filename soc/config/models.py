@@ -50,9 +50,28 @@ class DmaConfig(Block):
 
 
 class NocConfig(Block):
-    """Network-on-chip. A crossbar: every endpoint has one link in each direction."""
+    """Network-on-chip: a crossbar (every endpoint one link each way), a bidirectional
+    ring, or a 2-D mesh with XY routing."""
 
-    topology: Literal["crossbar"] = "crossbar"
+    topology: Literal["crossbar", "ring", "mesh"] = "crossbar"
+    routers: Count = Field(4, description="ring / mesh: number of routers")
+    mesh_cols: Count = Field(2, description="mesh: routers per row (XY routing)")
+    placement: dict[str, int] = Field(
+        default_factory=dict, description="endpoint -> router (default: in order)"
+    )
+
+    @model_validator(mode="after")
+    def _shape(self) -> NocConfig:
+        if self.topology == "mesh" and self.routers % self.mesh_cols:
+            raise ValueError(
+                f"routers ({self.routers}) must fill whole mesh rows of "
+                f"mesh_cols ({self.mesh_cols})"
+            )
+        bad = sorted(e for e, r in self.placement.items() if not 0 <= r < self.routers)
+        if bad:
+            raise ValueError(f"placement of {bad[0]!r} is no router (0 to {self.routers - 1})")
+        return self
+
     freq_hz: FreqHz = Field(1_000_000_000, description="link and router clock")
     link_width_bytes: PositiveBytes = Field(32, description="bytes per link per cycle")
     router_latency_cycles: int = Field(2, ge=0, description="crossbar traversal")

@@ -6,7 +6,7 @@ from soc.hw.dma import DmaEngine
 from soc.hw.dram import SimpleDram
 from soc.hw.fluid_dram import FluidDram
 from soc.hw.masters import build_master, master_buffer_bytes
-from soc.hw.noc import Crossbar
+from soc.hw.noc import Crossbar, RoutedNoc
 from soc.hw.sram import SramBanks, bank_bytes
 
 __all__ = [
@@ -16,6 +16,7 @@ __all__ = [
     "DriverProgram",
     "FluidDram",
     "HostCpu",
+    "RoutedNoc",
     "SimpleDram",
     "SramBanks",
     "StagePlan",

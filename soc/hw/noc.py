@@ -112,3 +112,112 @@ class Crossbar(Component):
             with down.request() as down_grant:
                 yield down_grant
                 yield self.env.timeout(self.serialisation_ps(size_bytes))
+
+
+def mesh_route(src: int, dst: int, cols: int) -> list[tuple[int, int]]:
+    """Router-to-router hops of XY routing on a mesh (routers numbered row-major):
+    first along X to the destination's column, then along Y."""
+    hops = []
+    x, y = src % cols, src // cols
+    tx, ty = dst % cols, dst // cols
+    while x != tx:
+        nx = x + (1 if tx > x else -1)
+        hops.append((y * cols + x, y * cols + nx))
+        x = nx
+    while y != ty:
+        ny = y + (1 if ty > y else -1)
+        hops.append((y * cols + x, ny * cols + x))
+        y = ny
+    return hops
+
+
+def ring_route(src: int, dst: int, n: int) -> list[tuple[int, int]]:
+    """Hops around a bidirectional ring, the shorter way (clockwise on a tie)."""
+    forward = (dst - src) % n
+    step = 1 if forward <= n - forward else -1
+    hops, at = [], src
+    while at != dst:
+        nxt = (at + step) % n
+        hops.append((at, nxt))
+        at = nxt
+    return hops
+
+
+class RoutedNoc(Crossbar):
+    """A ring or 2-D mesh of routers; endpoints attach to routers in declaration order
+    (or as `placement` says). A request's data holds its injection link, every
+    router-to-router link of its route and its ejection link for the serialisation
+    time, after one router latency per router passed (see `_carry_path` for why flows
+    cannot deadlock). Link busy time is counted per link."""
+
+    def __init__(self, env, path, config, recorder, seed=0):
+        super().__init__(env, path, config, recorder, seed)
+        self._router: dict[str, int] = {}
+        self._links: dict[tuple[int, int], simpy.Resource] = {}
+
+    def _endpoint(self, name: str) -> None:
+        super()._endpoint(name)
+        placement = self.config.placement
+        routers = self.config.routers
+        self._router[name] = placement.get(name, len(self._router) % routers)
+
+    def _hops(self, a: str, b: str) -> list[tuple[int, int]]:
+        src, dst = self._router[a], self._router[b]
+        if self.config.topology == "mesh":
+            return mesh_route(src, dst, self.config.mesh_cols)
+        return ring_route(src, dst, self.config.routers)
+
+    def _link(self, hop: tuple[int, int]) -> simpy.Resource:
+        if hop not in self._links:
+            self._links[hop] = simpy.Resource(self.env, capacity=1)
+        return self._links[hop]
+
+    def route(self, source: str, req: MemRequest) -> Generator[simpy.Event, object, None]:
+        dest, port = self._decode(req)
+        hops_there = self._hops(source, dest)
+        latency = self.clock.ps(self.config.router_latency_cycles * (len(hops_there) + 1))
+        with self.span(
+            SpanKind.NOC_TRANSFER,
+            Level.REQUEST,
+            track=f"{self.path}.{source}",
+            overlap=True,
+            dest=dest,
+            bytes=req.size_bytes,
+            hops=len(hops_there),
+        ):
+            if req.is_write:
+                yield from self._carry_path(source, dest, hops_there, req.size_bytes)
+                yield self.env.timeout(latency)
+                yield from port.peer.transact(req)
+                yield self.env.timeout(latency)
+            else:
+                yield self.env.timeout(latency)
+                yield from port.peer.transact(req)
+                back = self._hops(dest, source)
+                yield from self._carry_path(dest, source, back, req.size_bytes)
+                yield self.env.timeout(latency)
+        self.count(Action.NOC_BYTE_HOP, req.size_bytes * (len(hops_there) + 1), req.master)
+
+    def _carry_path(self, src: str, dst: str, hops, size_bytes: int):
+        """Hold every link of the path while the data passes. All links are asked for
+        at once, so each link's FIFO queue orders flows by arrival: a later flow is
+        behind an earlier one on every link they share, and none can deadlock."""
+        named = [(("up", src), self._up[src]), (("down", dst), self._down[dst])]
+        named += [(hop, self._link(hop)) for hop in hops]
+        grants = [(link, link.request()) for _, link in named]
+        try:
+            yield self.env.all_of([grant for _, grant in grants])
+            busy = self.serialisation_ps(size_bytes)
+            yield self.env.timeout(busy)
+            for key, _ in named:
+                self.count(Action.NOC_LINK_BUSY_PS, busy, master=_link_name(key))
+        finally:
+            for link, grant in grants:
+                link.release(grant)
+
+
+def _link_name(key: object) -> str:
+    if isinstance(key, tuple) and key and key[0] in ("up", "down"):
+        return f"{key[1]}.{key[0]}"
+    a, b = key
+    return f"r{a}->r{b}"

@@ -59,6 +59,7 @@ class Action(StrEnum):
     SRAM_CONFLICT_CYCLE = "sram_conflict_cycle"
     MAC_SLOT = "mac_slot"
     DRAM_ACCEPTED_BYTE = "dram_accepted_byte"  # taken by the controller (served later)
+    NOC_LINK_BUSY_PS = "noc_link_busy_ps"  # attributed to a link, not a master
     DRAM_ROW_HIT = "dram_row_hit"
     DRAM_ROW_MISS = "dram_row_miss"
 
@@ -71,6 +72,7 @@ UNPRICED_ACTIONS = frozenset(
         Action.DRAM_ROW_HIT,
         Action.DRAM_ROW_MISS,
         Action.DRAM_ACCEPTED_BYTE,
+        Action.NOC_LINK_BUSY_PS,
     }
 )
 """Actions that are statistics, not energy; every other action needs an energy entry."""

@@ -102,6 +102,14 @@ def build_summary(
             "conflict_cycles": stats.count("sram", Action.SRAM_CONFLICT_CYCLE),
         },
         "dma": {"requests": stats.count("dma", Action.DMA_REQUEST)},
+        "noc": {
+            "link_utilisation": {
+                link: busy / end_ps if end_ps else 0.0
+                for link, busy in sorted(
+                    stats.by_master.get("noc", {}).get("noc_link_busy_ps", {}).items()
+                )
+            }
+        },
         "masters": _masters_summary(config, stats),
         "energy": energy,
         "activity": {c: dict(sorted(a.items())) for c, a in sorted(stats.activity.items())},

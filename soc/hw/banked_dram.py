@@ -19,7 +19,8 @@ from dataclasses import dataclass
 import simpy
 
 from soc.config.models import BankedTiming, DramConfig, JedecCycles
-from soc.kernel import Action, ClockDomain, Component, Level, MemRequest, Recorder, SpanKind
+from soc.hw.dram_base import DramTarget
+from soc.kernel import Action, ClockDomain, MemRequest, Recorder
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ class _Bank:
         self.queue: deque = deque()
 
 
-class BankedDram(Component):
+class BankedDram(DramTarget):
     """A memory target (`transact`) with banked timing; see the module doc."""
 
     def __init__(
@@ -102,31 +103,18 @@ class BankedDram(Component):
 
     # -- requests ------------------------------------------------------------------
 
-    def transact(self, req: MemRequest) -> Generator[simpy.Event, object, None]:
-        cfg = self.config
-        if not cfg.base_addr <= req.addr <= cfg.base_addr + cfg.size_bytes - req.size_bytes:
-            raise ValueError(f"{req!r} is outside {self.path}")
+    def _handle(self, req: MemRequest, accepted: list[int]) -> Generator[simpy.Event, object, None]:
+        """Wait for a transaction-queue entry (the latency counts from there), then for
+        the scheduler to serve the request."""
         slot = self._slots.request()
-        yield slot  # a transaction-queue entry: the latency counts from here
-        accepted = self.env.now
-        self.count(Action.DRAM_ACCEPTED_BYTE, req.size_bytes, req.master)
+        yield slot
+        accepted[0] = self.env.now
         done = self.env.event()
-        loc = decode(req.addr, self.t, cfg.base_addr)
+        loc = decode(req.addr, self.t, self.config.base_addr)
         self._arrivals += 1
         self._incoming.append((req, loc, done, slot, self._arrivals))
         self._poke()
-        with self.span(
-            SpanKind.DRAM_ACCESS,
-            Level.REQUEST,
-            overlap=True,
-            master=req.master,
-            bytes=req.size_bytes,
-            write=req.is_write,
-        ):
-            yield done
-        action = Action.DRAM_WRITE_BYTE if req.is_write else Action.DRAM_READ_BYTE
-        self.count(action, req.size_bytes, req.master)
-        self.sample("latency_ps", self.env.now - accepted, req.master)
+        yield done
 
     def _poke(self) -> None:
         if self._wake is not None and not self._wake.triggered:

@@ -14,7 +14,8 @@ import simpy
 
 from soc.config import DramConfig
 from soc.hw.arbiter import Arbiter, TokenBucket
-from soc.kernel import Action, Component, Level, MemRequest, Recorder, SpanKind
+from soc.hw.dram_base import DramTarget
+from soc.kernel import MemRequest, Recorder
 from soc.kernel.clock import PICOSECOND_CLOCK, PS_PER_S
 
 
@@ -23,7 +24,7 @@ def transfer_ps(size_bytes: int, bandwidth_bytes_per_s: float) -> int:
     return -(-size_bytes * PS_PER_S // round(bandwidth_bytes_per_s))
 
 
-class SimpleDram(Component):
+class SimpleDram(DramTarget):
     """A memory target: requests wait in the controller until the arbiter picks them;
     one data bus; latency overlapped with the next transfer."""
 
@@ -50,13 +51,8 @@ class SimpleDram(Component):
     def start(self) -> None:
         self.env.process(self._serve())
 
-    def transact(self, req: MemRequest) -> Generator[simpy.Event, object, None]:
-        """Queue `req` at the controller; finishes when it is served."""
-        cfg = self.config
-        if not cfg.base_addr <= req.addr <= cfg.base_addr + cfg.size_bytes - req.size_bytes:
-            raise ValueError(f"{req!r} is outside {self.path}")
-        accepted = self.env.now
-        self.count(Action.DRAM_ACCEPTED_BYTE, req.size_bytes, req.master)
+    def _handle(self, req: MemRequest, accepted: list[int]) -> Generator[simpy.Event, object, None]:
+        """Queue `req` at the controller until the arbiter has served it."""
         done = self.env.event()
         self._pending.append(req)
         self._done[id(req)] = done
@@ -64,20 +60,9 @@ class SimpleDram(Component):
             self._arrival.succeed()
         self._in_flight_bytes += req.size_bytes
         self.counter("bytes_in_flight", self._in_flight_bytes)
-        with self.span(
-            SpanKind.DRAM_ACCESS,
-            Level.REQUEST,
-            overlap=True,
-            master=req.master,
-            bytes=req.size_bytes,
-            write=req.is_write,
-        ):
-            yield done
+        yield done
         self._in_flight_bytes -= req.size_bytes
         self.counter("bytes_in_flight", self._in_flight_bytes)
-        action = Action.DRAM_WRITE_BYTE if req.is_write else Action.DRAM_READ_BYTE
-        self.count(action, req.size_bytes, req.master)
-        self.sample("latency_ps", self.env.now - accepted, req.master)
 
     def _serve(self) -> Generator[simpy.Event, object, None]:
         """Controller: pick a request, hold the data bus for it, complete it a latency

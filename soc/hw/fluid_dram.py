@@ -14,7 +14,8 @@ from collections.abc import Generator
 import simpy
 
 from soc.config import DramConfig
-from soc.kernel import Action, Component, Level, MemRequest, Recorder, SpanKind
+from soc.hw.dram_base import DramTarget
+from soc.kernel import MemRequest, Recorder
 from soc.kernel.clock import PICOSECOND_CLOCK, PS_PER_S
 
 
@@ -48,7 +49,7 @@ def fluid_rates(
     return rates
 
 
-class FluidDram(Component):
+class FluidDram(DramTarget):
     """A memory target whose requests are fluid flows (see the module doc)."""
 
     def __init__(
@@ -69,31 +70,16 @@ class FluidDram(Component):
         self._since = 0
         self._version = 0
 
-    def transact(self, req: MemRequest) -> Generator[simpy.Event, object, None]:
-        cfg = self.config
-        if not cfg.base_addr <= req.addr <= cfg.base_addr + cfg.size_bytes - req.size_bytes:
-            raise ValueError(f"{req!r} is outside {self.path}")
-        accepted = self.env.now
-        self.count(Action.DRAM_ACCEPTED_BYTE, req.size_bytes, req.master)
+    def _handle(self, req: MemRequest, accepted: list[int]) -> Generator[simpy.Event, object, None]:
+        """Join the active flows; done a latency after the last byte moved."""
         moved = self.env.event()
         self._advance()
         self._flows.append(req)
         self._left[id(req)] = float(req.size_bytes)
         self._ends[id(req)] = moved
         self._replan()
-        with self.span(
-            SpanKind.DRAM_ACCESS,
-            Level.REQUEST,
-            overlap=True,
-            master=req.master,
-            bytes=req.size_bytes,
-            write=req.is_write,
-        ):
-            yield moved
-            yield self.env.timeout(cfg.latency_ps)
-        action = Action.DRAM_WRITE_BYTE if req.is_write else Action.DRAM_READ_BYTE
-        self.count(action, req.size_bytes, req.master)
-        self.sample("latency_ps", self.env.now - accepted, req.master)
+        yield moved
+        yield self.env.timeout(self.config.latency_ps)
 
     def _advance(self) -> None:
         """Move every flow by its rate since the last change."""

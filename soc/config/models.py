@@ -146,6 +146,12 @@ class BankedTiming(Block):
     )
     transaction_queue: Count = 32
     command_queue: Count = Field(8, description="entries per bank")
+    page_policy: Literal["open", "closed"] = Field(
+        "open", description="closed: precharge after the last queued hit to the row"
+    )
+    scheduler: Literal["frfcfs", "fcfs"] = Field(
+        "frfcfs", description="frfcfs: row hits first; fcfs: strictly oldest first"
+    )
     frontend_cycles: int = Field(
         0, ge=0, description="controller pipeline from a burst's end to the requester"
     )

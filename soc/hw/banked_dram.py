@@ -169,7 +169,12 @@ class BankedDram(DramTarget):
                 )
         index = 0
         if bank.open_row is not None:
-            hit = next((i for i, it in enumerate(bank.queue) if it[1].row == bank.open_row), None)
+            if self.t.scheduler == "fcfs":  # only the oldest request may go
+                hit = 0 if bank.queue[0][1].row == bank.open_row else None
+            else:  # FR-FCFS: the oldest request that hits the open row first
+                hit = next(
+                    (i for i, it in enumerate(bank.queue) if it[1].row == bank.open_row), None
+                )
             if hit is not None:
                 return max(now, bank.cas_ready), "CAS", hit
             return max(now, bank.pre_ready), "PRE", index
@@ -209,7 +214,11 @@ class BankedDram(DramTarget):
                     cycle = self._act_constraints(loc, cycle)
                 elif kind == "CAS":
                     cycle = self._cas_constraints(loc, bank.queue[index][0].is_write, cycle)
-                key = (cycle, kind != "CAS", bank.queue[index][3], bank_id)
+                age = bank.queue[index][3]
+                if self.t.scheduler == "fcfs":
+                    key = (age, cycle, bank_id)  # strictly in arrival order
+                else:
+                    key = (cycle, kind != "CAS", age, bank_id)
                 if best is None or key < best[0]:
                     best = (key, bank_id, kind, index)
             if best is None:
@@ -261,6 +270,12 @@ class BankedDram(DramTarget):
             bank.pre_ready = max(bank.pre_ready, data_end + self.c.twr)
         else:
             bank.pre_ready = max(bank.pre_ready, last_cas + self.c.trtp)
+        if self.t.page_policy == "closed" and not any(
+            it[1].row == bank.open_row for it in bank.queue  # the served one is gone
+        ):
+            # auto-precharge: close the row as soon as it may be closed
+            bank.open_row = None
+            bank.act_ready = max(bank.act_ready, bank.pre_ready + self.c.trp)
         self.count(Action.DRAM_ROW_MISS if bank.fresh else Action.DRAM_ROW_HIT, 1, req.master)
         bank.fresh = False
         finish = self.clock.ps(data_end + t.frontend_cycles)

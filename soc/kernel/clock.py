@@ -31,8 +31,10 @@ class ClockDomain:
         return -(-cycles * PS_PER_S // self.freq_hz)
 
     def edge_at_or_after(self, ps: int) -> int:
-        """Index of the first clock edge at or after time `ps`."""
-        return -(-int(ps) * self.freq_hz // PS_PER_S)
+        """Index n of the first clock edge at or after time `ps`, edges being at
+        `self.ps(n)` (whole ps): the smallest n with ps(n) >= ps."""
+        ps = int(ps)
+        return 0 if ps <= 0 else (ps - 1) * self.freq_hz // PS_PER_S + 1
 
     def cycles(self, ps: int) -> float:
         """Cycles elapsed in `ps` (for reports)."""

@@ -82,3 +82,26 @@ def test_different_banks_overlap_their_activates():
     (a, b), _ = run([(0, 0, 128), (0, other_group, 128)])
     assert (round(a), round(b)) == (first, second)
     assert isinstance(T, BankedTiming)
+
+
+def test_closed_page_precharges_so_a_later_access_to_the_row_misses():
+    closed = DramConfig(
+        fidelity="banked", size_bytes=8192 * 2**20, banked={"page_policy": "closed"}
+    )
+    # the second read to the same row arrives at cycle 100, long after the first
+    (_, open_end), open_counts = run([(0, 0, 128), (100, 128, 128)])
+    (_, closed_end), closed_counts = run([(0, 0, 128), (100, 128, 128)], closed)
+    assert round(open_end) == 100 + C.cl + T.burst_cycles  # a row hit: CAS at once
+    # closed: precharged at tRAS (after tRTP), so at 100 the bank needs ACT + tRCD
+    assert round(closed_end) == 100 + C.trcd + C.cl + T.burst_cycles
+    assert open_counts[Action.DRAM_ACTIVATE] == 1 and closed_counts[Action.DRAM_ACTIVATE] == 2
+
+
+def test_fcfs_serves_in_arrival_order_where_frfcfs_takes_the_row_hit_first():
+    other_row = 2 * 2 * 4 * 2 * 64 * 128  # same bank, next row
+    requests = [(0, 0, 128), (0, other_row, 128), (0, 256, 128)]  # A(row 0), B(row 1), C(row 0)
+    (a, b, c), _ = run(requests)
+    assert a < c < b  # FR-FCFS: C hits A's open row and goes before B
+    fcfs = DramConfig(fidelity="banked", size_bytes=8192 * 2**20, banked={"scheduler": "fcfs"})
+    (a, b, c), _ = run(requests, fcfs)
+    assert a < b < c

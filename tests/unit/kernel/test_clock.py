@@ -53,3 +53,14 @@ def test_ps_is_the_smallest_covering_duration(freq_hz, cycles):
 def test_non_positive_frequency_is_rejected(freq_hz):
     with pytest.raises(ValueError, match=str(freq_hz)):
         ClockDomain(freq_hz)
+
+
+@given(
+    freq=st.sampled_from([10**9, 1_200_000_000, 1_300_000_000, 2_133_000_000]),
+    n=st.integers(1, 10**12),
+)
+def test_edge_at_or_after_inverts_ps(freq, n):
+    clock = ClockDomain(freq)
+    # an edge's own (rounded-up) time maps back to it; one ps past the previous edge too
+    assert clock.edge_at_or_after(clock.ps(n)) == n
+    assert clock.edge_at_or_after(clock.ps(n - 1) + 1) == n

@@ -177,9 +177,9 @@ class DramConfig(Block):
     efficiency: float = Field(
         0.95, gt=0, le=1, description="fluid: share of peak bandwidth flows can use"
     )
-    preset: Literal["LPDDR4-2400-x64", "DDR4-3200", "LPDDR4-3200", "LPDDR4X-4266"] | None = Field(
-        None, description="banked organisation and timings (soc/config/dram_presets.py)"
-    )
+    preset: (
+        Literal["LPDDR4-2400-x64", "DDR4-3200", "LPDDR4-3200", "LPDDR4X-4266", "LPDDR5-6400"] | None
+    ) = Field(None, description="banked organisation and timings (soc/config/dram_presets.py)")
     banked: BankedTiming = BankedTiming()
 
     @model_validator(mode="before")

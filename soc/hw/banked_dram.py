@@ -271,7 +271,8 @@ class BankedDram(DramTarget):
         else:
             bank.pre_ready = max(bank.pre_ready, last_cas + self.c.trtp)
         if self.t.page_policy == "closed" and not any(
-            it[1].row == bank.open_row for it in bank.queue  # the served one is gone
+            it[1].row == bank.open_row
+            for it in bank.queue  # the served one is gone
         ):
             # auto-precharge: close the row as soon as it may be closed
             bank.open_row = None

@@ -3,6 +3,17 @@ channel. Where each number comes from is stated per preset."""
 
 from __future__ import annotations
 
+# One LPDDR4(X) x32 channel: two x16 dies side by side, 8 banks, 4 KiB rows, BL16.
+_LPDDR4_X32 = {
+    "ranks": 1,
+    "bankgroups": 1,
+    "banks_per_group": 8,
+    "rows": 65536,
+    "row_bytes": 4096,
+    "bus_bytes": 4,
+    "burst_length": 16,
+}
+
 PRESETS: dict[str, dict] = {
     # DRAMsim3 configs/LPDDR4_8Gb_x16_2400.ini: four x16 devices on a 64-bit channel,
     # 2 ranks, 2 bank groups x 4 banks, 8 KiB rows, BL16 (validated against DRAMsim3).
@@ -48,14 +59,8 @@ PRESETS: dict[str, dict] = {
     # WL 14, tRCD = tRPpb 18 ns, tRAS 42 ns, tRFCab 280 ns (8 Gb), tREFI 3.904 us,
     # tRRD 10 ns, tFAW 40 ns, tWTR 10 ns, tWR 18 ns, tRTP 7.5 ns.
     "LPDDR4-3200": {
+        **_LPDDR4_X32,
         "freq_hz": 1_600_000_000,
-        "ranks": 1,
-        "bankgroups": 1,
-        "banks_per_group": 8,
-        "rows": 65536,
-        "row_bytes": 4096,
-        "bus_bytes": 4,
-        "burst_length": 16,
         "cycles": {
             "cl": 28,
             "cwl": 14,
@@ -76,16 +81,10 @@ PRESETS: dict[str, dict] = {
             "trtrs": 1,
         },
     },
-    # LPDDR4X-4266: the LPDDR4 timings in ns (above) at tCK = 0.469 ns; RL 36, WL 18.
+    # LPDDR4X-4266: the same organisation and timings in ns at tCK = 0.469 ns; RL 36, WL 18.
     "LPDDR4X-4266": {
+        **_LPDDR4_X32,
         "freq_hz": 2_133_000_000,
-        "ranks": 1,
-        "bankgroups": 1,
-        "banks_per_group": 8,
-        "rows": 65536,
-        "row_bytes": 4096,
-        "bus_bytes": 4,
-        "burst_length": 16,
         "cycles": {
             "cl": 36,
             "cwl": 18,

@@ -20,7 +20,7 @@ import simpy
 
 from soc.config.models import BankedTiming, DramConfig, JedecCycles
 from soc.hw.dram_base import DramTarget
-from soc.kernel import Action, ClockDomain, MemRequest, Recorder
+from soc.kernel import Action, ClockDomain, MemRequest
 
 
 @dataclass(frozen=True)
@@ -69,17 +69,12 @@ class _Bank:
 class BankedDram(DramTarget):
     """A memory target (`transact`) with banked timing; see the module doc."""
 
-    def __init__(
-        self,
-        env: simpy.Environment,
-        path: str,
-        config: DramConfig,
-        recorder: Recorder,
-        seed: int = 0,
-    ) -> None:
-        timing = config.banked
-        super().__init__(env, path, ClockDomain(timing.freq_hz), recorder, seed)
-        self.config = config
+    @staticmethod
+    def _clock(config: DramConfig) -> ClockDomain:
+        return ClockDomain(config.banked.freq_hz)
+
+    def _setup(self) -> None:
+        env, timing = self.env, self.config.banked
         self.t = timing
         self.c: JedecCycles = timing.cycles
         n_banks = timing.ranks * timing.bankgroups * timing.banks_per_group

@@ -12,11 +12,10 @@ from collections.abc import Generator
 
 import simpy
 
-from soc.config import DramConfig
 from soc.hw.arbiter import Arbiter, TokenBucket
 from soc.hw.dram_base import DramTarget
-from soc.kernel import MemRequest, Recorder
-from soc.kernel.clock import PICOSECOND_CLOCK, PS_PER_S
+from soc.kernel import MemRequest
+from soc.kernel.clock import PS_PER_S
 
 
 def transfer_ps(size_bytes: int, bandwidth_bytes_per_s: float) -> int:
@@ -28,16 +27,8 @@ class SimpleDram(DramTarget):
     """A memory target: requests wait in the controller until the arbiter picks them;
     one data bus; latency overlapped with the next transfer."""
 
-    def __init__(
-        self,
-        env: simpy.Environment,
-        path: str,
-        config: DramConfig,
-        recorder: Recorder,
-        seed: int = 0,
-    ) -> None:
-        super().__init__(env, path, PICOSECOND_CLOCK, recorder, seed)
-        self.config = config
+    def _setup(self) -> None:
+        config = self.config
         regulators = {
             master: TokenBucket(r.rate_bytes_per_s, r.burst_bytes)
             for master, r in config.regulators.items()

@@ -8,13 +8,33 @@ from collections.abc import Generator
 import simpy
 
 from soc.config import DramConfig
-from soc.kernel import Action, Component, Level, MemRequest, SpanKind
+from soc.kernel import Action, ClockDomain, Component, Level, MemRequest, Recorder, SpanKind
+from soc.kernel.clock import PICOSECOND_CLOCK
 
 
 class DramTarget(Component):
-    """A memory target (`transact`). Subclasses set `config` and implement `_handle`."""
+    """A memory target (`transact`). Subclasses implement `_handle`, and may create
+    their own state in `_setup` and give their own clock in `_clock`."""
 
-    config: DramConfig
+    def __init__(
+        self,
+        env: simpy.Environment,
+        path: str,
+        config: DramConfig,
+        recorder: Recorder,
+        seed: int = 0,
+    ) -> None:
+        super().__init__(env, path, self._clock(config), recorder, seed)
+        self.config = config
+        self._setup()
+
+    @staticmethod
+    def _clock(config: DramConfig) -> ClockDomain:
+        """Timing given in ps by default (bandwidth and latency)."""
+        return PICOSECOND_CLOCK
+
+    def _setup(self) -> None:
+        """Create the model's own state (no processes: those start in `start`)."""
 
     def transact(self, req: MemRequest) -> Generator[simpy.Event, object, None]:
         """Serve `req`; finishes when its data is back (read) or written."""

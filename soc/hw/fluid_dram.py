@@ -13,10 +13,9 @@ from collections.abc import Generator
 
 import simpy
 
-from soc.config import DramConfig
 from soc.hw.dram_base import DramTarget
-from soc.kernel import MemRequest, Recorder
-from soc.kernel.clock import PICOSECOND_CLOCK, PS_PER_S
+from soc.kernel import MemRequest
+from soc.kernel.clock import PS_PER_S
 
 
 def fluid_rates(
@@ -52,16 +51,8 @@ def fluid_rates(
 class FluidDram(DramTarget):
     """A memory target whose requests are fluid flows (see the module doc)."""
 
-    def __init__(
-        self,
-        env: simpy.Environment,
-        path: str,
-        config: DramConfig,
-        recorder: Recorder,
-        seed: int = 0,
-    ) -> None:
-        super().__init__(env, path, PICOSECOND_CLOCK, recorder, seed)
-        self.config = config
+    def _setup(self) -> None:
+        config = self.config
         self._bandwidth = config.bandwidth_bytes_per_s * config.efficiency
         self._flows: list[MemRequest] = []
         self._left: dict[int, float] = {}

@@ -1,17 +1,29 @@
-"""Choosing which master's request a memory controller serves next.
+"""Choosing which master's request a memory controller takes next.
 
-Policies: fcfs (oldest first), priority (lowest QoS class first, then oldest),
-round_robin (masters in turn), weighted (the master with the fewest bytes served per
-unit of weight). Any master may be regulated by a token bucket: its request is eligible
-only once the bucket holds the request's bytes.
+Pending requests wait in one FIFO per master and direction (reads and writes travel
+separately, as on an AXI port), so a master's requests stay in order and the choice
+costs O(masters), not O(requests). The arbiter looks only at the heads:
+
+- fcfs: the oldest head;
+- priority: the most urgent QoS class (lowest number), then the oldest;
+- round_robin: masters in turn (by name, after the last one served);
+- weighted: the master with the fewest bytes served per unit of weight.
+
+Any master may be regulated by a token bucket: its head is eligible only once the
+bucket holds the request's bytes.
 """
 
 from __future__ import annotations
 
+from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
 from soc.kernel.clock import PS_PER_S
 from soc.kernel.ports import MemRequest
+
+Item = TypeVar("Item")
 
 
 @dataclass
@@ -44,8 +56,13 @@ class TokenBucket:
         self.tokens -= min(size_bytes, self.burst_bytes)
 
 
+def token_buckets(regulators: dict) -> dict[str, TokenBucket]:
+    """One bucket per regulated master, from `DramConfig.regulators`."""
+    return {m: TokenBucket(r.rate_bytes_per_s, r.burst_bytes) for m, r in regulators.items()}
+
+
 class Arbiter:
-    """Stateful choice among pending requests (oldest first within a master)."""
+    """Stateful choice among the head requests of the masters' queues."""
 
     def __init__(
         self,
@@ -59,12 +76,15 @@ class Arbiter:
         self._served: dict[str, int] = {}
         self._last_master = ""
 
-    def choose(self, pending: list[MemRequest], now_ps: int) -> tuple[int | None, int]:
-        """Index of the request to serve, or (None, time to look again) when every
-        pending request waits for its regulator."""
+    def choose(
+        self, heads: list[tuple[int, MemRequest]], now_ps: int
+    ) -> tuple[int | None, int | None]:
+        """Index into `heads` (each `(arrival number, request)`) of the one to take,
+        or (None, time to look again) when every head waits for its regulator (None
+        when there is nothing to wait for)."""
         eligible = []
         wake = None
-        for i, req in enumerate(pending):
+        for i, (_, req) in enumerate(heads):
             bucket = self.regulators.get(req.master)
             at = bucket.ready_at(req.size_bytes, now_ps) if bucket else now_ps
             if at <= now_ps:
@@ -72,30 +92,75 @@ class Arbiter:
             else:
                 wake = at if wake is None else min(wake, at)
         if not eligible:
-            return None, wake if wake is not None else now_ps
-        return self._pick(pending, eligible), now_ps
+            return None, wake
+        return self._pick(heads, eligible), None
 
-    def _pick(self, pending: list[MemRequest], eligible: list[int]) -> int:
+    def _pick(self, heads: list[tuple[int, MemRequest]], eligible: list[int]) -> int:
         if self.policy == "priority":
-            return min(eligible, key=lambda i: (pending[i].qos, i))
+            return min(eligible, key=lambda i: (heads[i][1].qos, heads[i][0]))
         if self.policy == "round_robin":
-            masters = sorted({pending[i].master for i in eligible})
+            masters = sorted({heads[i][1].master for i in eligible})
             after = [m for m in masters if m > self._last_master]
             chosen = (after or masters)[0]
-            return next(i for i in eligible if pending[i].master == chosen)
+            return min(
+                (i for i in eligible if heads[i][1].master == chosen), key=lambda i: heads[i][0]
+            )
         if self.policy == "weighted":
 
             def share(i: int) -> tuple[float, int]:
-                master = pending[i].master
-                return self._served.get(master, 0) / self.weights.get(master, 1), i
+                master = heads[i][1].master
+                return self._served.get(master, 0) / self.weights.get(master, 1), heads[i][0]
 
             return min(eligible, key=share)
-        return eligible[0]  # fcfs: pending is in arrival order
+        return min(eligible, key=lambda i: heads[i][0])  # fcfs
 
     def charge(self, req: MemRequest, now_ps: int) -> None:
-        """Account a served request to its master."""
+        """Account a taken request to its master."""
         self._last_master = req.master
         self._served[req.master] = self._served.get(req.master, 0) + req.size_bytes
         bucket = self.regulators.get(req.master)
         if bucket is not None:
             bucket.take(req.size_bytes, now_ps)
+
+
+class RequestQueues(Generic[Item]):
+    """Pending requests, one FIFO per (master, direction), served through an arbiter.
+    Each request carries an item of the caller's (its completion event, say)."""
+
+    def __init__(self, arbiter: Arbiter) -> None:
+        self.arbiter = arbiter
+        self._fifos: dict[tuple[str, bool], deque[tuple[int, MemRequest, Item]]] = {}
+        self._arrivals = 0
+        self._size = 0
+
+    def __len__(self) -> int:
+        return self._size
+
+    def push(self, req: MemRequest, item: Item) -> None:
+        self._arrivals += 1
+        key = (req.master, req.is_write)
+        fifo = self._fifos.get(key)
+        if fifo is None:
+            fifo = self._fifos[key] = deque()
+        fifo.append((self._arrivals, req, item))
+        self._size += 1
+
+    def pop(
+        self, now_ps: int, admits: Callable[[bool], bool] | None = None
+    ) -> tuple[tuple[MemRequest, Item] | None, int | None]:
+        """Take the arbiter's choice among the heads whose direction `admits` (by
+        `is_write`) and charge it; or (None, time a regulator allows one, if any)."""
+        heads, fifos = [], []
+        for (_, is_write), fifo in self._fifos.items():
+            if fifo and (admits is None or admits(is_write)):
+                heads.append(fifo[0][:2])
+                fifos.append(fifo)
+        if not heads:
+            return None, None
+        choice, wake = self.arbiter.choose(heads, now_ps)
+        if choice is None:
+            return None, wake
+        _, req, item = fifos[choice].popleft()
+        self._size -= 1
+        self.arbiter.charge(req, now_ps)
+        return (req, item), None

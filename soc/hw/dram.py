@@ -12,7 +12,7 @@ from collections.abc import Generator
 
 import simpy
 
-from soc.hw.arbiter import Arbiter, TokenBucket
+from soc.hw.arbiter import Arbiter, RequestQueues, token_buckets
 from soc.hw.dram_base import DramTarget
 from soc.kernel import MemRequest
 from soc.kernel.clock import PS_PER_S
@@ -29,13 +29,9 @@ class SimpleDram(DramTarget):
 
     def _setup(self) -> None:
         config = self.config
-        regulators = {
-            master: TokenBucket(r.rate_bytes_per_s, r.burst_bytes)
-            for master, r in config.regulators.items()
-        }
-        self._arbiter = Arbiter(config.arbitration, dict(config.weights), regulators)
-        self._pending: list[MemRequest] = []
-        self._done: dict[int, simpy.Event] = {}
+        buckets = token_buckets(config.regulators)
+        arbiter = Arbiter(config.arbitration, dict(config.weights), buckets)
+        self._pending: RequestQueues[simpy.Event] = RequestQueues(arbiter)
         self._arrival: simpy.Event | None = None
         self._in_flight_bytes = 0
 
@@ -45,8 +41,7 @@ class SimpleDram(DramTarget):
     def _handle(self, req: MemRequest, accepted: list[int]) -> Generator[simpy.Event, object, None]:
         """Queue `req` at the controller until the arbiter has served it."""
         done = self.env.event()
-        self._pending.append(req)
-        self._done[id(req)] = done
+        self._pending.push(req, done)
         if self._arrival is not None and not self._arrival.triggered:
             self._arrival.succeed()
         self._in_flight_bytes += req.size_bytes
@@ -56,23 +51,20 @@ class SimpleDram(DramTarget):
         self.counter("bytes_in_flight", self._in_flight_bytes)
 
     def _serve(self) -> Generator[simpy.Event, object, None]:
-        """Controller: pick a request, hold the data bus for it, complete it a latency
-        later; wait for arrivals (or a regulator's refill) when nothing is eligible."""
+        """Controller: take the arbiter's choice, hold the data bus for it, complete it
+        a latency later; wait for arrivals (or a regulator's refill) when nothing is
+        eligible."""
         latency_ps = self.config.latency_ps
         bandwidth = self.config.bandwidth_bytes_per_s
         while True:
-            choice, wake = (None, None)
-            if self._pending:
-                choice, wake = self._arbiter.choose(self._pending, self.env.now)
-            if choice is None:
+            chosen, wake = self._pending.pop(self.env.now)
+            if chosen is None:
                 self._arrival = self.env.event()
                 waits = [self._arrival]
-                if wake is not None and wake > self.env.now:
+                if wake is not None:
                     waits.append(self.env.timeout(wake - self.env.now))
                 yield self.env.any_of(waits)
                 continue
-            req = self._pending.pop(choice)
-            done = self._done.pop(id(req))
-            self._arbiter.charge(req, self.env.now)
+            req, done = chosen
             yield self.env.timeout(transfer_ps(req.size_bytes, bandwidth))
             self.env.timeout(latency_ps).callbacks.append(lambda _e, d=done: d.succeed())

@@ -1,14 +1,16 @@
 """DRAM at `fluid` fidelity: requests are flows sharing the channel's bandwidth.
 
 Events happen only when a flow starts or ends. In between every active flow moves at
-its rate: `efficiency` x peak bandwidth is split among the masters with active flows
-(equally, by `weights`, or all of it to the most urgent QoS class under `priority`),
-and a master's share equally among its flows. A flow completes `latency_ps` after its
-last byte moved.
+its rate. `efficiency` x peak bandwidth is shared among the masters with active flows
+max-min fairly (by `weights` under `weighted`; class by class, most urgent QoS first,
+under `priority`), where a regulated master's demand is capped at its token rate; a
+master's share is split equally among its flows. A flow completes `latency_ps` after
+its last byte moved.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Generator
 
 import simpy
@@ -18,33 +20,55 @@ from soc.kernel import MemRequest
 from soc.kernel.clock import PS_PER_S
 
 
+def water_fill(
+    bandwidth: float, weights: dict[str, float], caps: dict[str, float]
+) -> dict[str, float]:
+    """Max-min fair shares of `bandwidth` by weight, no master above its cap (pure).
+    Returns each master's share; what capped masters leave goes to the others."""
+    shares: dict[str, float] = {}
+    open_ = dict(weights)
+    left = bandwidth
+    while open_:
+        per_weight = left / sum(open_.values())
+        capped = {m for m, w in open_.items() if caps.get(m, math.inf) <= per_weight * w}
+        if not capped:
+            shares.update({m: per_weight * w for m, w in open_.items()})
+            break
+        for m in capped:
+            shares[m] = caps[m]
+            left -= caps[m]
+            del open_[m]
+    return shares
+
+
 def fluid_rates(
-    flows: list[MemRequest], bandwidth: float, policy: str, weights: dict[str, int]
+    flows: list[MemRequest],
+    bandwidth: float,
+    policy: str,
+    weights: dict[str, int],
+    caps: dict[str, float] | None = None,
 ) -> list[float]:
-    """Bytes per second of each active flow (pure)."""
-    if not flows:
-        return []
+    """Bytes per second of each active flow (pure); see the module doc."""
+    caps = caps or {}
     masters: dict[str, list[int]] = {}
     for i, flow in enumerate(flows):
         masters.setdefault(flow.master, []).append(i)
-    if policy == "priority":
-        urgent = min(flow.qos for flow in flows)
-        share = {
-            m: 1.0 if any(flows[i].qos == urgent for i in idx) else 0.0
-            for m, idx in masters.items()
-        }
-    elif policy == "weighted":
-        share = {m: float(weights.get(m, 1)) for m in masters}
-    else:  # fcfs, round_robin: max-min fair among masters with unbounded demand
-        share = dict.fromkeys(masters, 1.0)
-    total = sum(share.values())
+    if policy == "priority":  # a master competes with its most urgent flows only
+        urgent = {m: min(flows[i].qos for i in idx) for m, idx in masters.items()}
+        masters = {m: [i for i in idx if flows[i].qos == urgent[m]] for m, idx in masters.items()}
+        classes = sorted(set(urgent.values()))
+        groups = [[m for m in masters if urgent[m] == q] for q in classes]
+    else:
+        groups = [list(masters)]
     rates = [0.0] * len(flows)
-    for master, idx in masters.items():
-        urgent_idx = idx
-        if policy == "priority":
-            urgent_idx = [i for i in idx if flows[i].qos == min(flows[j].qos for j in idx)]
-        for i in urgent_idx:
-            rates[i] = bandwidth * share[master] / total / len(urgent_idx)
+    left = bandwidth
+    for group in groups:
+        w = {m: float(weights.get(m, 1)) if policy == "weighted" else 1.0 for m in group}
+        shares = water_fill(left, w, caps)
+        for master, share in shares.items():
+            for i in masters[master]:
+                rates[i] = share / len(masters[master])
+        left = max(0.0, left - sum(shares.values()))
     return rates
 
 
@@ -60,6 +84,7 @@ class FluidDram(DramTarget):
         self._rates: list[float] = []
         self._since = 0
         self._version = 0
+        self._caps = {m: r.rate_bytes_per_s for m, r in config.regulators.items()}
 
     def _handle(self, req: MemRequest, accepted: list[int]) -> Generator[simpy.Event, object, None]:
         """Join the active flows; done a latency after the last byte moved."""
@@ -86,7 +111,9 @@ class FluidDram(DramTarget):
             del self._left[id(flow)]
             self._ends.pop(id(flow)).succeed()
         cfg = self.config
-        self._rates = fluid_rates(self._flows, self._bandwidth, cfg.arbitration, cfg.weights)
+        self._rates = fluid_rates(
+            self._flows, self._bandwidth, cfg.arbitration, cfg.weights, self._caps
+        )
         self._version += 1
         times = [
             self._left[id(f)] / rate

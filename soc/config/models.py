@@ -140,11 +140,31 @@ class BankedTiming(Block):
     bus_bytes: Count = Field(8, description="data bus width (x64 = 8 B)")
     burst_length: Count = 16
     cycles: JedecCycles = JedecCycles()
-    address_map: tuple[Literal["row", "rank", "bankgroup", "bank", "column"], ...] = Field(
-        ("row", "rank", "bank", "bankgroup", "column"),
-        description="address fields, most significant first, above one burst",
+    channels: Count = Field(1, description="independent channels, each its own controller")
+    address_map: tuple[Literal["channel", "row", "rank", "bankgroup", "bank", "column"], ...] = (
+        Field(
+            ("row", "rank", "bank", "bankgroup", "column"),
+            description="address fields, most significant first, above one burst; a list "
+            "or a string such as 'row:rank:bank:bankgroup:column' (row-bank-column) or "
+            "'row:column:rank:bank:bankgroup' (consecutive bursts rotate over the banks)",
+        )
     )
-    transaction_queue: Count = 32
+    transaction_queue: Count = Field(32, description="read transaction queue entries")
+    write_queue: Count = Field(32, description="write queue entries")
+    write_drain_high: Count | None = Field(
+        None, description="start draining writes at this many queued (default: full)"
+    )
+    write_drain_low: int = Field(
+        0, ge=0, description="stop draining at this many queued, once reads wait"
+    )
+    write_max_wait_cycles: Count = Field(
+        4000, description="a drain also starts once the oldest queued write waited this long"
+    )
+    posted_writes: bool = Field(
+        False,
+        description="true: a write completes when the write queue takes it (DRAMsim3, gem5); "
+        "false: when its data is written, as at the simple and fluid fidelities",
+    )
     command_queue: Count = Field(8, description="entries per bank")
     page_policy: Literal["open", "closed"] = Field(
         "open", description="closed: precharge after the last queued hit to the row"
@@ -155,6 +175,35 @@ class BankedTiming(Block):
     frontend_cycles: int = Field(
         0, ge=0, description="controller pipeline from a burst's end to the requester"
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _split_map(cls, data: object) -> object:
+        if isinstance(data, dict) and isinstance(data.get("address_map"), str):
+            return {**data, "address_map": tuple(data["address_map"].split(":"))}
+        return data
+
+    @model_validator(mode="after")
+    def _check(self) -> BankedTiming:
+        fields = self.address_map
+        repeated = sorted({f for f in fields if fields.count(f) > 1})
+        if repeated:
+            raise ValueError(f"address_map names {', '.join(repeated)} more than once")
+        sizes = {"channel": self.channels, "rank": self.ranks, "bankgroup": self.bankgroups}
+        missing = [f for f in ("row", "bank", "column") if f not in fields] + [
+            f for f, n in sizes.items() if n > 1 and f not in fields
+        ]
+        if missing:
+            raise ValueError(f"address_map lacks {', '.join(missing)}")
+        if self.row_bytes % self.burst_bytes:
+            raise ValueError(f"row_bytes {self.row_bytes} is not a whole number of bursts")
+        high = self.write_drain_high or self.write_queue
+        if high > self.write_queue or self.write_drain_low >= high:
+            raise ValueError(
+                f"need write_drain_low ({self.write_drain_low}) < write_drain_high "
+                f"({high}) <= write_queue ({self.write_queue})"
+            )
+        return self
 
     @property
     def burst_bytes(self) -> int:
@@ -387,6 +436,9 @@ class RunConfig(Block):
     trace_level: Literal["layer", "phase", "request"] = "phase"
     chrome_trace: bool = True
     native_trace: bool = True
+    bandwidth_window_ps: TimePs = Field(
+        10_000_000, gt=0, description="window of the per-master DRAM bandwidth timeline"
+    )
 
 
 class MasterBase(Block):

@@ -1,69 +1,114 @@
-"""DRAM at `banked` fidelity: ranks, bank groups and banks with open rows, the main JEDEC
-timings, refresh, a transaction queue feeding per-bank command queues, and an FR-FCFS
-command scheduler. A request of many bursts is one column command sequence computed
-arithmetically (bursts back to back on the data bus), never one event per burst.
+"""DRAM at `banked` fidelity: channels, ranks, bank groups and banks with open rows, the
+main JEDEC timings, refresh, read and write queues with write draining, per-bank command
+queues and an FR-FCFS (or FCFS) command scheduler. A request of many bursts is one
+column command sequence computed arithmetically (bursts back to back on the data bus),
+never one event per burst.
 
-Life of a request: it waits for a slot in the transaction queue (`transaction_queue`
-entries; its latency counts from here), moves to its bank's command queue when that
-has room, and is served by PRE (if another row is open), ACT (if no row is open) and
-one CAS per burst. The scheduler issues at most one command per DRAM cycle: the
-ready command with the earliest issue cycle, row hits first among equals.
+Life of a request: the address map picks its channel, each an independent controller.
+It waits at the controller's front end, one FIFO per master and direction, until the
+arbiter (`arbitration`, `regulators`) gives it an entry of the read transaction queue
+or the write queue; its latency counts from there. A write completes when its data is
+written or, with `posted_writes`, on entry; a read of an address a queued write holds is
+answered from the write queue.
+
+Reads move on to their bank's command queue as it has room. Writes do so only while
+the controller drains them: a drain starts when the write queue reaches
+`write_drain_high`, when no read is queued anywhere, or when the oldest write has waited
+`write_max_wait_cycles`; it ends once the queue is down to `write_drain_low` with reads
+waiting and the writes it sent to the banks are issued.
+
+A bank serves its queue by PRE (if another row is open), ACT (if no row is open) and one
+CAS per burst. The scheduler issues at most one command per DRAM cycle: while draining,
+writes before reads; then the command with the earliest issue cycle; among equals the
+most urgent QoS class under `priority`, then row hits, then the oldest.
 """
 
 from __future__ import annotations
 
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Generator
-from dataclasses import dataclass
 
 import simpy
 
-from soc.config.models import BankedTiming, DramConfig, JedecCycles
+from soc.config.models import BankedTiming, DramConfig
+from soc.hw.arbiter import Arbiter, RequestQueues, token_buckets
 from soc.hw.dram_base import DramTarget
 from soc.kernel import Action, ClockDomain, MemRequest
 
+NEVER = -(10**12)
 
-@dataclass(frozen=True)
+
 class Location:
-    rank: int
-    bankgroup: int
-    bank: int  # index within the bank group
-    row: int
+    """Where an address lives; `bank_id` counts banks within the channel."""
 
-    def bank_id(self, t: BankedTiming) -> int:
-        return (self.rank * t.bankgroups + self.bankgroup) * t.banks_per_group + self.bank
+    __slots__ = ("channel", "rank", "bankgroup", "bank", "row", "bank_id")
+
+    def __init__(self, channel: int, rank: int, bankgroup: int, bank: int, row: int, t) -> None:
+        self.channel, self.rank, self.bankgroup, self.bank, self.row = (
+            channel,
+            rank,
+            bankgroup,
+            bank,
+            row,
+        )
+        self.bank_id = (rank * t.bankgroups + bankgroup) * t.banks_per_group + bank
 
 
 def decode(addr: int, t: BankedTiming, base: int = 0) -> Location:
     """Split an address by the mapping, most significant field first, above the
-    offset bits of one burst."""
+    offset bits of one burst. Fields the map leaves out are 0."""
     value = (addr - base) // t.burst_bytes
     widths = {
         "column": t.column_bursts,
         "bank": t.banks_per_group,
         "bankgroup": t.bankgroups,
         "rank": t.ranks,
+        "channel": t.channels,
         "row": t.rows,
     }
-    fields = {}
+    fields = dict.fromkeys(widths, 0)
     for name in reversed(t.address_map):  # least significant first
         size = widths[name]
         fields[name] = value % size
         value //= size
-    return Location(fields["rank"], fields["bankgroup"], fields["bank"], fields["row"])
+    return Location(
+        fields["channel"], fields["rank"], fields["bankgroup"], fields["bank"], fields["row"], t
+    )
+
+
+class _Txn:
+    """A request inside the controller."""
+
+    __slots__ = ("req", "loc", "done", "accepted", "age")
+
+    def __init__(self, req: MemRequest, loc: Location, done: simpy.Event, accepted: list[int]):
+        self.req, self.loc, self.done, self.accepted = req, loc, done, accepted
+        self.age = 0
 
 
 class _Bank:
-    __slots__ = ("open_row", "act_at", "fresh", "pre_ready", "act_ready", "cas_ready", "queue")
+    __slots__ = (
+        "open_row",
+        "act_at",
+        "fresh",
+        "pre_ready",
+        "act_ready",
+        "cas_ready",
+        "queue",
+        "choice",
+        "closes_at",
+    )
 
     def __init__(self) -> None:
         self.open_row: int | None = None
-        self.act_at = -(10**9)
+        self.act_at = NEVER
         self.fresh = False  # the open row's first column access is the one it was opened for
         self.pre_ready = 0  # earliest PRE (tRAS after ACT, tRTP / tWR after CAS)
         self.act_ready = 0  # earliest ACT (tRP after PRE)
         self.cas_ready = 0  # earliest CAS (tRCD after ACT)
-        self.queue: deque = deque()
+        self.queue: deque[_Txn] = deque()
+        self.choice: tuple[int, str, _Txn] | None = None  # cached until the bank changes
+        self.closes_at = 0  # the next refresh, which closes the open row
 
 
 class BankedDram(DramTarget):
@@ -74,209 +119,330 @@ class BankedDram(DramTarget):
         return ClockDomain(config.banked.freq_hz)
 
     def _setup(self) -> None:
-        env, timing = self.env, self.config.banked
-        self.t = timing
-        self.c: JedecCycles = timing.cycles
-        n_banks = timing.ranks * timing.bankgroups * timing.banks_per_group
-        self._banks = [_Bank() for _ in range(n_banks)]
-        self._slots = simpy.Resource(env, capacity=timing.transaction_queue)
-        self._incoming: deque = deque()
-        self._wake: simpy.Event | None = None
-        self._acts: list[deque] = [deque(maxlen=4) for _ in range(timing.ranks)]
-        self._last_act_rank = [-(10**9)] * timing.ranks
-        self._last_act_group: dict[tuple[int, int], int] = {}
-        self._last_cas = -(10**9)
-        self._last_cas_group = (-1, -1)
-        self._bus_free = 0
-        self._bus_rank = -1
-        self._last_write_end = -(10**9)
-        self._cmd_free = 0
-        self._arrivals = 0  # arrival order: the age FR-FCFS breaks ties with
+        buckets = token_buckets(self.config.regulators)  # shared: a rate is per master
+        count = self.config.banked.channels
+        self.channels = [_Channel(self, index, buckets) for index in range(count)]
 
     def start(self) -> None:
-        self.env.process(self._schedule())
-
-    # -- requests ------------------------------------------------------------------
+        for channel in self.channels:
+            self.env.process(channel.schedule())
 
     def _handle(self, req: MemRequest, accepted: list[int]) -> Generator[simpy.Event, object, None]:
-        """Wait for a transaction-queue entry (the latency counts from there), then for
-        the scheduler to serve the request."""
-        slot = self._slots.request()
-        yield slot
-        accepted[0] = self.env.now
-        done = self.env.event()
-        loc = decode(req.addr, self.t, self.config.base_addr)
-        self._arrivals += 1
-        self._incoming.append((req, loc, done, slot, self._arrivals))
-        self._poke()
-        yield done
+        """Wait at the front end for a queue entry (the latency counts from there), then
+        for the channel to serve the request (or only to take it, if a posted write)."""
+        loc = decode(req.addr, self.config.banked, self.config.base_addr)
+        txn = _Txn(req, loc, self.env.event(), accepted)
+        self.channels[loc.channel].offer(txn)
+        yield txn.done
 
-    def _poke(self) -> None:
-        if self._wake is not None and not self._wake.triggered:
-            self._wake.succeed()
 
-    # -- scheduling ----------------------------------------------------------------
+class _Channel:
+    """One channel's controller: front end, read and write queues, banks, scheduler."""
 
-    def _now_cycle(self) -> int:
-        return self.clock.edge_at_or_after(self.env.now)
+    def __init__(self, dram: BankedDram, index: int, buckets: dict) -> None:
+        config = dram.config
+        self.dram = dram
+        self.env = dram.env
+        self.clock = dram.clock
+        self.t = t = config.banked
+        self.c = c = t.cycles
+        self.index = index
+        self.front: RequestQueues[_Txn] = RequestQueues(
+            Arbiter(config.arbitration, dict(config.weights), buckets)
+        )
+        self.qos_first = config.arbitration == "priority"
+        self.reads: deque[_Txn] = deque()
+        self.writes: deque[_Txn] = deque()
+        self.write_addrs: Counter[tuple[int, int]] = Counter()
+        self.draining = False
+        self.bank_reads = 0  # reads in the bank command queues
+        self.bank_writes = 0  # writes in the bank command queues
+        self.drain_high = t.write_drain_high or t.write_queue
+        self.write_max_wait_ps = self.clock.ps(t.write_max_wait_cycles)
+        self.regulator_wake = False
+        self.banks = [_Bank() for _ in range(t.ranks * t.bankgroups * t.banks_per_group)]
+        self.busy: set[int] = set()  # banks with queued commands
+        self.wake: simpy.Event | None = None
+        self.acts = [deque(maxlen=4) for _ in range(t.ranks)]
+        self.last_act_rank = [NEVER] * t.ranks
+        self.last_act_group = [[NEVER] * t.bankgroups for _ in range(t.ranks)]
+        self.last_cas = NEVER
+        self.last_cas_group = (-1, -1)
+        self.bus_free = 0
+        self.bus_rank = -1
+        self.write_end_rank = [NEVER] * t.ranks
+        self.write_end_group = [[NEVER] * t.bankgroups for _ in range(t.ranks)]
+        self.cmd_free = 0
+        self.arrivals = 0  # arrival order: the age the scheduler breaks ties with
+        self.bank_per_rank = t.bankgroups * t.banks_per_group
+        # refresh: rank r's first one tREFI + r * tREFI / ranks in, then every tREFI
+        self.refresh_offset = [c.trefi + r * c.trefi // t.ranks for r in range(t.ranks)]
 
-    def _admit(self) -> None:
-        """Move transactions, in order, into bank command queues that have room; each
-        frees its transaction-queue entry."""
-        t = self.t
-        kept = deque()
-        while self._incoming:
-            req, loc, done, slot, age = self._incoming.popleft()
-            bank = self._banks[loc.bank_id(t)]
-            if len(bank.queue) < t.command_queue:
-                bank.queue.append((req, loc, done, age))
-                self._slots.release(slot)
+    # -- front end and queues -------------------------------------------------------
+
+    def offer(self, txn: _Txn) -> None:
+        self.front.push(txn.req, txn)
+        self.refill()
+
+    def _has_room(self, is_write: bool) -> bool:
+        if is_write:
+            return len(self.writes) < self.t.write_queue
+        return len(self.reads) < self.t.transaction_queue
+
+    def refill(self) -> None:
+        """Take requests from the front end into the queues and from the queues into
+        the banks until neither moves; wake the scheduler if anything reached a bank."""
+        moved = True
+        while moved:
+            moved = self._accept()
+            moved = self._admit() or moved
+        if self.busy:
+            self.poke()
+
+    def _accept(self) -> bool:
+        now = self.env.now
+        took = False
+        while len(self.front):
+            chosen, wake = self.front.pop(now, self._has_room)
+            if chosen is None:
+                if wake is not None and not self.regulator_wake:
+                    self.regulator_wake = True
+                    self.env.timeout(wake - now).callbacks.append(self._regulator_refilled)
+                break
+            took = True
+            req, txn = chosen
+            txn.accepted[0] = now
+            self.arrivals += 1
+            txn.age = self.arrivals
+            key = (req.addr, req.size_bytes)
+            if req.is_write:
+                self.writes.append(txn)
+                self.write_addrs[key] += 1
+                # look again when it has waited its longest
+                self.env.timeout(self.write_max_wait_ps).callbacks.append(self._recheck)
+                if self.t.posted_writes:
+                    txn.done.succeed()
+            elif self.write_addrs[key]:
+                txn.done.succeed()  # answered from the write queue
             else:
-                kept.append((req, loc, done, slot, age))
-        self._incoming = kept
+                self.reads.append(txn)
+        return took
+
+    def _regulator_refilled(self, _event: simpy.Event) -> None:
+        self.regulator_wake = False
+        self.refill()
+
+    def _recheck(self, _event: simpy.Event) -> None:
+        self.refill()
+
+    def _admit(self) -> bool:
+        """Move queued transactions, in order, into bank command queues with room:
+        writes while draining, reads otherwise."""
+        n_writes = len(self.writes)
+        if self.draining:
+            low = n_writes == 0 or (n_writes <= self.t.write_drain_low and self.reads)
+            if low and not self.bank_writes:  # a drain ends once its writes are issued
+                self.draining = False
+        elif n_writes and (
+            n_writes >= self.drain_high
+            or not (self.reads or self.bank_reads)
+            or self.writes[0].accepted[0] <= self.env.now - self.write_max_wait_ps
+        ):
+            self.draining = True
+        source = self.writes if self.draining else self.reads
+        limit = self.t.command_queue
+        kept: deque[_Txn] = deque()
+        moved = False
+        for txn in source:
+            bank_id = txn.loc.bank_id
+            queue = self.banks[bank_id].queue
+            if len(queue) < limit:
+                queue.append(txn)
+                self.banks[bank_id].choice = None
+                self.busy.add(bank_id)
+                moved = True
+                if txn.req.is_write:
+                    self.bank_writes += 1
+                else:
+                    self.bank_reads += 1
+            else:
+                kept.append(txn)
+        if moved:
+            source.clear()
+            source.extend(kept)
+        return moved
+
+    def poke(self) -> None:
+        if self.wake is not None and not self.wake.triggered:
+            self.wake.succeed()
+
+    # -- timing ----------------------------------------------------------------------
+
+    def _last_refresh_start(self, rank: int, cycle: int) -> int:
+        offset = self.refresh_offset[rank]
+        if cycle < offset:
+            return NEVER
+        return cycle - (cycle - offset) % self.c.trefi
+
+    def _next_refresh(self, rank: int, cycle: int) -> int:
+        """The first refresh of `rank` that starts after `cycle`."""
+        start = self._last_refresh_start(rank, cycle)
+        return self.refresh_offset[rank] if start == NEVER else start + self.c.trefi
 
     def _refresh_end(self, rank: int, cycle: int) -> int:
         """If `cycle` falls in one of `rank`'s refreshes, when that refresh ends."""
-        t = self.t
-        offset = rank * self.c.trefi // t.ranks + self.c.trefi  # first one tREFI in
-        if cycle < offset:
-            return cycle
-        phase = (cycle - offset) % self.c.trefi
-        return cycle - phase + self.c.trfc if phase < self.c.trfc else cycle
+        start = self._last_refresh_start(rank, cycle)
+        return start + self.c.trfc if cycle < start + self.c.trfc else cycle
 
-    def _last_refresh_start(self, rank: int, cycle: int) -> int:
-        t = self.t
-        offset = rank * self.c.trefi // t.ranks + self.c.trefi
-        if cycle < offset:
-            return -(10**9)
-        return cycle - (cycle - offset) % self.c.trefi
-
-    def _candidate(self, bank_id: int, bank: _Bank, now: int):
-        """The next command for this bank: (cycle, kind, queue index)."""
-        t = self.t
-        # a refresh since the row was opened has closed it
-        if bank.open_row is not None:
-            rank = bank_id // (t.bankgroups * t.banks_per_group)
-            if self._last_refresh_start(rank, now) > bank.act_at:
-                bank.open_row = None
-                bank.act_ready = max(
-                    bank.act_ready, self._last_refresh_start(rank, now) + self.c.trfc
-                )
-        index = 0
-        if bank.open_row is not None:
+    def _candidate(self, bank_id: int, bank: _Bank, now: int) -> tuple[int, str, _Txn]:
+        """The next command for this bank and the cycle its own timing allows it."""
+        if bank.open_row is not None and now >= bank.closes_at:
+            # a refresh since the row was opened has closed it
+            bank.open_row = None
+            bank.act_ready = max(bank.act_ready, bank.closes_at + self.c.trfc)
+            bank.choice = None
+        if bank.choice is not None:
+            return bank.choice
+        queue = bank.queue
+        if bank.open_row is None:
+            choice = bank.act_ready, "ACT", queue[0]
+        else:
+            row = bank.open_row
             if self.t.scheduler == "fcfs":  # only the oldest request may go
-                hit = 0 if bank.queue[0][1].row == bank.open_row else None
+                hit = queue[0] if queue[0].loc.row == row else None
             else:  # FR-FCFS: the oldest request that hits the open row first
-                hit = next(
-                    (i for i, it in enumerate(bank.queue) if it[1].row == bank.open_row), None
-                )
+                hit = next((txn for txn in queue if txn.loc.row == row), None)
             if hit is not None:
-                return max(now, bank.cas_ready), "CAS", hit
-            return max(now, bank.pre_ready), "PRE", index
-        return max(now, bank.act_ready), "ACT", index
+                choice = bank.cas_ready, "CAS", hit
+            else:
+                choice = bank.pre_ready, "PRE", queue[0]
+        bank.choice = choice
+        return choice
 
-    def _act_constraints(self, loc: Location, cycle: int) -> int:
-        cycle = max(cycle, self._last_act_rank[loc.rank] + self.c.trrd_s)
-        group_last = self._last_act_group.get((loc.rank, loc.bankgroup), -(10**9))
-        cycle = max(cycle, group_last + self.c.trrd_l)
-        window = self._acts[loc.rank]
+    def _act_ready(self, loc: Location, cycle: int) -> int:
+        c = self.c
+        cycle = max(
+            cycle,
+            self.last_act_rank[loc.rank] + c.trrd_s,
+            self.last_act_group[loc.rank][loc.bankgroup] + c.trrd_l,
+        )
+        window = self.acts[loc.rank]
         if len(window) == 4:
-            cycle = max(cycle, window[0] + self.c.tfaw)
+            cycle = max(cycle, window[0] + c.tfaw)
         return self._refresh_end(loc.rank, cycle)
 
-    def _cas_constraints(self, loc: Location, write: bool, cycle: int) -> int:
-        same_group = (loc.rank, loc.bankgroup) == self._last_cas_group
-        cycle = max(cycle, self._last_cas + (self.c.tccd_l if same_group else self.c.tccd_s))
-        latency = self.c.cwl if write else self.c.cl
-        switch = self.c.trtrs if self._bus_rank not in (-1, loc.rank) else 0
-        cycle = max(cycle, self._bus_free + switch - latency)
-        if not write:
-            cycle = max(cycle, self._last_write_end + self.c.twtr_s)
+    def _cas_ready(self, loc: Location, write: bool, cycle: int) -> int:
+        c = self.c
+        same_group = (loc.rank, loc.bankgroup) == self.last_cas_group
+        cycle = max(cycle, self.last_cas + (c.tccd_l if same_group else c.tccd_s))
+        latency = c.cwl if write else c.cl
+        switch = c.trtrs if self.bus_rank not in (-1, loc.rank) else 0
+        cycle = max(cycle, self.bus_free + switch - latency)
+        if not write:  # write-to-read turnaround within the rank
+            cycle = max(
+                cycle,
+                self.write_end_rank[loc.rank] + c.twtr_s,
+                self.write_end_group[loc.rank][loc.bankgroup] + c.twtr_l,
+            )
         return self._refresh_end(loc.rank, cycle)
 
-    def _schedule(self) -> Generator[simpy.Event, object, None]:
+    # -- scheduling -----------------------------------------------------------------
+
+    def schedule(self) -> Generator[simpy.Event, object, None]:
         """Issue one command at a time, sleeping until it is due."""
+        clock = self.clock
+        frfcfs = self.t.scheduler == "frfcfs"
         while True:
-            self._admit()
-            now = max(self._now_cycle(), self._cmd_free)
+            now = max(clock.edge_at_or_after(self.env.now), self.cmd_free)
             best = None
-            for bank_id, bank in enumerate(self._banks):
-                if not bank.queue:
-                    continue
-                cycle, kind, index = self._candidate(bank_id, bank, now)
-                loc = bank.queue[index][1]
+            for bank_id in self.busy:
+                bank = self.banks[bank_id]
+                cycle, kind, txn = self._candidate(bank_id, bank, now)
+                cycle = max(cycle, now)
+                # while draining, writes go first
+                later = self.draining and not txn.req.is_write
+                if frfcfs and best is not None and (later, cycle) > best[0][:2]:
+                    continue  # the channel's constraints only delay it further
                 if kind == "ACT":
-                    cycle = self._act_constraints(loc, cycle)
+                    cycle = self._act_ready(txn.loc, cycle)
                 elif kind == "CAS":
-                    cycle = self._cas_constraints(loc, bank.queue[index][0].is_write, cycle)
-                age = bank.queue[index][3]
-                if self.t.scheduler == "fcfs":
-                    key = (age, cycle, bank_id)  # strictly in arrival order
+                    cycle = self._cas_ready(txn.loc, txn.req.is_write, cycle)
+                if not frfcfs:
+                    key = (txn.age, cycle, bank_id)  # strictly in arrival order
                 else:
-                    key = (cycle, kind != "CAS", age, bank_id)
+                    qos = txn.req.qos if self.qos_first else 0
+                    key = (later, cycle, qos, kind != "CAS", txn.age, bank_id)
                 if best is None or key < best[0]:
-                    best = (key, bank_id, kind, index)
+                    best = (key, cycle, bank_id, kind, txn)
             if best is None:
-                self._wake = self.env.event()
-                yield self._wake
+                self.wake = self.env.event()
+                yield self.wake
                 continue
-            (cycle, *_), bank_id, kind, index = best
-            due = self.clock.ps(cycle)
+            _, cycle, bank_id, kind, txn = best
+            due = clock.ps(cycle)
             if due > self.env.now:
-                self._wake = self.env.event()
-                yield self.env.any_of([self._wake, self.env.timeout(due - self.env.now)])
-                if self._wake.triggered and self.env.now < due:
+                self.wake = self.env.event()
+                yield self.env.any_of([self.wake, self.env.timeout(due - self.env.now)])
+                if self.wake.triggered and self.env.now < due:
                     continue  # a new request may change the choice
-            self._issue(bank_id, kind, index, cycle)
-            self._cmd_free = cycle + 1
+            self._issue(bank_id, kind, txn, cycle)
+            self.cmd_free = cycle + 1
 
-    def _issue(self, bank_id: int, kind: str, index: int, cycle: int) -> None:
-        t = self.t
-        bank = self._banks[bank_id]
-        req, loc, done, _ = bank.queue[index]
+    def _issue(self, bank_id: int, kind: str, txn: _Txn, cycle: int) -> None:
+        t, c = self.t, self.c
+        bank = self.banks[bank_id]
+        bank.choice = None
+        req, loc = txn.req, txn.loc
         if kind == "PRE":
             bank.open_row = None
-            bank.act_ready = cycle + self.c.trp
+            bank.act_ready = cycle + c.trp
             return
         if kind == "ACT":
             bank.open_row = loc.row
             bank.act_at = cycle
             bank.fresh = True
-            bank.cas_ready = cycle + self.c.trcd
-            bank.pre_ready = cycle + self.c.tras
-            self._acts[loc.rank].append(cycle)
-            self._last_act_rank[loc.rank] = cycle
-            self._last_act_group[(loc.rank, loc.bankgroup)] = cycle
-            self.count(Action.DRAM_ACTIVATE, 1, req.master)
+            bank.cas_ready = cycle + c.trcd
+            bank.pre_ready = cycle + c.tras
+            bank.closes_at = self._next_refresh(loc.rank, cycle)
+            self.acts[loc.rank].append(cycle)
+            self.last_act_rank[loc.rank] = cycle
+            self.last_act_group[loc.rank][loc.bankgroup] = cycle
+            self.dram.count(Action.DRAM_ACTIVATE, 1, req.master)
             return
         # CAS: every burst of the request, back to back on the data bus
-        del bank.queue[index]
+        bank.queue.remove(txn)
+        if not bank.queue:
+            self.busy.discard(bank_id)
         bursts = -(-req.size_bytes // t.burst_bytes)
-        latency = self.c.cwl if req.is_write else self.c.cl
-        step = max(t.burst_cycles, self.c.tccd_l)
+        latency = c.cwl if req.is_write else c.cl
+        step = max(t.burst_cycles, c.tccd_l)
         last_cas = cycle + (bursts - 1) * step
         data_end = last_cas + latency + t.burst_cycles
-        self._last_cas = last_cas
-        self._last_cas_group = (loc.rank, loc.bankgroup)
-        self._bus_free = data_end
-        self._bus_rank = loc.rank
+        self.last_cas = last_cas
+        self.last_cas_group = (loc.rank, loc.bankgroup)
+        self.bus_free = data_end
+        self.bus_rank = loc.rank
         if req.is_write:
-            self._last_write_end = data_end
-            bank.pre_ready = max(bank.pre_ready, data_end + self.c.twr)
+            self.bank_writes -= 1
+            self.write_end_rank[loc.rank] = data_end
+            self.write_end_group[loc.rank][loc.bankgroup] = data_end
+            bank.pre_ready = max(bank.pre_ready, data_end + c.twr)
+            key = (req.addr, req.size_bytes)
+            self.write_addrs[key] -= 1
+            if not self.write_addrs[key]:
+                del self.write_addrs[key]
         else:
-            bank.pre_ready = max(bank.pre_ready, last_cas + self.c.trtp)
-        if self.t.page_policy == "closed" and not any(
-            it[1].row == bank.open_row
-            for it in bank.queue  # the served one is gone
-        ):
+            self.bank_reads -= 1
+            bank.pre_ready = max(bank.pre_ready, last_cas + c.trtp)
+        if t.page_policy == "closed" and not any(other.loc.row == loc.row for other in bank.queue):
             # auto-precharge: close the row as soon as it may be closed
             bank.open_row = None
-            bank.act_ready = max(bank.act_ready, bank.pre_ready + self.c.trp)
-        self.count(Action.DRAM_ROW_MISS if bank.fresh else Action.DRAM_ROW_HIT, 1, req.master)
+            bank.act_ready = max(bank.act_ready, bank.pre_ready + c.trp)
+        self.dram.count(Action.DRAM_ROW_MISS if bank.fresh else Action.DRAM_ROW_HIT, 1, req.master)
         bank.fresh = False
-        finish = self.clock.ps(data_end + t.frontend_cycles)
-        self.env.timeout(max(0, finish - self.env.now)).callbacks.append(
-            lambda _e, d=done: d.succeed()
-        )
-        self._admit()
-        self._poke()
+        if not (req.is_write and t.posted_writes):
+            finish = self.clock.ps(data_end + t.frontend_cycles)
+            self.env.timeout(max(0, finish - self.env.now)).callbacks.append(
+                lambda _e, d=txn.done: d.succeed()
+            )
+        self.refill()

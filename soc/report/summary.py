@@ -98,16 +98,20 @@ def render_summary(summary: dict, console: Console) -> None:
 
     dram = summary["dram"]
     traffic = _table(
-        "DRAM traffic (latency from arrival at the controller to completion)",
-        ("master", "read", "written", "GB/s", "mean ns", "p99 ns", "max ns"),
+        "DRAM traffic (latency from arrival at the controller to completion; peak over "
+        f"{dram['bandwidth_over_time']['window_ps'] / 1e6:g} µs windows)",
+        ("master", "read", "written", "GB/s", "peak GB/s", "mean ns", "p99 ns", "max ns"),
     )
+    timeline = dram["bandwidth_over_time"]
     for master, row in dram["by_master"].items():
         lat = dram["latency_ps"].get(master)
+        peak = max(timeline["bytes_per_s"].get(master) or [0.0])
         traffic.add_row(
             master,
             format_bytes(row.get("dram_read_byte", 0)),
             format_bytes(row.get("dram_write_byte", 0)),
             f"{row['bandwidth_bytes_per_s'] / 1e9:.3f}",
+            f"{peak / 1e9:.3f}",
             *((f"{lat[k] / 1e3:,.1f}" for k in ("mean", "p99", "max")) if lat else ("",) * 3),
         )
     traffic.add_row(
@@ -115,6 +119,7 @@ def render_summary(summary: dict, console: Console) -> None:
         format_bytes(dram["read_bytes"]),
         format_bytes(dram["write_bytes"]),
         f"{dram['bandwidth_bytes_per_s'] / 1e9:.3f}",
+        "",
         "",
         "",
         "",

@@ -45,6 +45,10 @@ def _dram_summary(stats: StatsCollector, end_ps: int) -> dict[str, object]:
         "bandwidth_bytes_per_s": (read + write) / seconds if seconds else 0.0,
         "latency_ps": stats.distribution("dram", "latency_ps"),
         "by_master": {m: _master_row(a, seconds) for m, a in sorted(masters.items())},
+        "bandwidth_over_time": {
+            "window_ps": stats.bandwidth.window_ps,
+            "bytes_per_s": stats.bandwidth.rates(end_ps),
+        },
     }
 
 
@@ -121,7 +125,7 @@ def simulate(
 ) -> tuple[AssembledSoc, StatsCollector, dict]:
     """Assemble and run `config` with extra `sinks`; return system, stats and energy."""
     table = load_energy_table(config.soc.energy_table)
-    stats = StatsCollector()
+    stats = StatsCollector(config.run.bandwidth_window_ps)
     ledger = EnergyLedger(table)
     tracer = Tracer(Level.parse(config.run.trace_level), [stats, ledger, *sinks])
     system = assemble(config, tracer)
@@ -143,7 +147,7 @@ def run_scenario(config: ScenarioConfig, out_dir: Path) -> RunResult:
     try:
         sinks: list[Sink] = []
         if config.run.chrome_trace:
-            sinks.append(ChromeTraceSink(staging / "trace.json"))
+            sinks.append(ChromeTraceSink(staging / "trace.json", config.run.bandwidth_window_ps))
         if config.run.native_trace:
             sinks.append(NativeTraceSink(staging / "trace.native.jsonl"))
         system, stats, energy = simulate(config, sinks)

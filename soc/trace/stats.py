@@ -7,6 +7,7 @@ from collections import defaultdict
 
 from soc.kernel.vocab import Action, SpanKind
 from soc.trace.events import ActivityEvent, InstantEvent, SampleEvent, Sink, SpanEvent
+from soc.trace.timeline import WindowedBytes, dram_master
 
 _SUMMED = (
     "macs",
@@ -23,9 +24,11 @@ _SUMMED = (
 
 class StatsCollector(Sink):
     """Aggregates what the summary reports. Read `layers`, `frames`, `activity` after
-    the run; `by_master[component][action][master]` attributes traffic to masters."""
+    the run; `by_master[component][action][master]` attributes traffic to masters;
+    `bandwidth` bins each master's DRAM bytes served in windows of `window_ps`."""
 
-    def __init__(self) -> None:
+    def __init__(self, window_ps: int = 10_000_000) -> None:
+        self.bandwidth = WindowedBytes(window_ps)
         self.layers: dict[str, dict[str, object]] = {}
         self.frames: list[dict[str, int]] = []
         self.deadline_misses: list[dict[str, object]] = []
@@ -107,6 +110,9 @@ class StatsCollector(Sink):
         self.activity[event.component][event.action.value] += event.amount
         if event.master is not None:
             self.by_master[event.component][event.action.value][event.master] += event.amount
+        master = dram_master(event)
+        if master is not None:
+            self.bandwidth.add(event.t_ps, master, event.amount)
 
     def close(self, end_ps: int) -> None:
         self.end_ps = end_ps

@@ -36,6 +36,16 @@ def test_display_underflows_only_when_the_npu_starves_it(tmp_path, scenario, und
     total = sum(m["bandwidth_bytes_per_s"] for m in dram["by_master"].values())
     assert total == pytest.approx(dram["bandwidth_bytes_per_s"], rel=1e-9)
     assert set(dram["by_master"]) == {"camera", "display", "cpu", "dma"}
+    # the bandwidth timeline integrates back to each master's bytes served
+    timeline = dram["bandwidth_over_time"]
+    window, end = timeline["window_ps"], summary["total_ps"]
+    spans = [min(window, end - k * window) for k in range(-(-end // window))]
+    for master, rates in timeline["bytes_per_s"].items():
+        row = dram["by_master"][master]
+        served = row.get("dram_read_byte", 0) + row.get("dram_write_byte", 0)
+        assert sum(r * s / 1e12 for r, s in zip(rates, spans, strict=True)) == pytest.approx(
+            served, rel=1e-9
+        ), master
     for master, lat in dram["latency_ps"].items():
         assert 0 < lat["p50"] <= lat["p99"] <= lat["max"], master
     # bytes the controller took equal the bytes it served, for the masters that stop

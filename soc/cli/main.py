@@ -38,8 +38,13 @@ def _configure_logging(verbose: bool) -> None:
     )
 
 
-def _load(scenario: str) -> ScenarioConfig:
-    return load_scenario(Path(scenario))
+def _load(scenario: str, overrides: list[str] | None = None) -> ScenarioConfig:
+    return load_scenario(Path(scenario), overrides or ())
+
+
+SET_OPTION = typer.Option(
+    None, "--set", help="override a scenario key, e.g. --set soc.dram.arbitration=fcfs"
+)
 
 
 def _in_scenario(scenario: str, exc: WorkloadError | MappingError) -> FlexsocError:
@@ -51,11 +56,12 @@ def _in_scenario(scenario: str, exc: WorkloadError | MappingError) -> FlexsocErr
 def run(
     scenario: str = typer.Argument(..., help="scenario YAML file"),
     out: str | None = typer.Option(None, "--out", help="run folder (default runs/<name>)"),
+    overrides: list[str] | None = SET_OPTION,
     verbose: bool = typer.Option(False, "--verbose", "-v", help="debug log to stderr"),
 ) -> None:
     """Simulate a scenario; write the run folder and print its summary."""
     _configure_logging(verbose)
-    config = _load(scenario)
+    config = _load(scenario, overrides)
     out_dir = Path(out) if out else Path("runs") / config.name
     try:
         result = run_scenario(config, out_dir)
@@ -70,9 +76,12 @@ def run(
 
 
 @app.command()
-def validate(scenario: str = typer.Argument(..., help="scenario YAML file")) -> None:
+def validate(
+    scenario: str = typer.Argument(..., help="scenario YAML file"),
+    overrides: list[str] | None = SET_OPTION,
+) -> None:
     """Check a scenario (config, workload, mapping) without simulating it."""
-    config = _load(scenario)
+    config = _load(scenario, overrides)
     try:
         plans, _ = plan_workload(config)
     except (WorkloadError, MappingError) as exc:

@@ -1,12 +1,14 @@
-"""Scenario YAML loading: duplicate keys refused, `soc.base` blocks merged, errors on one line.
+"""Scenario YAML loading: duplicate keys refused, `soc.base` blocks merged, command-line
+overrides (``soc.dram.arbitration=fcfs``) applied, errors on one line.
 
 Every error becomes a `ConfigError` whose message names the file, the line when known,
-and the key path (``workload.layers[2].c``).
+and the key path (``workload.layers[2].c``), or the override that set it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -108,7 +110,57 @@ def _resolve_arrays(data: dict[str, Any], path: Path) -> None:
             sparsity[key] = str((path.parent / sparsity[key]).resolve())
 
 
-def _validation_message(exc: ValidationError, path: Path, lines: dict[KeyPath, int]) -> str:
+_KEY_PART = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)((?:\[\d+\])*)$")
+
+
+def parse_override(text: str) -> tuple[KeyPath, Any]:
+    """`a.b[2].c=value` -> (("a", "b", 2, "c"), value parsed as YAML)."""
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip():
+        raise ConfigError(f"--set {text}: expected KEY.PATH=VALUE")
+    path: list[str | int] = []
+    for part in key.strip().split("."):
+        match = _KEY_PART.match(part)
+        if match is None:
+            raise ConfigError(f"--set {text}: {part!r} is not a key (letters, digits, _, [n])")
+        path.append(match.group(1))
+        path.extend(int(i) for i in re.findall(r"\[(\d+)\]", match.group(2)))
+    try:
+        parsed = yaml.safe_load(value) if value.strip() else ""
+    except yaml.YAMLError:
+        raise ConfigError(f"--set {text}: the value is not valid YAML") from None
+    return tuple(path), parsed
+
+
+def _apply_override(data: dict[str, Any], at: KeyPath, value: Any, text: str) -> None:
+    node: Any = data
+    for depth, part in enumerate(at[:-1]):
+        nxt = at[depth + 1]
+        if isinstance(part, int):
+            if not isinstance(node, list) or part >= len(node):
+                raise ConfigError(f"--set {text}: {_dotted(at[: depth + 1])} does not exist")
+            node = node[part]
+            continue
+        if not isinstance(node, dict):
+            raise ConfigError(f"--set {text}: {_dotted(at[:depth])} is not a mapping")
+        if part not in node or node[part] is None:
+            node[part] = [] if isinstance(nxt, int) else {}
+        node = node[part]
+    last = at[-1]
+    if isinstance(last, int):
+        if not isinstance(node, list) or last >= len(node):
+            raise ConfigError(f"--set {text}: {_dotted(at)} does not exist")
+    elif not isinstance(node, dict):
+        raise ConfigError(f"--set {text}: {_dotted(at[:-1])} is not a mapping")
+    node[last] = value
+
+
+def _validation_message(
+    exc: ValidationError,
+    path: Path,
+    lines: dict[KeyPath, int],
+    overrides: dict[KeyPath, str] | None = None,
+) -> str:
     errors = exc.errors()
     first = errors[0]
     loc: KeyPath = tuple(first["loc"])
@@ -120,24 +172,32 @@ def _validation_message(exc: ValidationError, path: Path, lines: dict[KeyPath, i
     else:
         message = first["msg"].removeprefix("Value error, ")
     more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    for at, text in (overrides or {}).items():
+        if loc and (loc[: len(at)] == at or at[: len(loc)] == loc):  # in or above it
+            return f"--set {text}: {_dotted(loc)}: {message}{more}"
     if not loc:  # a whole-scenario check: its message names the keys
         return f"{path}: {message}{more}"
     where = f"{path}:{line}" if line is not None else str(path)
     return f"{where}: {_dotted(loc)}: {message}{more}"
 
 
-def load_scenario(path: str | Path) -> ScenarioConfig:
-    """Load, merge and validate a scenario file; raise `ConfigError` with one clear line."""
+def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> ScenarioConfig:
+    """Load, merge, override (``key.path=value``, after `soc.base` is merged) and
+    validate a scenario file; raise `ConfigError` with one clear line."""
     path = Path(path)
     data, lines = _read_yaml(path)
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping at the top level")
+    parsed = [(parse_override(text), text) for text in overrides]
     _resolve_soc(data, path)
+    for (at, value), text in parsed:
+        _apply_override(data, at, value, text)
     _resolve_arrays(data, path)
     try:
         return ScenarioConfig.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(_validation_message(exc, path, lines)) from None
+        where = {at: text for (at, _), text in parsed}
+        raise ConfigError(_validation_message(exc, path, lines, where)) from None
 
 
 def resolved_yaml(config: ScenarioConfig) -> str:

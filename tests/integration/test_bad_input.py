@@ -87,3 +87,15 @@ def test_descriptor_that_does_not_fit_or_cover_is_refused_at_validate(tmp_path, 
     result = soc("validate", str(path))
     assert result.returncode == 2
     assert result.stderr == f"error: {path}: {expected}\n"
+
+
+@pytest.mark.parametrize("command", ["run", "validate"])
+def test_bad_override_on_the_command_line(tmp_path, command):
+    path = scenario(tmp_path, GOOD)
+    out = tmp_path / "out"
+    args = [command, str(path), "--set", "soc.dram.arbitration=lottery"]
+    result = soc(*args, *(["--out", str(out)] if command == "run" else []))
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: --set soc.dram.arbitration=lottery: ")
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert not out.exists()

@@ -103,3 +103,57 @@ def test_config_is_frozen(tmp_path):
     config = load_scenario(write(tmp_path, MINIMAL))
     with pytest.raises(Exception):  # noqa: B017 - pydantic raises its own ValidationError
         config.soc.dram.latency_ps = 1  # type: ignore[misc]
+
+
+BASED = """\
+name: t
+soc:
+  base: base.yaml
+  dram: {arbitration: priority}
+workload:
+  layers:
+    - {name: a, op: fc, c: 8, k: 8}
+"""
+
+
+def based(tmp_path: Path) -> Path:
+    write(tmp_path, "dram: {fidelity: simple, latency_ps: 60 ns}\n", "base.yaml")
+    return write(tmp_path, BASED)
+
+
+def test_overrides_apply_after_the_base_and_parse_as_yaml(tmp_path):
+    config = load_scenario(
+        based(tmp_path),
+        [
+            "soc.dram.fidelity=banked",  # set in the base file
+            "soc.dram.arbitration=fcfs",  # set inline
+            "soc.dram.banked.address_map=row:column:rank:bank:bankgroup",
+            "soc.dram.weights={dma: 3}",
+            "workload.layers[0].k=16",
+            "run.bandwidth_window_ps=1 us",
+        ],
+    )
+    assert config.soc.dram.fidelity == "banked" and config.soc.dram.arbitration == "fcfs"
+    assert config.soc.dram.latency_ps == 60_000  # the base's other keys stay
+    assert config.soc.dram.banked.address_map == ("row", "column", "rank", "bank", "bankgroup")
+    assert config.soc.dram.weights == {"dma": 3}
+    assert config.workload.layers[0].k == 16
+    assert config.run.bandwidth_window_ps == 1_000_000
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ("soc.dram.arbitration", "--set soc.dram.arbitration: expected KEY.PATH=VALUE"),
+        ("soc..dram=1", "--set soc..dram=1: '' is not a key"),
+        ("soc.dram.knob=1", "--set soc.dram.knob=1: soc.dram.knob: unknown key"),
+        ("workload.layers[3].k=1", "--set workload.layers[3].k=1: workload.layers[3] does not"),
+        ("soc.dram.arbitration.x=1", "soc.dram.arbitration is not a mapping"),
+        ("soc.dram.banked.channels=2", "--set soc.dram.banked.channels=2: soc.dram.banked: "),
+        ("soc.dram.weights={a: [", "--set soc.dram.weights={a: [: the value is not valid YAML"),
+    ],
+)
+def test_a_bad_override_is_named(tmp_path, override, message):
+    with pytest.raises(ConfigError) as info:
+        load_scenario(based(tmp_path), [override])
+    assert message in str(info.value) and "\n" not in str(info.value)

@@ -51,6 +51,7 @@ class SramBanks(Component):
         super().__init__(env, path, ClockDomain(config.freq_hz), recorder, seed)
         self.config = config
         self._free_cycle = np.zeros(config.banks, dtype=np.int64)
+        self._conflicts = 0
 
     def access_end_ps(self, req: MemRequest) -> tuple[int, int]:
         """Reserve the banks for `req` now; return (completion time, conflict cycles).
@@ -79,6 +80,8 @@ class SramBanks(Component):
         if conflict_cycles:
             self.count(Action.SRAM_BANK_CONFLICT, 1, req.master)
             self.count(Action.SRAM_CONFLICT_CYCLE, conflict_cycles, req.master)
+            self._conflicts += 1
+            self.counter("bank conflicts", self._conflicts)  # a running total in the trace
         with self.span(
             SpanKind.SRAM_ACCESS,
             Level.REQUEST,

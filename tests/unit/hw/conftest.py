@@ -19,6 +19,7 @@ class RecordingRecorder:
     def __init__(self) -> None:
         self.spans: list[tuple[SpanKind, int, int]] = []
         self.instants: list[tuple[int, str]] = []
+        self.counters: list[tuple[int, str, str, float]] = []
         self.activities: list[tuple[int, str, Action, int, str | None]] = []
 
     def span(self, start_ps, end_ps, track, kind, fields, overlap) -> None:
@@ -28,7 +29,7 @@ class RecordingRecorder:
         self.instants.append((t_ps, name))
 
     def counter(self, t_ps, track, name, value) -> None:
-        pass
+        self.counters.append((t_ps, track, name, value))
 
     def activity(self, t_ps, component, action, amount, master) -> None:
         self.activities.append((t_ps, component, action, amount, master))

@@ -99,6 +99,10 @@ def test_two_masters_same_bank_conflict(env, recorder, finish_times):
     assert recorder.total(Action.SRAM_BANK_CONFLICT, "b") == 1
     assert recorder.total(Action.SRAM_CONFLICT_CYCLE, "b") == service_ps // PERIOD_PS
     assert recorder.total(Action.SRAM_BANK_CONFLICT, "a") == 0
+    # the trace's running total of conflicts
+    assert [c for c in recorder.counters if c[2] == "bank conflicts"] == [
+        (0, "sram", "bank conflicts", 1)
+    ]
     assert recorder.total(Action.SRAM_WRITE_BYTE, "a") == 64
     assert recorder.total(Action.SRAM_READ_BYTE, "b") == 64
 

@@ -7,9 +7,10 @@ import pytest
 from .conftest import ROOT, soc
 
 
-def run(tmp_path, name):
+def run(tmp_path, name, *overrides):
     out = tmp_path / name
-    result = soc("run", str(ROOT / "scenarios" / f"{name}.yaml"), "--out", str(out))
+    sets = [arg for o in overrides for arg in ("--set", o)]
+    result = soc("run", str(ROOT / "scenarios" / f"{name}.yaml"), "--out", str(out), *sets)
     assert result.returncode == 0, result.stderr
     return json.loads((out / "summary.json").read_text()), result.stdout
 
@@ -58,6 +59,17 @@ def test_display_underflows_only_when_the_npu_starves_it(tmp_path, scenario, und
             assert in_flight == 0, master
         else:
             assert 0 <= in_flight <= 8 * 256, master
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("scenario", "underflows"),
+    [("dram_contention", "some"), ("dram_contention_npu_regulated", "none")],
+)
+def test_the_fluid_dram_reaches_the_same_verdicts(tmp_path, scenario, underflows):
+    summary, _ = run(tmp_path, scenario, "soc.dram.fidelity=fluid")
+    display = summary["masters"]["display"]
+    assert (display["underflows"] > 0) == (underflows == "some")
 
 
 def test_regulator_for_an_unknown_master_is_refused(tmp_path):

@@ -1,5 +1,8 @@
 """What every DRAM model shares: the address check, the counts of a request accepted and
-served, its span, and its latency sample. A model implements `_handle`."""
+served, its span, and its latency samples: `latency_ps` from arrival at the DRAM to
+completion (what the master sees, waiting at the controller's front end included) and
+`service_latency_ps` from when the controller took it into its queues. A model
+implements `_handle`."""
 
 from __future__ import annotations
 
@@ -42,7 +45,8 @@ class DramTarget(Component):
         if not cfg.base_addr <= req.addr <= cfg.base_addr + cfg.size_bytes - req.size_bytes:
             raise ValueError(f"{req!r} is outside {self.path}")
         self.count(Action.DRAM_ACCEPTED_BYTE, req.size_bytes, req.master)
-        accepted = [self.env.now]
+        arrived = self.env.now
+        accepted = [arrived]
         with self.span(
             SpanKind.DRAM_ACCESS,
             Level.REQUEST,
@@ -54,7 +58,9 @@ class DramTarget(Component):
             yield from self._handle(req, accepted)
         action = Action.DRAM_WRITE_BYTE if req.is_write else Action.DRAM_READ_BYTE
         self.count(action, req.size_bytes, req.master)
-        self.sample("latency_ps", self.env.now - accepted[0], req.master)
+        # what the master sees, and the controller's part (DRAMsim3's measure)
+        self.sample("latency_ps", self.env.now - arrived, req.master)
+        self.sample("service_latency_ps", self.env.now - accepted[0], req.master)
 
     def _handle(self, req: MemRequest, accepted: list[int]) -> Generator[simpy.Event, object, None]:
         """The model's own service of `req`. It may move `accepted[0]` to when the

@@ -98,7 +98,7 @@ def render_summary(summary: dict, console: Console) -> None:
 
     dram = summary["dram"]
     traffic = _table(
-        "DRAM traffic (latency from arrival at the controller to completion; peak over "
+        "DRAM traffic (latency from arrival at the DRAM to completion; peak over "
         f"{dram['bandwidth_over_time']['window_ps'] / 1e6:g} µs windows)",
         ("master", "read", "written", "GB/s", "peak GB/s", "mean ns", "p99 ns", "max ns"),
     )

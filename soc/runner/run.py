@@ -44,6 +44,7 @@ def _dram_summary(stats: StatsCollector, end_ps: int) -> dict[str, object]:
         "write_bytes": write,
         "bandwidth_bytes_per_s": (read + write) / seconds if seconds else 0.0,
         "latency_ps": stats.distribution("dram", "latency_ps"),
+        "service_latency_ps": stats.distribution("dram", "service_latency_ps"),
         "by_master": {m: _master_row(a, seconds) for m, a in sorted(masters.items())},
         "bandwidth_over_time": {
             "window_ps": stats.bandwidth.window_ps,

@@ -38,7 +38,8 @@ class Measure:
         self.counts[action] = self.counts.get(action, 0) + amount
 
     def sample(self, t, component, name, value, master):
-        self.latencies.append(value)
+        if name == "service_latency_ps":  # from acceptance by the controller, as DRAMsim3
+            self.latencies.append(value)
 
 
 def drive(addresses, every_cycles=0):

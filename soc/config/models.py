@@ -436,8 +436,8 @@ class RunConfig(Block):
     trace_level: Literal["layer", "phase", "request"] = "phase"
     chrome_trace: bool = True
     native_trace: bool = True
-    bandwidth_window_ps: TimePs = Field(
-        10_000_000, gt=0, description="window of the per-master DRAM bandwidth timeline"
+    timeline_window_ps: TimePs = Field(
+        10_000_000, gt=0, description="window of the DRAM bandwidth and power timelines"
     )
 
 

@@ -2,6 +2,12 @@
 
 Dynamic energy = sum of count x energy per unit; static energy = static power x the
 run's length, per component (the first part of its path). W x ps = pJ.
+
+Breakdowns: per component and action; per master (activity that names one); per layer
+(the activity of the accelerator's components, and of requests their masters issue,
+between a layer's `layer_start` instant and its layer span's end; static power of those
+components over the layer's time); and over time (power per component in windows, handed
+to the trace as counter tracks "power" / "<component> mW").
 """
 
 from __future__ import annotations
@@ -9,8 +15,9 @@ from __future__ import annotations
 from collections import defaultdict
 
 from soc.energy.table import EnergyTable
-from soc.kernel.vocab import UNPRICED_ACTIONS
-from soc.trace.events import ActivityEvent, Sink
+from soc.kernel.vocab import LAYER_START, UNPRICED_ACTIONS, SpanKind
+from soc.trace.events import ActivityEvent, CounterEvent, InstantEvent, Sink, SpanEvent
+from soc.trace.timeline import WindowedSums
 
 
 def component_of(path: str) -> str:
@@ -28,23 +35,98 @@ def dynamic_energy_pj(counts: dict[str, int], table: EnergyTable) -> dict[str, f
 
 
 class EnergyLedger(Sink):
-    """Collects activity by component and action; `breakdown()` after the run closes."""
+    """Collects priced activity; `breakdown()` after the run closes. `layer_components`
+    names the top-level components whose activity (or whose requests' activity
+    elsewhere) belongs to the running layer."""
 
-    def __init__(self, table: EnergyTable) -> None:
+    def __init__(
+        self,
+        table: EnergyTable,
+        window_ps: int = 10_000_000,
+        layer_components: frozenset[str] = frozenset({"npu", "dma"}),
+    ) -> None:
         self.table = table
+        self.layer_components = layer_components
         self._counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        self._by_master: dict[str, float] = defaultdict(float)
+        self._power = WindowedSums(window_ps)
+        self._layer: str | None = None
+        self._layer_pj: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+        self._layer_ps: dict[str, int] = defaultdict(int)
+        self._layer_runs: dict[str, int] = defaultdict(int)
         self._end_ps: int | None = None
 
+    def on_instant(self, event: InstantEvent) -> None:
+        if event.name == LAYER_START:
+            self._layer = str(event.fields["layer"])
+
+    def on_span(self, event: SpanEvent) -> None:
+        if event.kind == SpanKind.LAYER:
+            layer = str(event.fields["layer"])
+            self._layer_ps[layer] += event.end_ps - event.start_ps
+            self._layer_runs[layer] += 1
+            self._layer = None
+
     def on_activity(self, event: ActivityEvent) -> None:
-        if event.action not in UNPRICED_ACTIONS:
-            self._counts[component_of(event.component)][event.action.value] += event.amount
+        if event.action in UNPRICED_ACTIONS:
+            return
+        component = component_of(event.component)
+        self._counts[component][event.action.value] += event.amount
+        pj = event.amount * self.table.actions.get(event.action.value, 0.0)
+        if not pj:
+            return
+        self._power.add(event.t_ps, component, pj)
+        if event.master is not None:
+            self._by_master[component_of(event.master)] += pj
+        if self._layer is not None and (
+            component in self.layer_components
+            or (event.master is not None and component_of(event.master) in self.layer_components)
+        ):
+            self._layer_pj[self._layer][component] += pj
+
+    def final_counters(self, end_ps: int) -> list[CounterEvent]:
+        """Power per component and window (dynamic plus static), in mW."""
+        return [
+            CounterEvent(k * self._power.window_ps, "power", f"{component} mW", w * 1e3)
+            for component, row in self.power_w(end_ps).items()
+            for k, w in enumerate(row)
+        ]
+
+    def power_w(self, end_ps: int) -> dict[str, list[float]]:
+        """Watts per component in every window: its dynamic pJ / ps plus static power."""
+        dynamic = self._power.per_ps(end_ps)
+        windows = len(self._power.spans(end_ps))
+        components = sorted(set(dynamic) | set(self.table.static_power))
+        return {
+            c: [d + self.table.static_power.get(c, 0.0) for d in dynamic.get(c, [0.0] * windows)]
+            for c in components
+        }
 
     def close(self, end_ps: int) -> None:
         self._end_ps = end_ps
 
+    def _by_layer(self) -> dict[str, dict[str, object]]:
+        """Per layer, per run of it (frame): dynamic pJ by component, and the static pJ
+        of the layer components over the layer's time."""
+        out = {}
+        static_w = sum(self.table.static_power.get(c, 0.0) for c in self.layer_components)
+        for layer, runs in self._layer_runs.items():
+            per_component = {c: pj / runs for c, pj in sorted(self._layer_pj[layer].items())}
+            dynamic = sum(per_component.values())
+            static = static_w * self._layer_ps[layer] / runs
+            out[layer] = {
+                "dynamic_pj": dynamic,
+                "static_pj": static,
+                "total_pj": dynamic + static,
+                "by_component": per_component,
+            }
+        return out
+
     def breakdown(self) -> dict[str, object]:
         """{"total_pj", "by_component": {c: {"dynamic_pj", "static_pj", "total_pj",
-        "by_action": {a: pJ}}}, "by_action": {a: pJ}}."""
+        "by_action": {a: pJ}}}, "by_action": {a: pJ}, "by_master": {m: dynamic pJ},
+        "by_layer": {layer: per run {"dynamic_pj", "static_pj", "total_pj",
+        "by_component"}}, "power_over_time": {"window_ps", "watts": {c: [W]}}}."""
         if self._end_ps is None:
             raise RuntimeError("the energy ledger is read before the run closed")
         components = sorted(set(self._counts) | set(self.table.static_power))
@@ -70,4 +152,10 @@ class EnergyLedger(Sink):
             "total_pj": total,
             "by_component": by_component,
             "by_action": dict(sorted(by_action.items())),
+            "by_master": dict(sorted(self._by_master.items())),
+            "by_layer": self._by_layer(),
+            "power_over_time": {
+                "window_ps": self._power.window_ps,
+                "watts": self.power_w(self._end_ps),
+            },
         }

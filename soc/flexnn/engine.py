@@ -38,6 +38,7 @@ from soc.kernel import (
     StallCause,
 )
 from soc.kernel.ports import DmaService, MemTarget
+from soc.kernel.vocab import LAYER_START
 
 
 class _Job:
@@ -117,6 +118,7 @@ class FlexNNEngine(Component):
         while True:
             job: _Job = yield self._jobs.get()
             job.start_ps = self.env.now
+            self.instant(LAYER_START, layer=job.plan.name)
             self._to_load.put(job)
             for tile in job.plan.tiles:
                 yield job.tile_slots.get(1)

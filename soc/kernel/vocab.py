@@ -84,3 +84,6 @@ class StallCause(StrEnum):
     LOAD = "load-bound"
     DRAIN = "drain-bound"
     DMA = "dma-bound"
+
+
+LAYER_START = "layer_start"  # the instant an engine records when it begins a layer

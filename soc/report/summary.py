@@ -62,7 +62,8 @@ def render_summary(summary: dict, console: Console) -> None:
     console.print(head)
 
     layers = _table(
-        "Layers, per frame (times in us; stall = compute waiting, by its dominant cause)",
+        "Layers, per frame (times in us; stall = compute waiting, by its dominant cause; "
+        "energy in uJ: the engine's and DMA's, and their requests' elsewhere)",
         (
             "layer",
             "op",
@@ -75,9 +76,11 @@ def render_summary(summary: dict, console: Console) -> None:
             "stall",
             "bound",
             "util",
+            "energy",
         ),
         left=3,
     )
+    layer_energy = summary["energy"]["by_layer"]
     for row in summary["layers"]:
         layers.add_row(
             row["layer"],
@@ -91,6 +94,7 @@ def render_summary(summary: dict, console: Console) -> None:
             _us(sum(row["stall_ps"].values())),
             row["bound"],
             f"{100 * row['mac_utilisation']:.1f}%",
+            _uj(layer_energy[row["layer"]]["total_pj"]) if row["layer"] in layer_energy else "",
         )
     console.print(layers)
     if any(row["if_density"] < 1 or row["fl_density"] < 1 for row in summary["layers"]):

@@ -48,7 +48,9 @@ def _dram_summary(stats: StatsCollector, end_ps: int) -> dict[str, object]:
         "by_master": {m: _master_row(a, seconds) for m, a in sorted(masters.items())},
         "bandwidth_over_time": {
             "window_ps": stats.bandwidth.window_ps,
-            "bytes_per_s": stats.bandwidth.rates(end_ps),
+            "bytes_per_s": {
+                m: [v * 1e12 for v in row] for m, row in stats.bandwidth.per_ps(end_ps).items()
+            },
         },
     }
 
@@ -126,8 +128,8 @@ def simulate(
 ) -> tuple[AssembledSoc, StatsCollector, dict]:
     """Assemble and run `config` with extra `sinks`; return system, stats and energy."""
     table = load_energy_table(config.soc.energy_table)
-    stats = StatsCollector(config.run.bandwidth_window_ps)
-    ledger = EnergyLedger(table)
+    stats = StatsCollector(config.run.timeline_window_ps)
+    ledger = EnergyLedger(table, config.run.timeline_window_ps)
     tracer = Tracer(Level.parse(config.run.trace_level), [stats, ledger, *sinks])
     system = assemble(config, tracer)
     try:
@@ -148,7 +150,7 @@ def run_scenario(config: ScenarioConfig, out_dir: Path) -> RunResult:
     try:
         sinks: list[Sink] = []
         if config.run.chrome_trace:
-            sinks.append(ChromeTraceSink(staging / "trace.json", config.run.bandwidth_window_ps))
+            sinks.append(ChromeTraceSink(staging / "trace.json"))
         if config.run.native_trace:
             sinks.append(NativeTraceSink(staging / "trace.native.jsonl"))
         system, stats, energy = simulate(config, sinks)

@@ -3,8 +3,8 @@
 One process per component (the part of the track before the first dot), one thread per
 track. Spans that may overlap on a track (requests in flight) are spread over numbered
 lanes: spans arrive in order of their end time, so a span fits on the first lane whose
-last span ended at or before its start. At the end, each master's DRAM bandwidth per
-window becomes one stacked counter track ("dram" / "bandwidth GB/s").
+last span ended at or before its start. Counters (the DRAM bandwidth and power
+timelines among them) are counter tracks of their component's process.
 """
 
 from __future__ import annotations
@@ -13,8 +13,7 @@ import json
 from pathlib import Path
 from typing import IO
 
-from soc.trace.events import ActivityEvent, CounterEvent, InstantEvent, Sink, SpanEvent
-from soc.trace.timeline import WindowedBytes, dram_master
+from soc.trace.events import CounterEvent, InstantEvent, Sink, SpanEvent
 
 PS_PER_US = 1e6
 
@@ -26,9 +25,8 @@ def _ts(ps: int) -> float:
 class ChromeTraceSink(Sink):
     """Writes `path` as {"traceEvents": [...]} with one event per line."""
 
-    def __init__(self, path: Path, window_ps: int = 10_000_000) -> None:
+    def __init__(self, path: Path) -> None:
         self.path = path
-        self._bandwidth = WindowedBytes(window_ps)
         self._file: IO[str] | None = None
         self._pids: dict[str, int] = {}
         self._tids: dict[tuple[int, str], int] = {}
@@ -121,30 +119,7 @@ class ChromeTraceSink(Sink):
             }
         )
 
-    def on_activity(self, event: ActivityEvent) -> None:
-        master = dram_master(event)
-        if master is not None:
-            self._bandwidth.add(event.t_ps, master, event.amount)
-
-    def _bandwidth_track(self, end_ps: int) -> None:
-        rates = self._bandwidth.rates(end_ps)
-        if not rates or not end_ps:
-            return
-        pid, _ = self._ids("dram")
-        window = self._bandwidth.window_ps
-        for k in range(len(next(iter(rates.values())))):
-            self._emit(
-                {
-                    "ph": "C",
-                    "name": "bandwidth GB/s",
-                    "ts": _ts(k * window),
-                    "pid": pid,
-                    "args": {m: round(row[k] / 1e9, 6) for m, row in rates.items()},
-                }
-            )
-
     def close(self, end_ps: int) -> None:
-        self._bandwidth_track(end_ps)
         if self._file is None:
             self._emit({"ph": "M", "name": "process_name", "pid": 0, "args": {"name": "soc"}})
         assert self._file is not None

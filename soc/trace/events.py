@@ -75,5 +75,10 @@ class Sink:
     def on_sample(self, event: SampleEvent) -> None:
         pass
 
+    def final_counters(self, end_ps: int) -> list[CounterEvent]:
+        """Counters this sink derives from the whole run (timelines), handed to every
+        sink before they close."""
+        return []
+
     def close(self, end_ps: int) -> None:
         """The run ended at `end_ps`; flush and finish outputs."""

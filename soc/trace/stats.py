@@ -6,8 +6,15 @@ import math
 from collections import defaultdict
 
 from soc.kernel.vocab import Action, SpanKind
-from soc.trace.events import ActivityEvent, InstantEvent, SampleEvent, Sink, SpanEvent
-from soc.trace.timeline import WindowedBytes, dram_master
+from soc.trace.events import (
+    ActivityEvent,
+    CounterEvent,
+    InstantEvent,
+    SampleEvent,
+    Sink,
+    SpanEvent,
+)
+from soc.trace.timeline import WindowedSums, dram_master
 
 _SUMMED = (
     "macs",
@@ -25,10 +32,11 @@ _SUMMED = (
 class StatsCollector(Sink):
     """Aggregates what the summary reports. Read `layers`, `frames`, `activity` after
     the run; `by_master[component][action][master]` attributes traffic to masters;
-    `bandwidth` bins each master's DRAM bytes served in windows of `window_ps`."""
+    `bandwidth` bins each master's DRAM bytes served in windows of `window_ps`, which
+    become counter tracks "dram.bandwidth" / "<master> GB/s"."""
 
     def __init__(self, window_ps: int = 10_000_000) -> None:
-        self.bandwidth = WindowedBytes(window_ps)
+        self.bandwidth = WindowedSums(window_ps)
         self.layers: dict[str, dict[str, object]] = {}
         self.frames: list[dict[str, int]] = []
         self.deadline_misses: list[dict[str, object]] = []
@@ -113,6 +121,9 @@ class StatsCollector(Sink):
         master = dram_master(event)
         if master is not None:
             self.bandwidth.add(event.t_ps, master, event.amount)
+
+    def final_counters(self, end_ps: int) -> list[CounterEvent]:
+        return self.bandwidth.counters(end_ps, "dram.bandwidth", "GB/s", 1e12 / 1e9)
 
     def close(self, end_ps: int) -> None:
         self.end_ps = end_ps

@@ -1,11 +1,16 @@
-"""Bandwidth over time: bytes summed in fixed windows of simulated time, per key."""
+"""Quantities over time: amounts summed in fixed windows of simulated time, per key.
+
+The DRAM bandwidth per master and the power per component are such timelines. A sink
+that keeps one hands it to the others at the end of the run as counter events (see
+`Sink.final_counters`), so every trace shows it as counter tracks.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
 
 from soc.kernel.vocab import Action
-from soc.trace.events import ActivityEvent
+from soc.trace.events import ActivityEvent, CounterEvent
 
 _SERVED = (Action.DRAM_READ_BYTE, Action.DRAM_WRITE_BYTE)
 
@@ -17,26 +22,39 @@ def dram_master(event: ActivityEvent) -> str | None:
     return None
 
 
-class WindowedBytes:
-    """Bytes per key in windows [k * window_ps, (k + 1) * window_ps); a request's bytes
-    count in the window where it completes."""
+class WindowedSums:
+    """Amounts per key in windows [k * window_ps, (k + 1) * window_ps); an amount counts
+    in the window of its time stamp (a request's bytes where it completes)."""
 
     def __init__(self, window_ps: int) -> None:
         self.window_ps = window_ps
-        self._bins: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+        self._bins: dict[str, dict[int, float]] = defaultdict(lambda: defaultdict(float))
 
-    def add(self, t_ps: int, key: str, amount: int) -> None:
+    def add(self, t_ps: int, key: str, amount: float) -> None:
         self._bins[key][t_ps // self.window_ps] += amount
 
-    def rates(self, end_ps: int) -> dict[str, list[float]]:
-        """Bytes per second of each key in every window up to `end_ps` (the last window
-        is cut at `end_ps`)."""
+    def spans(self, end_ps: int) -> list[int]:
+        """Length of every window up to `end_ps` (the last one is cut there)."""
         windows = max(1, -(-end_ps // self.window_ps))
-        out = {}
-        for key in sorted(self._bins):
-            row = []
-            for k in range(windows):
-                span = min(self.window_ps, end_ps - k * self.window_ps) or self.window_ps
-                row.append(self._bins[key].get(k, 0) * 1e12 / span)
-            out[key] = row
+        return [
+            min(self.window_ps, end_ps - k * self.window_ps) or self.window_ps
+            for k in range(windows)
+        ]
+
+    def per_ps(self, end_ps: int) -> dict[str, list[float]]:
+        """Each key's amount per ps in every window up to `end_ps`."""
+        spans = self.spans(end_ps)
+        return {
+            key: [self._bins[key].get(k, 0.0) / span for k, span in enumerate(spans)]
+            for key in sorted(self._bins)
+        }
+
+    def counters(self, end_ps: int, track: str, unit: str, scale: float) -> list[CounterEvent]:
+        """One counter per key and window: its amount per ps x `scale`, named
+        "<key> <unit>" on `track`."""
+        out = []
+        for key, row in self.per_ps(end_ps).items():
+            for k, value in enumerate(row):
+                out.append(CounterEvent(k * self.window_ps, track, f"{key} {unit}", value * scale))
+        out.sort(key=lambda e: e.t_ps)
         return out

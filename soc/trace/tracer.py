@@ -61,5 +61,10 @@ class Tracer:
             sink.on_sample(event)
 
     def close(self, end_ps: int) -> None:
+        """Hand every sink's final counters to all sinks, then close them."""
+        final = [event for sink in self.sinks for event in sink.final_counters(end_ps)]
+        for event in final:
+            for sink in self.sinks:
+                sink.on_counter(event)
         for sink in self.sinks:
             sink.close(end_ps)

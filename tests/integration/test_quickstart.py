@@ -106,6 +106,27 @@ def test_energy_breakdown_sums_to_total(summary):
     assert energy["by_component"]["npu"]["by_action"]["mac"] == (summary["macs"]["executed"] * 0.23)
 
 
+def test_energy_per_layer_and_over_time_add_up(summary):
+    energy = summary["energy"]
+    frames = len(summary["frames"])
+    components = energy["by_component"]
+    # every NPU and DMA action happens inside a layer: the layers' dynamic energy is the
+    # engine's and DMA's own plus what their requests cost elsewhere (by master)
+    layers = frames * math.fsum(row["dynamic_pj"] for row in energy["by_layer"].values())
+    own = components["npu"]["dynamic_pj"] + components["dma"]["dynamic_pj"]
+    requested = energy["by_master"]["npu"] + energy["by_master"]["dma"]
+    assert layers == pytest.approx(own + requested, rel=1e-9)
+    assert list(energy["by_layer"]) == [layer["layer"] for layer in summary["layers"]]
+    # the power timeline integrates to the total energy
+    timeline = energy["power_over_time"]
+    window, end = timeline["window_ps"], summary["total_ps"]
+    spans = [min(window, end - k * window) for k in range(-(-end // window))]
+    integral = math.fsum(
+        w * span for row in timeline["watts"].values() for w, span in zip(row, spans, strict=True)
+    )
+    assert integral == pytest.approx(energy["total_pj"], rel=1e-9)
+
+
 def test_same_seed_gives_identical_outputs(quickstart_run, tmp_path):
     again = tmp_path / "again"
     assert soc("run", str(QUICKSTART), "--out", str(again)).returncode == 0

@@ -130,7 +130,7 @@ def test_overrides_apply_after_the_base_and_parse_as_yaml(tmp_path):
             "soc.dram.banked.address_map=row:column:rank:bank:bankgroup",
             "soc.dram.weights={dma: 3}",
             "workload.layers[0].k=16",
-            "run.bandwidth_window_ps=1 us",
+            "run.timeline_window_ps=1 us",
         ],
     )
     assert config.soc.dram.fidelity == "banked" and config.soc.dram.arbitration == "fcfs"
@@ -138,7 +138,7 @@ def test_overrides_apply_after_the_base_and_parse_as_yaml(tmp_path):
     assert config.soc.dram.banked.address_map == ("row", "column", "rank", "bank", "bankgroup")
     assert config.soc.dram.weights == {"dma": 3}
     assert config.workload.layers[0].k == 16
-    assert config.run.bandwidth_window_ps == 1_000_000
+    assert config.run.timeline_window_ps == 1_000_000
 
 
 @pytest.mark.parametrize(

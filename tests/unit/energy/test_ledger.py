@@ -101,3 +101,44 @@ def test_breakdown_sums_to_total(events, end_ps):
         assert sum(c["by_action"].values()) == pytest.approx(c["dynamic_pj"], abs=1e-6)
         assert c["dynamic_pj"] + c["static_pj"] == pytest.approx(c["total_pj"])
         assert not set(c["by_action"]) & {a.value for a in UNPRICED_ACTIONS}
+
+
+def test_layers_masters_and_power_over_time_by_hand():
+    from soc.kernel.vocab import LAYER_START, SpanKind
+    from soc.trace.events import InstantEvent, SpanEvent
+
+    ledger = EnergyLedger(TABLE, window_ps=1_000_000, layer_components=frozenset({"npu"}))
+
+    def act(t, component, action, amount, master=None):
+        ledger.on_activity(ActivityEvent(t, component, action, amount, master))
+
+    act(0, "cpu", Action.CPU_ACTIVE_PS, 1_000)  # 100 pJ, before any layer
+    ledger.on_instant(InstantEvent(100_000, "npu", LAYER_START, {"layer": "conv"}))
+    act(200_000, "npu.pe", Action.MAC, 400)  # 200 pJ: the layer's own component
+    act(300_000, "sram.bank0", Action.SRAM_READ_BYTE, 50, "npu.load")  # 100 pJ for npu
+    act(1_200_000, "sram.bank1", Action.SRAM_READ_BYTE, 10, "cpu")  # 20 pJ: not npu's
+    ledger.on_span(SpanEvent(100_000, 1_500_000, "npu", SpanKind.LAYER, {"layer": "conv"}, False))
+    act(1_600_000, "npu.pe", Action.MAC, 100)  # 50 pJ, after the layer
+    ledger.close(2_000_000)
+    result = ledger.breakdown()
+    # the layer: 300 pJ dynamic; npu static 1 mW over its 1.4 us = 1400 pJ
+    assert result["by_layer"] == {
+        "conv": {
+            "dynamic_pj": pytest.approx(300.0),
+            "static_pj": pytest.approx(1_400.0),
+            "total_pj": pytest.approx(1_700.0),
+            "by_component": {"npu": pytest.approx(200.0), "sram": pytest.approx(100.0)},
+        }
+    }
+    # activity that names a master, by the master's component
+    assert result["by_master"] == {"cpu": pytest.approx(20.0), "npu": pytest.approx(100.0)}
+    # watts per 1 us window: dynamic pJ / 1e6 ps, plus static (npu 1 mW, sram 2 mW)
+    watts = result["power_over_time"]["watts"]
+    assert watts["cpu"] == pytest.approx([100 / 1e6, 0.0])
+    assert watts["npu"] == pytest.approx([200 / 1e6 + 1e-3, 50 / 1e6 + 1e-3])
+    assert watts["sram"] == pytest.approx([100 / 1e6 + 2e-3, 20 / 1e6 + 2e-3])
+    # integrated over the run, the power is the total energy
+    integral = sum(w * 1e6 for row in watts.values() for w in row)
+    assert integral == pytest.approx(result["total_pj"])
+    counters = ledger.final_counters(2_000_000)
+    assert ("power", "npu mW", 1_000_000) in {(c.track, c.name, c.t_ps) for c in counters}

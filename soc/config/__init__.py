@@ -1,11 +1,11 @@
 """Pydantic models of every configurable block and of a scenario, plus the YAML loader."""
 
+from soc.config.dram import DramConfig
 from soc.config.loader import load_scenario, resolved_yaml
 from soc.config.models import (
     CpuConfig,
     DescriptorConfig,
     DmaConfig,
-    DramConfig,
     DriverConfig,
     FlexNNConfig,
     LayerConfig,

@@ -30,7 +30,7 @@ from collections.abc import Generator
 
 import simpy
 
-from soc.config.models import BankedTiming, DramConfig
+from soc.config.dram import BankedTiming, DramConfig
 from soc.hw.arbiter import Arbiter, RequestQueues, token_buckets
 from soc.hw.dram_base import DramTarget
 from soc.kernel import Action, ClockDomain, MemRequest

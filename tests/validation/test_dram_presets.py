@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 import simpy
 
+from soc.config import DramConfig
 from soc.config.dram_presets import PRESETS
-from soc.config.models import DramConfig
 from soc.hw.banked_dram import BankedDram
 from soc.kernel import Action, MemRequest, elaborate
 

@@ -6,7 +6,7 @@ import pytest
 import simpy
 from pydantic import ValidationError
 
-from soc.config.models import DramConfig
+from soc.config import DramConfig
 from soc.hw.banked_dram import BankedDram, decode
 from soc.kernel import Action, ClockDomain, MemRequest, NullRecorder, elaborate
 

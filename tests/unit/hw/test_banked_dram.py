@@ -2,7 +2,7 @@
 
 import simpy
 
-from soc.config.models import DramConfig
+from soc.config import DramConfig
 from soc.hw.banked_dram import BankedDram, decode
 from soc.kernel import Action, ClockDomain, MemRequest, NullRecorder, elaborate
 

@@ -1,0 +1,171 @@
+"""Configuration of main memory: the DRAM fidelities, the banked organisation and
+timings, presets, arbitration and regulation."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from soc.config.block import Block
+from soc.config.dram_presets import PRESETS
+from soc.config.quantities import BandwidthBps, Count, FreqHz, PositiveBytes, SizeBytes, TimePs
+
+
+class RegulatorConfig(Block):
+    """A token bucket limiting one master's DRAM bandwidth."""
+
+    rate_bytes_per_s: BandwidthBps
+    burst_bytes: PositiveBytes = Field(4096, description="bucket depth")
+
+
+class JedecCycles(Block):
+    """The main JEDEC timings, in DRAM clock cycles (defaults: LPDDR4-2400, DRAMsim3's
+    LPDDR4_8Gb_x16_2400)."""
+
+    cl: Count = 17
+    cwl: Count = 14
+    trcd: Count = 15
+    trp: Count = 15
+    tras: Count = 32
+    trfc: Count = 392
+    trefi: Count = 8660
+    trrd_s: Count = 8
+    trrd_l: Count = 8
+    tfaw: Count = 32
+    tccd_s: Count = 4
+    tccd_l: Count = 6
+    twtr_s: Count = 8
+    twtr_l: Count = 16
+    twr: Count = 30
+    trtp: Count = 12
+    trtrs: int = Field(1, ge=0)
+
+
+class BankedTiming(Block):
+    """Organisation, timings and controller of a banked DRAM channel."""
+
+    freq_hz: FreqHz = Field(1_200_000_000, description="DRAM clock (tCK = 1 / freq)")
+    ranks: Count = 2
+    bankgroups: Count = 2
+    banks_per_group: Count = 4
+    rows: Count = 65536
+    row_bytes: PositiveBytes = Field(8192, description="row (page) size across the bus")
+    bus_bytes: Count = Field(8, description="data bus width (x64 = 8 B)")
+    burst_length: Count = 16
+    cycles: JedecCycles = JedecCycles()
+    channels: Count = Field(1, description="independent channels, each its own controller")
+    address_map: tuple[Literal["channel", "row", "rank", "bankgroup", "bank", "column"], ...] = (
+        Field(
+            ("row", "rank", "bank", "bankgroup", "column"),
+            description="address fields, most significant first, above one burst; a list "
+            "or a string such as 'row:rank:bank:bankgroup:column' (row-bank-column) or "
+            "'row:column:rank:bank:bankgroup' (consecutive bursts rotate over the banks)",
+        )
+    )
+    transaction_queue: Count = Field(32, description="read transaction queue entries")
+    write_queue: Count = Field(32, description="write queue entries")
+    write_drain_high: Count | None = Field(
+        None, description="start draining writes at this many queued (default: full)"
+    )
+    write_drain_low: int = Field(
+        0, ge=0, description="stop draining at this many queued, once reads wait"
+    )
+    write_max_wait_cycles: Count = Field(
+        4000, description="a drain also starts once the oldest queued write waited this long"
+    )
+    posted_writes: bool = Field(
+        False,
+        description="true: a write completes when the write queue takes it (DRAMsim3, gem5); "
+        "false: when its data is written, as at the simple and fluid fidelities",
+    )
+    command_queue: Count = Field(8, description="entries per bank")
+    page_policy: Literal["open", "closed"] = Field(
+        "open", description="closed: precharge after the last queued hit to the row"
+    )
+    scheduler: Literal["frfcfs", "fcfs"] = Field(
+        "frfcfs", description="frfcfs: row hits first; fcfs: strictly oldest first"
+    )
+    frontend_cycles: int = Field(
+        0, ge=0, description="controller pipeline from a burst's end to the requester"
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _split_map(cls, data: object) -> object:
+        if isinstance(data, dict) and isinstance(data.get("address_map"), str):
+            return {**data, "address_map": tuple(data["address_map"].split(":"))}
+        return data
+
+    @model_validator(mode="after")
+    def _check(self) -> BankedTiming:
+        fields = self.address_map
+        repeated = sorted({f for f in fields if fields.count(f) > 1})
+        if repeated:
+            raise ValueError(f"address_map names {', '.join(repeated)} more than once")
+        sizes = {"channel": self.channels, "rank": self.ranks, "bankgroup": self.bankgroups}
+        missing = [f for f in ("row", "bank", "column") if f not in fields] + [
+            f for f, n in sizes.items() if n > 1 and f not in fields
+        ]
+        if missing:
+            raise ValueError(f"address_map lacks {', '.join(missing)}")
+        if self.row_bytes % self.burst_bytes:
+            raise ValueError(f"row_bytes {self.row_bytes} is not a whole number of bursts")
+        high = self.write_drain_high or self.write_queue
+        if high > self.write_queue or self.write_drain_low >= high:
+            raise ValueError(
+                f"need write_drain_low ({self.write_drain_low}) < write_drain_high "
+                f"({high}) <= write_queue ({self.write_queue})"
+            )
+        return self
+
+    @property
+    def burst_bytes(self) -> int:
+        return self.bus_bytes * self.burst_length
+
+    @property
+    def burst_cycles(self) -> int:
+        return self.burst_length // 2  # double data rate
+
+    @property
+    def column_bursts(self) -> int:
+        return self.row_bytes // self.burst_bytes
+
+
+class DramConfig(Block):
+    """Main memory: `simple` (peak bandwidth and a latency), `banked` (JEDEC timing) or
+    `fluid` (bandwidth shared among active flows; events only when a flow starts or ends)."""
+
+    fidelity: Literal["simple", "banked", "fluid"] = "simple"
+    efficiency: float = Field(
+        0.95, gt=0, le=1, description="fluid: share of peak bandwidth flows can use"
+    )
+    preset: (
+        Literal["LPDDR4-2400-x64", "DDR4-3200", "LPDDR4-3200", "LPDDR4X-4266", "LPDDR5-6400"] | None
+    ) = Field(None, description="banked organisation and timings (soc/config/dram_presets.py)")
+    banked: BankedTiming = BankedTiming()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _apply_preset(cls, data: object) -> object:
+        """A preset fills `banked`; keys given under `banked` override it."""
+        if not isinstance(data, dict) or data.get("preset") is None:
+            return data
+        preset = PRESETS.get(data["preset"])
+        if preset is None:
+            return data  # the Literal check names the bad preset
+        given = data.get("banked") or {}
+        merged = {**preset, **given}
+        if isinstance(given, dict) and "cycles" in given:
+            merged["cycles"] = {**preset.get("cycles", {}), **given["cycles"]}
+        return {**data, "banked": merged}
+
+    arbitration: Literal["fcfs", "priority", "round_robin", "weighted"] = "fcfs"
+    weights: dict[str, Count] = Field(default_factory=dict, description="master -> weight")
+    regulators: dict[str, RegulatorConfig] = Field(
+        default_factory=dict, description="master -> token bucket"
+    )
+    base_addr: SizeBytes = Field(0, description="first address of DRAM")
+    size_bytes: PositiveBytes = Field(4 * 2**30, description="capacity")
+    bandwidth_bytes_per_s: BandwidthBps = Field(12.8e9, description="peak (LPDDR4-3200 x32)")
+    latency_ps: TimePs = Field(60_000, description="access latency after the data transfer")

@@ -272,6 +272,7 @@ class RunConfig(Block):
     trace_level: Literal["layer", "phase", "request"] = "phase"
     chrome_trace: bool = True
     native_trace: bool = True
+    plots: bool = Field(True, description="PNG plots in the run folder's plots/")
     timeline_window_ps: TimePs = Field(
         10_000_000, gt=0, description="window of the DRAM bandwidth and power timelines"
     )

@@ -155,6 +155,10 @@ def run_scenario(config: ScenarioConfig, out_dir: Path) -> RunResult:
             sinks.append(NativeTraceSink(staging / "trace.native.jsonl"))
         system, stats, energy = simulate(config, sinks)
         summary = build_summary(config, system, stats, energy)
+        if config.run.plots:
+            from soc.report.plots import write_plots  # matplotlib loads only when plotting
+
+            write_plots(summary, staging / "plots")
         (staging / "config.yaml").write_text(resolved_yaml(config), encoding="utf-8")
         (staging / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     except BaseException:

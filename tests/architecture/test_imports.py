@@ -20,7 +20,17 @@ ALLOWED: dict[str, set[str]] = {
     "hw": {"kernel", "config"} | BOTTOM,
     "assemble": {"hw", "flexnn", "workloads", "energy", "trace", "kernel", "config"} | BOTTOM,
     "report": BOTTOM,
-    "runner": {"assemble", "hw", "flexnn", "workloads", "energy", "trace", "kernel", "config"}
+    "runner": {
+        "report",
+        "assemble",
+        "hw",
+        "flexnn",
+        "workloads",
+        "energy",
+        "trace",
+        "kernel",
+        "config",
+    }
     | BOTTOM,
     "__main__": {"cli"},
     "cli": {

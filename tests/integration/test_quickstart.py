@@ -23,7 +23,11 @@ HAND_MACS = (
 
 def test_run_folder_is_complete(quickstart_run):
     names = sorted(p.name for p in quickstart_run.iterdir())
-    assert names == ["config.yaml", "summary.json", "trace.json", "trace.native.jsonl"]
+    assert names == ["config.yaml", "plots", "summary.json", "trace.json", "trace.native.jsonl"]
+    plots = sorted(p.name for p in (quickstart_run / "plots").iterdir())
+    assert plots == ["dram_bandwidth.png", "energy.png", "layers.png", "power.png"]
+    for plot in (quickstart_run / "plots").iterdir():
+        assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", plot.name
     assert not list(quickstart_run.parent.glob(".*partial"))
 
 

@@ -120,6 +120,12 @@ class BankedTiming(Block):
         return self
 
     @property
+    def capacity_bytes(self) -> int:
+        """What the organisation addresses: channels x ranks x banks x rows x row."""
+        banks = self.ranks * self.bankgroups * self.banks_per_group
+        return self.channels * banks * self.rows * self.row_bytes
+
+    @property
     def burst_bytes(self) -> int:
         return self.bus_bytes * self.burst_length
 
@@ -169,3 +175,14 @@ class DramConfig(Block):
     size_bytes: PositiveBytes = Field(4 * 2**30, description="capacity")
     bandwidth_bytes_per_s: BandwidthBps = Field(12.8e9, description="peak (LPDDR4-3200 x32)")
     latency_ps: TimePs = Field(60_000, description="access latency after the data transfer")
+
+    @model_validator(mode="after")
+    def _fits(self) -> DramConfig:
+        """A banked DRAM cannot be larger than its organisation (addresses would alias)."""
+        capacity = self.banked.capacity_bytes
+        if self.fidelity == "banked" and self.size_bytes > capacity:
+            raise ValueError(
+                f"size_bytes ({self.size_bytes}) exceeds what the banked organisation "
+                f"addresses ({capacity} = channels x ranks x banks x rows x row_bytes)"
+            )
+        return self

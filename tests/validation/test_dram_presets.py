@@ -18,7 +18,7 @@ N = 20_000
 def stream(preset, addresses_of):
     env = simpy.Environment()
     measure = Measure()
-    config = DramConfig(fidelity="banked", preset=preset, size_bytes=8 * 2**30)
+    config = DramConfig(fidelity="banked", preset=preset, size_bytes=2**30)
     timing = config.banked
     dram = BankedDram(env, "dram", config, measure)
     elaborate([dram])

@@ -173,3 +173,12 @@ def test_a_regulated_master_enters_no_faster_than_its_token_rate():
     for i in (1, 2, 3):
         entered = CLOCK.cycles(i * 128_000)
         assert ends[i] == pytest.approx(entered + C.cl + T.burst_cycles, abs=1)
+
+
+def test_a_dram_larger_than_its_organisation_is_refused():
+    # LPDDR4-3200 x32: 8 banks x 65,536 rows x 4 KiB rows = 2 GiB
+    fits = DramConfig(fidelity="banked", preset="LPDDR4-3200", size_bytes=2**31)
+    assert fits.banked.capacity_bytes == 2**31
+    with pytest.raises(ValidationError, match=r"size_bytes \(4294967296\) exceeds"):
+        DramConfig(fidelity="banked", preset="LPDDR4-3200", size_bytes=4 * 2**30)
+    DramConfig(fidelity="simple", preset="LPDDR4-3200", size_bytes=4 * 2**30)  # no rows

@@ -115,16 +115,19 @@ def evaluate(layer: Layer, hw: FlexNNConfig, d: Descriptor, params: CostParams) 
         return min(arrivals, outputs) * db + max(0, arrivals - outputs) * acc
 
     drained = written(sram)
-    sram_writes = (count(sram, IF, "fills") + count(sram, FL, "fills")) * db + drained
     dram_reads = (count(dram, IF, "reads") + count(dram, FL, "reads")) * db
     dram_reads += count(dram, OF, "reads") * acc
     dram_writes = written(dram)
+    # the DMA writes into the SRAM what it reads from DRAM (partial sums included), and
+    # reads from the SRAM what it writes to DRAM (priced below, not on the load path)
+    sram_writes = (count(sram, IF, "fills") + count(sram, FL, "fills")) * db + drained
+    sram_writes += count(dram, OF, "reads") * acc
     energy = {
         "mac": layer.macs * p["mac"],
         "rf_read_byte": (rf_operand_reads + rf_psum / 2) * p["rf_read_byte"],
         "rf_write_byte": (rf_fills + rf_psum / 2) * p["rf_write_byte"],
         "array_delivery_byte": rf_fills * p["array_delivery_byte"],
-        "sram_read_byte": sram_reads * p["sram_read_byte"],
+        "sram_read_byte": (sram_reads + dram_writes) * p["sram_read_byte"],
         "sram_write_byte": sram_writes * p["sram_write_byte"],
         "noc_byte_hop": 2 * (dram_reads + dram_writes) * p["noc_byte_hop"],
         "dram_read_byte": dram_reads * p["dram_read_byte"],

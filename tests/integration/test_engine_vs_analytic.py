@@ -36,3 +36,53 @@ def test_engine_matches_analytic_cycles(tmp_path, dataflow):
     (row,) = stats.layer_rows()
     engine_cycles = row["elapsed_ps"] * config.soc.flexnn.freq_hz / 1e12
     assert engine_cycles == pytest.approx(analytic.cycles, rel=0.01)
+
+
+def _memory_energy(tmp_path, dataflow):
+    """The layer's simulated energy per memory component, and the cost model's."""
+    path = tmp_path / "s.yaml"
+    path.write_text(SCENARIO.format(dataflow=dataflow))
+    config = load_scenario(path)
+    (plan,), _ = plan_workload(config)
+    analytic = evaluate(plan.layer, config.soc.flexnn, plan.descriptor, cost_params(config))
+    _, _, energy = simulate(config, [])
+    by_action = analytic.energy_by_action
+    expected = {
+        "dram": by_action["dram_read_byte"] + by_action["dram_write_byte"],
+        "noc": by_action["noc_byte_hop"],
+        "sram": by_action["sram_read_byte"] + by_action["sram_write_byte"],
+    }
+    return energy["by_layer"]["c"]["by_component"], expected
+
+
+# Two independent paths: the loop-nest counts priced by the cost model, and the requests
+# the simulated DMA, SRAM, NoC and DRAM serve during the layer, priced by the ledger.
+
+
+@pytest.mark.parametrize("dataflow", ["auto", "is", "ws", "os", "rs"])
+def test_engine_dram_and_noc_energy_equal_the_analytic_counts(tmp_path, dataflow):
+    simulated, expected = _memory_energy(tmp_path, dataflow)
+    for component in ("dram", "noc"):
+        assert simulated[component] == pytest.approx(expected[component], rel=1e-9), component
+
+
+PSUM_RELOAD_GAP = pytest.mark.xfail(
+    strict=True,
+    reason="the engine does not yet read partial sums back from the SRAM (psum_bytes): "
+    "its SRAM reads fall short of the loop-nest count by exactly those bytes",
+)
+
+
+@pytest.mark.parametrize(
+    "dataflow",
+    [
+        "auto",
+        "os",
+        pytest.param("is", marks=PSUM_RELOAD_GAP),
+        pytest.param("ws", marks=PSUM_RELOAD_GAP),
+        pytest.param("rs", marks=PSUM_RELOAD_GAP),
+    ],
+)
+def test_engine_sram_energy_equals_the_analytic_counts(tmp_path, dataflow):
+    simulated, expected = _memory_energy(tmp_path, dataflow)
+    assert simulated["sram"] == pytest.approx(expected["sram"], rel=1e-9)

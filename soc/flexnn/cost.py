@@ -103,7 +103,9 @@ def evaluate(layer: Layer, hw: FlexNNConfig, d: Descriptor, params: CostParams) 
 
     rf_operand_reads = (count(rf, IF, "reads") + count(rf, FL, "reads")) * db
     rf_fills = (count(rf, IF, "fills") + count(rf, FL, "fills")) * db + count(rf, OF, "fills") * acc
-    rf_psum = (count(rf, OF, "reads") + count(rf, OF, "updates")) * acc
+    # the OF accumulator: a read-modify-write per accumulation after an output's first
+    of_rmw_reads = count(rf, OF, "reads") * acc
+    of_updates = count(rf, OF, "updates") * acc
     sram_reads = (count(sram, IF, "reads") + count(sram, FL, "reads")) * db
     sram_reads += count(sram, OF, "reads") * acc
     outputs = math.prod(sizes[dim] for dim in "GKPQ")
@@ -124,8 +126,8 @@ def evaluate(layer: Layer, hw: FlexNNConfig, d: Descriptor, params: CostParams) 
     sram_writes += count(dram, OF, "reads") * acc
     energy = {
         "mac": layer.macs * p["mac"],
-        "rf_read_byte": (rf_operand_reads + rf_psum / 2) * p["rf_read_byte"],
-        "rf_write_byte": (rf_fills + rf_psum / 2) * p["rf_write_byte"],
+        "rf_read_byte": (rf_operand_reads + of_rmw_reads + drained) * p["rf_read_byte"],
+        "rf_write_byte": (rf_fills + of_updates) * p["rf_write_byte"],
         "array_delivery_byte": rf_fills * p["array_delivery_byte"],
         "sram_read_byte": (sram_reads + dram_writes) * p["sram_read_byte"],
         "sram_write_byte": sram_writes * p["sram_write_byte"],

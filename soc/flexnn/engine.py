@@ -183,11 +183,18 @@ class FlexNNEngine(Component):
             cycles = rounds["cycles"][r]
             yield self.env.timeout(self.clock.ps(cycles))
             self._record(job, SpanKind.COMPUTE, track, start, r)
-            performed = rounds["performed"][r]
+            performed, macs = rounds["performed"][r], rounds["macs"][r]
             self.count(Action.MAC, performed)
-            self.count(Action.MAC_GATED, rounds["macs"][r] - performed)
+            self.count(Action.MAC_GATED, macs - performed)
             self.count(Action.MAC_SLOT, cycles * lanes)
-            self.count(Action.RF_READ_BYTE, 2 * performed * self.config.data_bytes)
+            # operand reads, and the OF accumulator's read-modify-writes (fewer when
+            # zero pairs are skipped)
+            updates, reads = rounds["of_updates"][r], rounds["of_reads"][r]
+            if performed != macs:
+                updates, reads = updates * performed // macs, reads * performed // macs
+            acc = self.config.acc_bytes
+            self.count(Action.RF_READ_BYTE, 2 * performed * self.config.data_bytes + reads * acc)
+            self.count(Action.RF_WRITE_BYTE, updates * acc)
             if job.plan.sparse is not None:
                 self.count(Action.SPARSITY_PE_ROUND, self._pes)
             self._in_rf.put(1)

@@ -58,6 +58,8 @@ class RoundTable:
     psum_bytes: np.ndarray  # partial sums reloaded into the OF register file
     of_bytes: np.ndarray  # drained from the OF register file when the tile closes
     delivered_bytes: np.ndarray  # written into register files across the array
+    of_updates: np.ndarray  # accumulations into the OF register files (after the lanes' adder tree)
+    of_reads: np.ndarray  # ... of which read a partial sum first (not an output's first)
     opens_output: np.ndarray  # bool: the OF tile changes at this round
     closes_output: np.ndarray  # bool: the OF tile is drained after this round
     final_output: np.ndarray  # bool: ... and its outputs are final (not partial sums)
@@ -163,6 +165,17 @@ def round_table(layer: Layer, hw: FlexNNConfig, d: Descriptor) -> RoundTable:
     psum = np.where(out.reload, out.elements * acc, 0)
     drain = np.where(out.closes, out.elements * np.where(out.final, db, acc), 0)
     macs = np.prod([w.extent[dim] for dim in sizes], axis=0)
+    # lanes over a reduction dimension sum through an adder tree: one accumulation each
+    tree = np.prod(
+        [np.minimum(lanes.get(dim, 1), w.extent[dim]) for dim in REDUCTION_DIMS if dim in sizes],
+        axis=0,
+    )
+    of_updates = macs // tree
+    # an output's first accumulation in each PE that holds part of it reads nothing,
+    # unless the tile resumes from reloaded partial sums
+    sharing = [active[dim] for dim in spatial if dim in REDUCTION_DIMS]
+    holders = np.prod(sharing, axis=0) if sharing else 1
+    of_reads = of_updates - np.where(out.opens & ~out.reload, out.elements * holders, 0)
     zeros = np.zeros(len(w), dtype=np.int64)
     return RoundTable(
         tile=w.index // max(1, int(np.prod([lp.factor for lp in d.sram]))),
@@ -173,6 +186,8 @@ def round_table(layer: Layer, hw: FlexNNConfig, d: Descriptor) -> RoundTable:
         psum_bytes=psum,
         of_bytes=drain,
         delivered_bytes=delivered + psum,
+        of_updates=of_updates,
+        of_reads=of_reads,
         opens_output=out.opens,
         closes_output=out.closes,
         final_output=out.closes & out.final,

@@ -1,5 +1,9 @@
 """A descriptor-driven layer in the SimPy SoC takes the analytic model's cycles (1 %)."""
 
+import functools
+import tempfile
+from pathlib import Path
+
 import pytest
 
 from soc.assemble import plan_workload
@@ -25,27 +29,30 @@ run: {{trace_level: layer, chrome_trace: false, native_trace: false}}
 """
 
 
-@pytest.mark.parametrize("dataflow", ["auto", "is", "ws", "os", "rs"])
-def test_engine_matches_analytic_cycles(tmp_path, dataflow):
-    path = tmp_path / "s.yaml"
-    path.write_text(SCENARIO.format(dataflow=dataflow))
-    config = load_scenario(path)
+@functools.cache
+def _layer_run(dataflow: str):
+    """The one-layer scenario under `dataflow`: config, the cost model's estimate, and
+    the simulation's layer rows and energy (simulated once per dataflow)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "s.yaml"
+        path.write_text(SCENARIO.format(dataflow=dataflow))
+        config = load_scenario(path)
     (plan,), _ = plan_workload(config)
     analytic = evaluate(plan.layer, config.soc.flexnn, plan.descriptor, cost_params(config))
-    _, stats, _ = simulate(config, [])
-    (row,) = stats.layer_rows()
+    _, stats, energy = simulate(config, [])
+    return config, analytic, stats.layer_rows(), energy
+
+
+@pytest.mark.parametrize("dataflow", ["auto", "is", "ws", "os", "rs"])
+def test_engine_matches_analytic_cycles(dataflow):
+    config, analytic, (row,), _ = _layer_run(dataflow)
     engine_cycles = row["elapsed_ps"] * config.soc.flexnn.freq_hz / 1e12
     assert engine_cycles == pytest.approx(analytic.cycles, rel=0.01)
 
 
-def _memory_energy(tmp_path, dataflow):
+def _memory_energy(dataflow):
     """The layer's simulated energy per component, and the cost model's."""
-    path = tmp_path / "s.yaml"
-    path.write_text(SCENARIO.format(dataflow=dataflow))
-    config = load_scenario(path)
-    (plan,), _ = plan_workload(config)
-    analytic = evaluate(plan.layer, config.soc.flexnn, plan.descriptor, cost_params(config))
-    _, _, energy = simulate(config, [])
+    _, analytic, _, energy = _layer_run(dataflow)
     by_action = analytic.energy_by_action
     expected = {
         "dram": by_action["dram_read_byte"] + by_action["dram_write_byte"],
@@ -62,8 +69,8 @@ def _memory_energy(tmp_path, dataflow):
 
 
 @pytest.mark.parametrize("dataflow", ["auto", "is", "ws", "os", "rs"])
-def test_engine_dram_and_noc_energy_equal_the_analytic_counts(tmp_path, dataflow):
-    simulated, expected = _memory_energy(tmp_path, dataflow)
+def test_engine_dram_and_noc_energy_equal_the_analytic_counts(dataflow):
+    simulated, expected = _memory_energy(dataflow)
     for component in ("dram", "noc"):
         assert simulated[component] == pytest.approx(expected[component], rel=1e-9), component
 
@@ -85,8 +92,8 @@ PSUM_RELOAD_GAP = pytest.mark.xfail(
         pytest.param("rs", marks=PSUM_RELOAD_GAP),
     ],
 )
-def test_engine_sram_energy_equals_the_analytic_counts(tmp_path, dataflow):
-    simulated, expected = _memory_energy(tmp_path, dataflow)
+def test_engine_sram_energy_equals_the_analytic_counts(dataflow):
+    simulated, expected = _memory_energy(dataflow)
     assert simulated["sram"] == pytest.approx(expected["sram"], rel=1e-9)
 
 
@@ -107,7 +114,7 @@ def test_engine_sram_energy_equals_the_analytic_counts(tmp_path, dataflow):
         ),
     ],
 )
-def test_engine_npu_energy_equals_the_analytic_counts(tmp_path, dataflow):
+def test_engine_npu_energy_equals_the_analytic_counts(dataflow):
     # MACs, operand and accumulator register-file traffic, and array delivery
-    simulated, expected = _memory_energy(tmp_path, dataflow)
+    simulated, expected = _memory_energy(dataflow)
     assert simulated["npu"] == pytest.approx(expected["npu"], rel=1e-9)

@@ -27,3 +27,7 @@ class TraceFormatError(FlexsocError):
 
 class SimulationError(FlexsocError):
     """The simulation reached an impossible state (a bug or an inconsistent model)."""
+
+
+class OutputError(FlexsocError):
+    """A run's output path would replace or delete something the simulator did not write."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 import sys
 import time
 from pathlib import Path
@@ -13,10 +14,11 @@ from rich.console import Console
 
 from soc.assemble import plan_workload
 from soc.config import ScenarioConfig, SocConfig, WorkloadConfig, load_scenario
-from soc.errors import FlexsocError, MappingError, WorkloadError
+from soc.errors import FlexsocError, MappingError, OutputError, WorkloadError
 from soc.flexnn.mapper import FIXED, OBJECTIVES
 from soc.report import render_mapping, render_summary
 from soc.runner import map_workload, run_scenario, summary_rows, write_csv
+from soc.runner.outputs import RunOrigin
 from soc.units import format_time_ps
 
 app = typer.Typer(
@@ -57,14 +59,20 @@ def run(
     scenario: str = typer.Argument(..., help="scenario YAML file"),
     out: str | None = typer.Option(None, "--out", help="run folder (default runs/<name>)"),
     overrides: list[str] | None = SET_OPTION,
+    overwrite: bool = typer.Option(
+        False, "--overwrite", help="replace an earlier run folder at the output path"
+    ),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="debug log to stderr"),
 ) -> None:
     """Simulate a scenario; write the run folder and print its summary."""
     _configure_logging(verbose)
     config = _load(scenario, overrides)
     out_dir = Path(out) if out else Path("runs") / config.name
+    origin = RunOrigin(config.name, str(Path(scenario).resolve()))
     try:
-        result = run_scenario(config, out_dir)
+        result = run_scenario(
+            config, out_dir, origin=origin, overwrite=overwrite, default=out is None
+        )
     except (WorkloadError, MappingError) as exc:
         raise _in_scenario(scenario, exc) from None
     console = Console(width=None if sys.stdout.isatty() else 120)
@@ -96,10 +104,13 @@ def map_command(
     objective: str = typer.Option("edp", "--objective", help="energy | latency | edp"),
     csv_path: str | None = typer.Option(None, "--csv", help="also write per-layer rows"),
     scenario: str | None = typer.Option(None, "--scenario", help="take the SoC from here"),
+    overwrite: bool = typer.Option(False, "--overwrite", help="replace an existing --csv file"),
 ) -> None:
     """Choose every layer's dataflow and compare it with the fixed dataflows."""
     if objective not in OBJECTIVES:
         raise typer.BadParameter(f"--objective must be one of {', '.join(OBJECTIVES)}")
+    if csv_path and Path(csv_path).exists() and not overwrite:
+        raise OutputError(f"{csv_path}: exists; pass --overwrite to replace it")
     if workload.endswith((".yaml", ".yml")):
         config = _load(workload)
     else:
@@ -126,20 +137,38 @@ def map_command(
         f"the flexible choice is worse than a fixed dataflow: {len(worse)}"
     )
     if csv_path:
-        write_csv(result, Path(csv_path))
+        write_csv(result, Path(csv_path), overwrite=overwrite)
         console.print(f"per-layer rows: {csv_path}")
 
 
+class Interrupted(BaseException):
+    """SIGINT or SIGTERM arrived; raised past click so that it cannot swallow it."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _raise_interrupted(signum: int, _frame: object) -> None:
+    for other in (signal.SIGINT, signal.SIGTERM):  # let the clean-up finish
+        signal.signal(other, signal.SIG_IGN)
+    raise Interrupted(signum)
+
+
 def main() -> None:
-    """Console entry point: one line per error, exit code 2 for anything the user gave."""
+    """Console entry point: one line per error, exit code 2 for anything the user gave,
+    128 + the signal's number for SIGINT (130) and SIGTERM (143)."""
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, _raise_interrupted)
     try:
         code = app(standalone_mode=False)
+    except Interrupted as exc:
+        name = signal.Signals(exc.signum).name
+        print(f"error: interrupted by {name}; no output was written", file=sys.stderr)
+        sys.exit(128 + exc.signum)
     except FlexsocError as exc:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(USER_ERROR)
-    except typer.Abort:
-        print("error: interrupted", file=sys.stderr)
-        sys.exit(130)
     except typer.TyperException as exc:  # usage errors: unknown option, missing argument
         print(f"error: {exc.format_message()}", file=sys.stderr)
         sys.exit(USER_ERROR)

@@ -6,10 +6,11 @@ Every field carries its unit in its name; YAML may give a unit string ("1.3 GHz"
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from soc.config.block import Block
 from soc.config.dram import DramConfig
@@ -323,18 +324,33 @@ MasterConfig = Annotated[
     CameraConfig | DisplayConfig | GeneratorConfig, Field(discriminator="kind")
 ]
 BUILT_IN_MASTERS = ("cpu", "dma")
+RUN_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]{0,99}")
 
 
 class ScenarioConfig(Block):
     """A whole scenario: SoC, workload, driver, run settings."""
 
-    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    name: str = Field(
+        description="names the default run folder runs/<name>/: letters, digits, '-', '_' "
+        "and '.', not starting with '.'; at most 100 characters",
+    )
     seed: int = Field(0, ge=0)
     soc: SocConfig = SocConfig()
     workload: WorkloadConfig
     masters: list[MasterConfig] = Field(default_factory=list)
     driver: DriverConfig = DriverConfig()
     run: RunConfig = RunConfig()
+
+    @field_validator("name")
+    @classmethod
+    def _safe_name(cls, name: str) -> str:
+        """The name becomes a folder name: one plain path component, never '.' or '..'."""
+        if not RUN_NAME.fullmatch(name):
+            raise ValueError(
+                f"{name!r} is not a safe run folder name (letters, digits, '-', '_' and "
+                "'.', not starting with '.', at most 100 characters)"
+            )
+        return name
 
     @model_validator(mode="after")
     def _masters_named_once(self) -> ScenarioConfig:

@@ -6,12 +6,14 @@ Layers of identical shape (ResNet's repeated blocks) are searched once.
 from __future__ import annotations
 
 import csv
+import io
 from dataclasses import dataclass
 from pathlib import Path
 
 from soc.assemble.dataflows import cost_params
 from soc.config import ScenarioConfig
 from soc.flexnn.mapper import FIXED, LayerMapping, map_layer
+from soc.runner.outputs import write_file
 from soc.workloads import Layer, load_workload
 
 
@@ -98,32 +100,36 @@ def saving(mapping: LayerMapping, kind: str, objective: str) -> float | None:
     return (b - mapping.best.cost.objective(objective)) / b if b else 0.0
 
 
-def write_csv(result: WorkloadMapping, path: Path) -> None:
-    """One row per layer: the flexible choice and every fixed dataflow's best."""
+def write_csv(result: WorkloadMapping, path: Path, *, overwrite: bool = False) -> None:
+    """One row per layer: the flexible choice and every fixed dataflow's best.
+
+    An existing file is replaced only with `overwrite`; the file appears whole or not at
+    all."""
     header = ["layer", "op", "macs", "dataflow", "energy_pj", "cycles"]
     for kind in FIXED:
         header += [f"{kind}_energy_pj", f"{kind}_cycles", f"{kind}_saving", f"{kind}_dataflow"]
-    with path.open("w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(header)
-        for m in result.layers:
-            row = [
-                m.layer.name,
-                m.layer.op,
-                m.layer.macs,
-                m.best.descriptor.describe(),
-                f"{m.best.cost.energy_pj:.1f}",
-                m.best.cost.cycles,
-            ]
-            for kind in FIXED:
-                base = m.baselines[kind]
-                if base is None:
-                    row += ["", "", "", ""]
-                else:
-                    row += [
-                        f"{base.cost.energy_pj:.1f}",
-                        base.cost.cycles,
-                        f"{saving(m, kind, result.objective):.4f}",
-                        base.descriptor.describe(),
-                    ]
-            writer.writerow(row)
+    handle = io.StringIO()
+    writer = csv.writer(handle)
+    writer.writerow(header)
+    for m in result.layers:
+        row = [
+            m.layer.name,
+            m.layer.op,
+            m.layer.macs,
+            m.best.descriptor.describe(),
+            f"{m.best.cost.energy_pj:.1f}",
+            m.best.cost.cycles,
+        ]
+        for kind in FIXED:
+            base = m.baselines[kind]
+            if base is None:
+                row += ["", "", "", ""]
+            else:
+                row += [
+                    f"{base.cost.energy_pj:.1f}",
+                    base.cost.cycles,
+                    f"{saving(m, kind, result.objective):.4f}",
+                    base.descriptor.describe(),
+                ]
+        writer.writerow(row)
+    write_file(path, handle.getvalue(), overwrite=overwrite)

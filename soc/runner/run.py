@@ -1,13 +1,14 @@
 """Run one scenario: assemble, simulate, write the run folder.
 
-The run folder is written under a hidden staging name and renamed into place only when
-every file is complete, so a failed run never leaves output that looks finished.
+The run folder is written under a hidden staging name and moved into place only when
+every file is complete (`soc.runner.outputs`), so a failed or interrupted run never
+leaves output that looks finished, and never replaces a folder the simulator did not
+write.
 """
 
 from __future__ import annotations
 
 import json
-import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,7 @@ from soc.config import ScenarioConfig, resolved_yaml
 from soc.energy import EnergyLedger, load_energy_table
 from soc.errors import SimulationError
 from soc.kernel import Action, Level
+from soc.runner.outputs import RunOrigin, check_target, discard, publish, staging_folder
 from soc.trace import ChromeTraceSink, NativeTraceSink, StatsCollector, Tracer
 from soc.trace.events import Sink
 
@@ -140,13 +142,24 @@ def simulate(
     return system, stats, ledger.breakdown()
 
 
-def run_scenario(config: ScenarioConfig, out_dir: Path) -> RunResult:
-    """Simulate `config` and write `out_dir` (config.yaml, summary.json, traces)."""
+def run_scenario(
+    config: ScenarioConfig,
+    out_dir: Path,
+    *,
+    origin: RunOrigin | None = None,
+    overwrite: bool = False,
+    default: bool = False,
+) -> RunResult:
+    """Simulate `config` and write `out_dir` (config.yaml, summary.json, traces).
+
+    `out_dir` must be new, empty, or a run folder of ours that may be replaced
+    (`overwrite`, or `default` and written by the same `origin`); anything else raises
+    OutputError before the simulation starts.
+    """
     started = time.perf_counter()
-    staging = out_dir.parent / f".{out_dir.name}.partial"
-    if staging.exists():
-        shutil.rmtree(staging)
-    staging.mkdir(parents=True)
+    origin = origin or RunOrigin(config.name, "")
+    check_target(out_dir, origin, overwrite=overwrite, default=default)
+    staging = staging_folder(out_dir, origin)
     try:
         sinks: list[Sink] = []
         if config.run.chrome_trace:
@@ -161,10 +174,8 @@ def run_scenario(config: ScenarioConfig, out_dir: Path) -> RunResult:
             write_plots(summary, staging / "plots")
         (staging / "config.yaml").write_text(resolved_yaml(config), encoding="utf-8")
         (staging / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+        publish(staging, out_dir)
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        discard(staging)
         raise
-    if out_dir.exists():
-        shutil.rmtree(out_dir)
-    staging.rename(out_dir)
     return RunResult(summary, out_dir, time.perf_counter() - started)

@@ -80,7 +80,9 @@ def main() -> int:
     failures = 0
     with tempfile.TemporaryDirectory() as tmp:
         cases = {
-            "quickstart, full outputs": lambda: run_scenario(config, Path(tmp) / "q"),
+            "quickstart, full outputs": lambda: run_scenario(
+                config, Path(tmp) / "q", overwrite=True
+            ),
             "quickstart, no trace files": lambda: simulate(config, []),
             "quickstart, layer-level trace": lambda: simulate(layer_only, []),
             "map resnet50 (edp)": lambda: map_workload(resnet50),

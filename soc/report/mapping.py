@@ -1,10 +1,10 @@
-"""The table `soc map` prints."""
+"""The table `soc map` prints; narrow consoles get it split (see `print_table`)."""
 
 from __future__ import annotations
 
-from rich import box
 from rich.console import Console
-from rich.table import Table
+
+from soc.report.tables import Column, print_table
 
 
 def _pct(value: float | None) -> str:
@@ -15,30 +15,37 @@ def render_mapping(
     rows: list[dict], totals: dict, objective: str, kinds: tuple[str, ...], console: Console
 ) -> None:
     """rows: layer, dataflow, energy_pj, cycles, savings {kind: fraction or None}."""
-    table = Table(
-        title=f"Per-layer dataflow (objective: {objective}; saving = flexible vs fixed, "
-        f"on the objective)",
-        title_justify="left",
-        box=box.SIMPLE_HEAD,
-        pad_edge=False,
-    )
-    for column in ("layer", "flexible dataflow", "energy uJ", "kcycles", *kinds):
-        table.add_column(
-            column, justify="left" if column in ("layer", "flexible dataflow") else "right"
-        )
-    for row in rows:
-        table.add_row(
+    cells = [
+        [
             row["layer"],
-            row["dataflow"],
             f"{row['energy_pj'] / 1e6:.2f}",
             f"{row['cycles'] / 1e3:,.1f}",
             *(_pct(row["savings"][k]) for k in kinds),
-        )
-    table.add_row(
-        "total",
-        "",
-        f"{totals['energy_pj'] / 1e6:.2f}",
-        f"{totals['cycles'] / 1e3:,.1f}",
-        *(_pct(totals["savings"][k]) for k in kinds),
+            row["dataflow"],
+        ]
+        for row in rows
+    ]
+    cells.append(
+        [
+            "total",
+            f"{totals['energy_pj'] / 1e6:.2f}",
+            f"{totals['cycles'] / 1e3:,.1f}",
+            *(_pct(totals["savings"][k]) for k in kinds),
+            "",
+        ]
     )
-    console.print(table)
+    # the loop nests are the widest column: narrow consoles list them in a table of
+    # their own, where they wrap at spaces
+    print_table(
+        console,
+        f"Per-layer dataflow (objective: {objective}; saving = flexible vs fixed, "
+        f"on the objective)",
+        [
+            Column("layer", "left"),
+            Column("energy uJ"),
+            Column("kcycles"),
+            *(Column(kind) for kind in kinds),
+            Column("flexible dataflow", "left", group=1),
+        ],
+        cells,
+    )

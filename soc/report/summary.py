@@ -1,11 +1,15 @@
-"""The summary a user sees after `soc run`: rich tables from the summary dict."""
+"""The summary a user sees after `soc run`: rich tables from the summary dict.
+
+Every table goes through `print_table`, so it fits the console (80 columns when piped)
+by splitting into narrower tables, and no number or name is ever cut.
+"""
 
 from __future__ import annotations
 
-from rich import box
 from rich.console import Console
-from rich.table import Table
+from rich.markup import escape
 
+from soc.report.tables import Column, print_table
 from soc.units import format_bytes, format_time_ps
 
 
@@ -17,26 +21,17 @@ def _uj(pj: float) -> str:
     return f"{pj / 1e6:,.3f}"
 
 
-def _table(title: str, columns: tuple[str, ...], left: int = 1) -> Table:
-    """A compact table whose first `left` columns are text, the rest numbers."""
-    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
-    for i, column in enumerate(columns):
-        table.add_column(column, justify="left" if i < left else "right")
-    return table
+def _columns(*headers: str, group: int = 0, left: bool = False) -> list[Column]:
+    justify = "left" if left else "right"
+    return [Column(header, justify, group) for header in headers]
 
 
 def _render_sparsity(rows: list[dict], console: Console) -> None:
-    table = _table(
-        "Sparsity, per frame (cycles in thousands; speed-up = dense / sparse cycles; "
-        "imbalance = cycles lost to the slowest lane and PE)",
-        ("layer", "d_IF", "d_FL", "dense", "sparse", "speed-up", "ideal", "min-d", "imbalance"),
-    )
-
     def x(value: float | None) -> str:
         return "-" if value is None else f"{value:.2f}x"
 
-    for row in rows:
-        table.add_row(
+    cells = [
+        [
             row["layer"],
             f"{row['if_density']:.2f}",
             f"{row['fl_density']:.2f}",
@@ -46,14 +41,29 @@ def _render_sparsity(rows: list[dict], console: Console) -> None:
             x(row["ideal_speedup"]),
             x(row["min_density_speedup"]),
             f"{row['imbalance_cycles'] / 1e3:,.1f}",
-        )
-    console.print(table)
+        ]
+        for row in rows
+    ]
+    print_table(
+        console,
+        "Sparsity, per frame (cycles in thousands; speed-up = dense / sparse cycles; "
+        "ideal = 1 / (d_IF x d_FL); min-d = 1 / min(d_IF, d_FL); imbalance = cycles "
+        "lost to the slowest lane and PE)",
+        [
+            *_columns("layer", left=True),
+            *_columns("d_IF", "d_FL", group=1),
+            *_columns("dense", "sparse", "speed-up", group=2),
+            *_columns("ideal", "min-d", group=1),
+            *_columns("imbalance", group=2),
+        ],
+        cells,
+    )
 
 
 def render_summary(summary: dict, console: Console) -> None:
     """Print latency, per-layer phases, DRAM traffic and energy."""
     frames = summary["frames"]
-    head = f"[bold]{summary['scenario']}[/bold]: {len(frames)} frame(s) in "
+    head = f"[bold]{escape(summary['scenario'])}[/bold]: {len(frames)} frame(s) in "
     head += format_time_ps(summary["total_ps"])
     if frames:
         mean = sum(f["latency_ps"] for f in frames) / len(frames)
@@ -61,28 +71,9 @@ def render_summary(summary: dict, console: Console) -> None:
     head += f", deadline misses {summary['deadline_misses']}"
     console.print(head)
 
-    layers = _table(
-        "Layers, per frame (times in us; stall = compute waiting, by its dominant cause; "
-        "energy in uJ: the engine's and DMA's, and their requests' elsewhere)",
-        (
-            "layer",
-            "op",
-            "dataflow",
-            "MACs",
-            "time",
-            "load",
-            "compute",
-            "drain",
-            "stall",
-            "bound",
-            "util",
-            "energy",
-        ),
-        left=3,
-    )
     layer_energy = summary["energy"]["by_layer"]
-    for row in summary["layers"]:
-        layers.add_row(
+    cells = [
+        [
             row["layer"],
             row["op"],
             row["dataflow"],
@@ -95,40 +86,63 @@ def render_summary(summary: dict, console: Console) -> None:
             row["bound"],
             f"{100 * row['mac_utilisation']:.1f}%",
             _uj(layer_energy[row["layer"]]["total_pj"]) if row["layer"] in layer_energy else "",
-        )
-    console.print(layers)
+        ]
+        for row in summary["layers"]
+    ]
+    # split in two when narrow: what the layer is and costs, and where its time goes
+    print_table(
+        console,
+        "Layers, per frame (times in us; stall = compute waiting, by its dominant cause; "
+        "energy in uJ: the engine's and DMA's, and their requests' elsewhere)",
+        [
+            *_columns("layer", left=True),
+            *_columns("op", "dataflow", left=True, group=1),
+            *_columns("MACs", group=1),
+            *_columns("time", "load", "compute", "drain", "stall", group=2),
+            *_columns("bound", left=True, group=2),
+            *_columns("util", "energy", group=1),
+        ],
+        cells,
+    )
     if any(row["if_density"] < 1 or row["fl_density"] < 1 for row in summary["layers"]):
         _render_sparsity(summary["layers"], console)
 
     dram = summary["dram"]
-    traffic = _table(
-        "DRAM traffic (latency from arrival at the DRAM to completion; peak over "
-        f"{dram['bandwidth_over_time']['window_ps'] / 1e6:g} µs windows)",
-        ("master", "read", "written", "GB/s", "peak GB/s", "mean ns", "p99 ns", "max ns"),
-    )
     timeline = dram["bandwidth_over_time"]
+    traffic = []
     for master, row in dram["by_master"].items():
         lat = dram["latency_ps"].get(master)
         peak = max(timeline["bytes_per_s"].get(master) or [0.0])
-        traffic.add_row(
-            master,
-            format_bytes(row.get("dram_read_byte", 0)),
-            format_bytes(row.get("dram_write_byte", 0)),
-            f"{row['bandwidth_bytes_per_s'] / 1e9:.3f}",
-            f"{peak / 1e9:.3f}",
-            *((f"{lat[k] / 1e3:,.1f}" for k in ("mean", "p99", "max")) if lat else ("",) * 3),
+        traffic.append(
+            [
+                master,
+                format_bytes(row.get("dram_read_byte", 0)),
+                format_bytes(row.get("dram_write_byte", 0)),
+                f"{row['bandwidth_bytes_per_s'] / 1e9:.3f}",
+                f"{peak / 1e9:.3f}",
+                *((f"{lat[k] / 1e3:,.1f}" for k in ("mean", "p99", "max")) if lat else ("",) * 3),
+            ]
         )
-    traffic.add_row(
-        "total",
-        format_bytes(dram["read_bytes"]),
-        format_bytes(dram["write_bytes"]),
-        f"{dram['bandwidth_bytes_per_s'] / 1e9:.3f}",
-        "",
-        "",
-        "",
-        "",
+    traffic.append(
+        [
+            "total",
+            format_bytes(dram["read_bytes"]),
+            format_bytes(dram["write_bytes"]),
+            f"{dram['bandwidth_bytes_per_s'] / 1e9:.3f}",
+            *("",) * 4,
+        ]
     )
-    console.print(traffic)
+    print_table(
+        console,
+        "DRAM traffic (latency from arrival at the DRAM to completion; peak over "
+        f"{dram['bandwidth_over_time']['window_ps'] / 1e6:g} µs windows)",
+        [
+            *_columns("master", left=True),
+            *_columns("read", "written", "GB/s", "peak GB/s", group=1),
+            *_columns("mean ns", "p99 ns", "max ns", group=2),
+        ],
+        traffic,
+    )
     for name, master in summary["masters"].items():
         if master["kind"] == "display":
             console.print(
@@ -140,16 +154,23 @@ def render_summary(summary: dict, console: Console) -> None:
 
     energy = summary["energy"]
     total = energy["total_pj"]
-    table = _table(
-        f"Energy in uJ ({energy['table']})", ("component", "dynamic", "static", "total", "share")
+    cells = [
+        [
+            name,
+            _uj(row["dynamic_pj"]),
+            _uj(row["static_pj"]),
+            _uj(row["total_pj"]),
+            f"{100 * row['total_pj'] / total:.1f}%" if total else "-",
+        ]
+        for name, row in energy["by_component"].items()
+    ]
+    cells.append(["total", "", "", _uj(total), "100%"])
+    print_table(
+        console,
+        f"Energy in uJ ({energy['table']})",
+        [*_columns("component", left=True), *_columns("dynamic", "static", "total", "share")],
+        cells,
     )
-    for name, row in energy["by_component"].items():
-        share = f"{100 * row['total_pj'] / total:.1f}%" if total else "-"
-        table.add_row(
-            name, _uj(row["dynamic_pj"]), _uj(row["static_pj"]), _uj(row["total_pj"]), share
-        )
-    table.add_row("total", "", "", _uj(total), "100%")
-    console.print(table)
 
     sram = summary["sram"]
     console.print(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationError, model_validator
 
 from soc.config.block import Block
 from soc.config.dram_presets import PRESETS
@@ -154,7 +154,9 @@ class DramConfig(Block):
     @model_validator(mode="before")
     @classmethod
     def _apply_preset(cls, data: object) -> object:
-        """A preset fills `banked`; keys given under `banked` override it."""
+        """A preset fills `banked`; keys given under `banked` override it. At `simple`
+        and `fluid` fidelity it also sets `bandwidth_bytes_per_s` and `latency_ps` from
+        the resulting timings (`preset_speed`), unless those keys are given."""
         if not isinstance(data, dict) or data.get("preset") is None:
             return data
         preset = PRESETS.get(data["preset"])
@@ -164,7 +166,16 @@ class DramConfig(Block):
         merged = {**preset, **given}
         if isinstance(given, dict) and "cycles" in given:
             merged["cycles"] = {**preset.get("cycles", {}), **given["cycles"]}
-        return {**data, "banked": merged}
+        data = {**data, "banked": merged}
+        if data.get("fidelity", "simple") in ("simple", "fluid"):
+            try:
+                timing = BankedTiming.model_validate(merged)
+            except ValidationError:
+                return data  # validating `banked` names the bad key
+            bandwidth, latency = preset_speed(timing)
+            data.setdefault("bandwidth_bytes_per_s", bandwidth)
+            data.setdefault("latency_ps", latency)
+        return data
 
     arbitration: Literal["fcfs", "priority", "round_robin", "weighted"] = "fcfs"
     weights: dict[str, Count] = Field(default_factory=dict, description="master -> weight")
@@ -173,8 +184,12 @@ class DramConfig(Block):
     )
     base_addr: SizeBytes = Field(0, description="first address of DRAM")
     size_bytes: PositiveBytes = Field(4 * 2**30, description="capacity")
-    bandwidth_bytes_per_s: BandwidthBps = Field(12.8e9, description="peak (LPDDR4-3200 x32)")
-    latency_ps: TimePs = Field(60_000, description="access latency after the data transfer")
+    bandwidth_bytes_per_s: BandwidthBps = Field(
+        12.8e9, description="simple, fluid: peak (LPDDR4-3200 x32; a preset sets it)"
+    )
+    latency_ps: TimePs = Field(
+        60_000, description="simple, fluid: latency after the data transfer (a preset sets it)"
+    )
 
     @model_validator(mode="after")
     def _fits(self) -> DramConfig:
@@ -186,3 +201,42 @@ class DramConfig(Block):
                 f"addresses ({capacity} = channels x ranks x banks x rows x row_bytes)"
             )
         return self
+
+
+REFERENCE_READ_BYTES = 64
+"""The read a preset's `latency_ps` is calibrated on: one cache line."""
+
+
+def unloaded_read_cycles(t: BankedTiming, size_bytes: int = REFERENCE_READ_BYTES) -> int:
+    """DRAM cycles of a lone read of `size_bytes` at `banked` fidelity, from arrival to
+    data back, on an idle channel whose bank has no open row (pure):
+
+        tRCD + (bursts - 1) x max(burst, tCCD_L) + CL + burst + frontend_cycles
+
+    ACT at once, the first CAS tRCD later, the request's bursts back to back in one bank
+    (no closer than tCCD_L), the last one's data CL later, lasting one burst (BL / 2
+    cycles at double data rate)."""
+    bursts = -(-size_bytes // t.burst_bytes)
+    c = t.cycles
+    step = max(t.burst_cycles, c.tccd_l)
+    return c.trcd + (bursts - 1) * step + c.cl + t.burst_cycles + t.frontend_cycles
+
+
+def preset_speed(t: BankedTiming) -> tuple[float, int]:
+    """What a preset's timings give the `simple` and `fluid` models (pure):
+
+    - peak bandwidth = channels x bus_bytes x 2 x freq_hz (two transfers per clock);
+    - latency_ps = the unloaded 64 B read at `banked` fidelity (`unloaded_read_cycles`
+      at tCK = 1 / freq_hz, rounded up to a ps) minus the 64 B's transfer at that peak,
+      because the simple model adds its latency after the transfer: a lone 64 B read
+      then takes the same time at `simple` as at `banked`.
+
+    The read is the closed-bank case (ACT then CAS), not a row hit (CAS only) nor a row
+    conflict (PRE, ACT, CAS): every bank starts closed, so a lone read at `banked` costs
+    exactly this, and a stream's row hits are what the peak bandwidth stands for. When a
+    64 B read is whole bursts of a bus kept busy (the LPDDR4 and DDR4 presets) the
+    latency is (tRCD + CL) x tCK and a read of any whole number of bursts agrees too."""
+    bandwidth = float(t.channels * t.bus_bytes * 2 * t.freq_hz)
+    read_ps = -(-unloaded_read_cycles(t) * 10**12 // t.freq_hz)
+    transfer_ps = -(-REFERENCE_READ_BYTES * 10**12 // round(bandwidth))
+    return bandwidth, max(0, read_ps - transfer_ps)

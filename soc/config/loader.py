@@ -76,16 +76,17 @@ def _merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, An
     return merged
 
 
-def _resolve_soc(data: dict[str, Any], path: Path) -> None:
-    """Merge `soc.base` (a path relative to the scenario) under the inline `soc` keys."""
+def _resolve_soc(data: dict[str, Any], path: Path) -> frozenset[str]:
+    """Merge `soc.base` (a path relative to the scenario) under the inline `soc` keys.
+    Return the `soc.dram` keys that only the base gives."""
     soc = data.get("soc")
     if not isinstance(soc, dict):
-        return
+        return frozenset()
     if "energy_table" in soc and isinstance(soc["energy_table"], str):
         soc["energy_table"] = str((path.parent / soc["energy_table"]).resolve())
     base_ref = soc.pop("base", None)
     if base_ref is None:
-        return
+        return frozenset()
     if not isinstance(base_ref, str):
         raise ConfigError(f"{path}: soc.base: expected a path to a YAML file")
     base_path = (path.parent / base_ref).resolve()
@@ -99,6 +100,38 @@ def _resolve_soc(data: dict[str, Any], path: Path) -> None:
     if "energy_table" in base and isinstance(base["energy_table"], str):
         base["energy_table"] = str((base_path.parent / base["energy_table"]).resolve())
     data["soc"] = _merge(base, soc)
+    base_dram, inline_dram = base.get("dram"), soc.get("dram")
+    if not isinstance(base_dram, dict):
+        return frozenset()
+    return frozenset(set(base_dram) - set(inline_dram if isinstance(inline_dram, dict) else {}))
+
+
+_PRESET_SPEED = ("bandwidth_bytes_per_s", "latency_ps")
+
+
+def _preset_supersedes(
+    data: dict[str, Any], from_base: frozenset[str], set_at: list[KeyPath]
+) -> None:
+    """A DRAM preset sets the simple and fluid models' `bandwidth_bytes_per_s` and
+    `latency_ps` (`DramConfig`) unless they are given in the same place as the preset
+    or a more specific one: a base block's values give way to a preset the scenario
+    names, the file's to a preset set on the command line."""
+    soc = data.get("soc")
+    dram = soc.get("dram") if isinstance(soc, dict) else None
+    if not isinstance(dram, dict) or dram.get("preset") is None:
+        return
+    if dram.get("fidelity", "simple") not in ("simple", "fluid"):
+        return
+
+    def place(key: str) -> int:  # 0 base block, 1 scenario file, 2 command line
+        at = ("soc", "dram", key)
+        if any(at[: len(given)] == given for given in set_at):
+            return 2
+        return 0 if key in from_base else 1
+
+    for key in _PRESET_SPEED:
+        if key in dram and place(key) < place("preset"):
+            del dram[key]
 
 
 def _resolve_arrays(data: dict[str, Any], path: Path) -> None:
@@ -189,9 +222,10 @@ def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> ScenarioCo
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping at the top level")
     parsed = [(parse_override(text), text) for text in overrides]
-    _resolve_soc(data, path)
+    from_base = _resolve_soc(data, path)
     for (at, value), text in parsed:
         _apply_override(data, at, value, text)
+    _preset_supersedes(data, from_base, [at for (at, _), _ in parsed])
     _resolve_arrays(data, path)
     try:
         return ScenarioConfig.model_validate(data)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import signal
 import sys
 import time
+from enum import StrEnum
 from pathlib import Path
 
 import structlog
@@ -16,7 +18,7 @@ from soc.assemble import plan_workload
 from soc.config import ScenarioConfig, SocConfig, WorkloadConfig, load_scenario
 from soc.errors import FlexsocError, MappingError, OutputError, WorkloadError
 from soc.flexnn.mapper import FIXED, OBJECTIVES
-from soc.report import render_mapping, render_summary
+from soc.report import render_mapping, render_summary, summary_json_schema, write_layers_csv
 from soc.runner import map_workload, run_scenario, summary_rows, write_csv
 from soc.runner.outputs import RunOrigin
 from soc.units import format_time_ps
@@ -49,6 +51,19 @@ SET_OPTION = typer.Option(
 )
 
 
+class OutputFormat(StrEnum):
+    """What `soc run` prints on stdout: tables for people, the summary for machines."""
+
+    TABLE = "table"
+    JSON = "json"  # summary.json as written in the run folder
+    CSV = "csv"  # the per-layer table, raw values
+
+
+FORMAT_OPTION = typer.Option(
+    OutputFormat.TABLE, "--format", help="stdout: table, json (the summary) or csv (layers)"
+)
+
+
 def _in_scenario(scenario: str, exc: WorkloadError | MappingError) -> FlexsocError:
     """Workload and mapping errors name layers; prefix the file they came from."""
     return type(exc)(f"{scenario}: {exc}")
@@ -63,6 +78,7 @@ def run(
         False, "--overwrite", help="replace an earlier run folder at the output path"
     ),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="debug log to stderr"),
+    output_format: OutputFormat = FORMAT_OPTION,
 ) -> None:
     """Simulate a scenario; write the run folder and print its summary."""
     _configure_logging(verbose)
@@ -75,11 +91,17 @@ def run(
         )
     except (WorkloadError, MappingError) as exc:
         raise _in_scenario(scenario, exc) from None
-    console = Console(width=None if sys.stdout.isatty() else 120)
-    render_summary(result.summary, console)
-    console.print(
+    if output_format is OutputFormat.TABLE:
+        render_summary(result.summary, Console())  # piped: $COLUMNS wide, else 80
+    elif output_format is OutputFormat.JSON:
+        sys.stdout.write(json.dumps(result.summary, indent=2) + "\n")
+    else:
+        write_layers_csv(result.summary, sys.stdout)
+    # stdout holds only the data in json and csv
+    Console(stderr=output_format is not OutputFormat.TABLE).print(
         f"run folder: {out_dir}  (simulated {format_time_ps(result.summary['total_ps'])} "
-        f"in {result.wall_s:.2f} s wall)"
+        f"in {result.wall_s:.2f} s wall)",
+        soft_wrap=True,
     )
 
 
@@ -129,7 +151,7 @@ def map_command(
     except (WorkloadError, MappingError) as exc:
         raise _in_scenario(workload, exc) from None
     rows, totals = summary_rows(result)
-    console = Console(width=None if sys.stdout.isatty() else 160)
+    console = Console()  # piped: $COLUMNS wide, else 80
     render_mapping(rows, totals, objective, FIXED, console)
     worse = [r["layer"] for r in rows if any((v or 0) < -1e-12 for v in r["savings"].values())]
     console.print(
@@ -139,6 +161,12 @@ def map_command(
     if csv_path:
         write_csv(result, Path(csv_path), overwrite=overwrite)
         console.print(f"per-layer rows: {csv_path}")
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON schema of summary.json (docs/summary.schema.json)."""
+    sys.stdout.write(summary_json_schema())
 
 
 class Interrupted(BaseException):

@@ -1,7 +1,12 @@
 """The quickstart summary as people and machines read it: 80 columns, nothing cut, and
 a summary.json that its documented schema describes completely."""
 
+import csv
 import io
+import json
+import os
+import subprocess
+import sys
 
 import pytest
 from rich.console import Console
@@ -11,7 +16,7 @@ from soc.flexnn.mapper import FIXED
 from soc.report import Summary, render_mapping, render_summary
 from soc.runner import map_workload, summary_rows
 
-from .conftest import QUICKSTART
+from .conftest import QUICKSTART, ROOT, soc
 
 
 def _lines(render, width: int) -> list[str]:
@@ -59,3 +64,65 @@ def test_map_table_fits_80_columns():
         for word in row["dataflow"].split():  # loop nests wrap at spaces, whole
             assert word in text
         assert f"{row['energy_pj'] / 1e6:.2f}" in text
+
+
+FAST = ("--set", "run.plots=false", "--set", "run.chrome_trace=false")
+FAST += ("--set", "run.native_trace=false")
+
+
+def test_format_json_prints_summary_json_and_nothing_else(tmp_path):
+    out = tmp_path / "json"
+    result = soc("run", str(QUICKSTART), *FAST, "--out", str(out), "--format", "json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == json.loads((out / "summary.json").read_text())
+    assert result.stdout == (out / "summary.json").read_text()
+    assert f"run folder: {out}" in result.stderr
+
+
+def test_format_csv_prints_one_row_per_layer(tmp_path):
+    out = tmp_path / "csv"
+    result = soc("run", str(QUICKSTART), *FAST, "--out", str(out), "--format", "csv")
+    assert result.returncode == 0, result.stderr
+    summary = json.loads((out / "summary.json").read_text())
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert [row["layer"] for row in rows] == [layer["layer"] for layer in summary["layers"]]
+    assert list(rows[0])[:3] == ["layer", "op", "dataflow"]
+    for name in ("macs", "elapsed_ps", "stall_dma_bound_ps", "energy_total_pj"):
+        assert name in rows[0]
+    assert [int(row["elapsed_ps"]) for row in rows] == [
+        layer["elapsed_ps"] for layer in summary["layers"]
+    ]
+    assert "run folder" in result.stderr
+
+
+@pytest.mark.parametrize("columns", [None, "200"])
+def test_piped_tables_are_80_columns_unless_columns_says_otherwise(tmp_path, columns):
+    env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
+    if columns:
+        env["COLUMNS"] = columns
+    result = subprocess.run(
+        [sys.executable, "-m", "soc", "run", str(QUICKSTART), *FAST, "--out", str(tmp_path / "p")],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr
+    table = result.stdout.splitlines()[:-1]  # the last line, the run folder, is not wrapped
+    assert max(len(line) for line in table) <= int(columns or 80)
+    assert "…" not in result.stdout
+    one_layer_table = any({"MACs", "compute"} <= set(line.split()) for line in table)
+    assert one_layer_table == bool(columns)
+
+
+def test_an_unknown_format_is_one_line(tmp_path):
+    result = soc("run", str(QUICKSTART), "--out", str(tmp_path / "x"), "--format", "xml")
+    assert result.returncode == 2
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("error: ") and "'xml' is not one of 'table', 'json', 'csv'" in line
+    assert not (tmp_path / "x").exists()
+
+
+def test_soc_schema_prints_the_committed_schema():
+    result = soc("schema")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == (ROOT / "docs" / "summary.schema.json").read_text()

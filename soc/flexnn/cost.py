@@ -155,8 +155,11 @@ def evaluate(layer: Layer, hw: FlexNNConfig, d: Descriptor, params: CostParams) 
     engine = max(compute, load, drain)
     stream = max(dram_cycles, math.ceil(channels))
     cycles = max(fill + engine + flush, stream + -(-engine // tiles))
+    energy_pj = 0.0
+    for pj in energy.values():  # left to right, as the batched model adds them
+        energy_pj += pj
     return Cost(
-        energy_pj=sum(energy.values()),
+        energy_pj=energy_pj,
         cycles=cycles,
         compute_cycles=compute,
         load_cycles=load,

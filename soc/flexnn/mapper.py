@@ -23,12 +23,15 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
+
 from soc.config import FlexNNConfig, SramConfig
 from soc.errors import MappingError
+from soc.flexnn.batchcost import BatchCost, LevelLoops, evaluate_levels, loop_arrays
 from soc.flexnn.cost import Cost, CostParams, evaluate
-from soc.flexnn.descriptor import Descriptor, sram_bytes
+from soc.flexnn.descriptor import Descriptor
 from soc.flexnn.loopnest import Loop
-from soc.flexnn.problem import REDUCTION_DIMS, layer_sizes, tensor_elements
+from soc.flexnn.problem import DIMS, REDUCTION_DIMS, layer_sizes, tensor_elements
 from soc.workloads import Layer
 
 OBJECTIVES = ("energy", "latency", "edp")
@@ -137,7 +140,12 @@ def _factor_choices(n: int) -> list[int]:
 
 
 def _rf_tiles(layer, hw, sizes, rows, cols, lanes):
-    """Register-file tiles that fit, best-first by time per MAC of a full round."""
+    """Register-file tiles that fit, best-first by time per MAC of a full round.
+
+    Every combination of factor choices whose tile fits, in lexicographic order over
+    (K, P, Q, G, C, R, S) and ascending factors, expanded one dimension at a time with
+    numpy (footprints grow with every factor, so a tile that does not fit has no
+    fitting extension); a stable sort keeps that order among equal scores."""
     lane_ext = Descriptor(lanes=lanes).extents()
     spatial = Descriptor(rows=rows, cols=cols, lanes=lanes).extents()
     remaining = {d: -(-sizes[d] // spatial.get(d, 1)) for d in sizes}
@@ -150,57 +158,185 @@ def _rf_tiles(layer, hw, sizes, rows, cols, lanes):
     rows_n = math.prod(lp.factor for lp in rows)
     cols_n = math.prod(lp.factor for lp in cols)
     lanes_n = math.prod(lp.factor for lp in lanes)
-    scored = []
 
-    def fits(ext):
-        return all(n <= cap for n, cap in zip(tensor_elements(layer, ext), caps, strict=True))
+    def fits(ext: dict[str, np.ndarray]) -> np.ndarray:
+        elements = tensor_elements(layer, ext)
+        return (elements[0] <= caps[0]) & (elements[1] <= caps[1]) & (elements[2] <= caps[2])
 
-    def grow(i, ext, rf):
-        if i == len(dims):
-            i_el, f_el, _ = tensor_elements(layer, ext)
-            cycles = math.prod(lp.factor for lp in rf)
-            macs = cycles * lanes_n * rows_n * cols_n
-            load = (i_el * cols_n + f_el * rows_n) * hw.data_bytes / hw.load_bytes_per_cycle
-            scored.append((max(cycles, load) / macs, load / macs, tuple(rf)))
-            return
-        dim = dims[i]
-        for f in _factor_choices(remaining[dim]):
-            trial = {**ext, dim: ext.get(dim, 1) * f}
-            if not fits(trial):
-                break  # footprints grow with the factor
-            grow(i + 1, trial, rf + ([Loop(dim, f)] if f > 1 else []))
+    ext = {d: np.array([lane_ext.get(d, 1)], dtype=np.int64) for d in sizes}
+    if not fits(ext)[0]:
+        return []
+    factors = np.ones((1, 0), dtype=np.int64)
+    for dim in dims:
+        choices = np.array(_factor_choices(remaining[dim]), dtype=np.int64)
+        n = len(choices)
+        ext = {d: np.repeat(e, n) for d, e in ext.items()}
+        ext[dim] = ext[dim] * np.tile(choices, len(factors))
+        factors = np.column_stack([np.repeat(factors, n, axis=0), np.tile(choices, len(factors))])
+        keep = fits(ext)
+        ext = {d: e[keep] for d, e in ext.items()}
+        factors = factors[keep]
+    i_el, f_el, _ = tensor_elements(layer, ext)
+    cycles = factors.prod(axis=1)
+    macs = cycles * lanes_n * rows_n * cols_n
+    load = (i_el * cols_n + f_el * rows_n) * hw.data_bytes / hw.load_bytes_per_cycle
+    score = np.maximum(cycles.astype(np.float64), load) / macs
+    best = np.lexsort((load / macs, score))[:RF_TILES_KEPT]
+    return [
+        tuple(Loop(dim, int(f)) for dim, f in zip(dims, factors[i], strict=True) if f > 1)
+        for i in best
+    ]
 
-    if fits(lane_ext):
-        grow(0, dict(lane_ext), [])
-    scored.sort(key=lambda item: item[:2])
-    return [rf for *_, rf in scored[:RF_TILES_KEPT]]
 
+def _splits(layer, hw, sram, sizes, inner, order_dims):
+    """Per combination of an array tile (`inner`: n x 7 extents of the loops at and below
+    the PE array) and a loop order above it (`order_dims`: n x 7 dimension codes, outer
+    to inner): the loops above the array split between DRAM and SRAM so that the SRAM
+    tile fits, the fewest DRAM loops first, at most two.
 
-def _splits(layer, hw, sram, sizes, rows, cols, rf, lanes, order):
-    """Descriptors with the loops above the array split between DRAM and SRAM so that
-    the SRAM tile fits; the fewest DRAM loops first."""
-    inner = Descriptor(rows=rows, cols=cols, rf=rf, lanes=lanes).extents()
-    outer = [Loop(d, -(-sizes[d] // inner.get(d, 1))) for d in order]
-    outer = [lp for lp in outer if lp.factor > 1]
+    Walking the present (factor > 1) outer loops from the outermost: the loops before
+    the split point go to DRAM, the split loop is cut into a DRAM part a (the smallest of
+    1, 2, 4, ..., 2048 and its whole factor that lets the tile fit) and an SRAM part
+    ceil(factor / a), and the loops after it stay in SRAM; the last option puts every
+    loop in DRAM. Returns, per split found: its combination, its split point (7 = all
+    in DRAM), and the DRAM and SRAM loops as arrays in order positions."""
+    n = len(inner)
+    size_at = np.asarray([sizes[d] for d in DIMS], dtype=np.int64)[order_dims]
+    outer = -(-size_at // np.take_along_axis(inner, order_dims, axis=1))  # n x 7
+    present = outer > 1
+    reduction = np.isin(order_dims, [DIMS.index(d) for d in REDUCTION_DIMS])
     budget = sram.size_bytes // (hw.prefetch_tiles + 1)
-    found = []
-    for i in range(len(outer) + 1):
-        head, loop, tail = outer[:i], (outer[i] if i < len(outer) else None), outer[i + 1 :]
-        choices = [1] if loop is None else sorted({1, *(2**k for k in range(1, 12)), loop.factor})
-        for a in (c for c in choices if loop is None or c <= loop.factor):
-            dram = list(head)
-            sram_loops = list(tail)
-            if loop is not None:
-                b = -(-loop.factor // a)
-                dram += [Loop(loop.dim, a)] if a > 1 else []
-                sram_loops = ([Loop(loop.dim, b)] if b > 1 else []) + sram_loops
-            d = Descriptor(tuple(dram), tuple(sram_loops), rows, cols, rf, lanes)
-            if sum(sram_bytes(layer, hw, d).values()) <= budget:
-                found.append(d)
-                break
-        if len(found) >= 2:
-            break
-    return found
+    db, acc = hw.data_bytes, hw.acc_bytes
+    width = len(DIMS)
+    # the loops after each split point, as extents: tail[:, k, dim]
+    position = np.argsort(order_dims, axis=1)  # the order position of each dimension
+    outer_by_dim = np.take_along_axis(outer, position, axis=1)  # n x 7, by dimension
+    after = position[:, None, :] > np.arange(width + 1)[None, :, None]
+    tail = inner[:, None, :] * np.where(after, outer_by_dim[:, None, :], 1)  # n x 8 x 7
+    partial_head = np.cumsum(present & reduction, axis=1) - (present & reduction) > 0
+    partial_all = (present & reduction).any(axis=1)
+    powers = 2 ** np.arange(12)
+    cuts = np.concatenate(  # n x 7 x 13 DRAM parts to try
+        [np.broadcast_to(powers, (n, width, 12)), outer[:, :, None]], axis=2
+    )
+    rest = -(-outer[:, :, None] // cuts)
+    extents = np.repeat(tail[:, :width, None, :], cuts.shape[2], axis=2)
+    dim_onehot = order_dims[:, :, None] == np.arange(width)[None, None, :]  # n x 7(pos) x 7
+    extents = np.where(dim_onehot[:, :, None, :], extents * rest[:, :, :, None], extents)
+    partial = partial_head[:, :, None] | ((cuts > 1) & reduction[:, :, None])
+    fits = (cuts <= outer[:, :, None]) & present[:, :, None]
+    fits &= _tile_bytes(layer, extents, partial, db, acc) <= budget
+    cut = np.where(fits, cuts, np.iinfo(np.int64).max).min(axis=2)  # the smallest that fits
+    found = fits.any(axis=2)  # n x 7
+    last = _tile_bytes(layer, inner, partial_all, db, acc) <= budget
+    found = np.concatenate([found, last[:, None]], axis=1)  # n x 8
+    taken = found & (np.cumsum(found, axis=1) <= 2)
+    combo, point = np.nonzero(taken)  # combination-major, split points in order
+    k = np.arange(width)[None, :]
+    p = point[:, None]
+    a = np.where(point < width, cut[combo, np.minimum(point, width - 1)], 1)[:, None]
+    f = outer[combo]
+    dram = np.where(k < p, f, np.where(k == p, a, 1))
+    sram_f = np.where(k > p, f, np.where(k == p, -(-f // a), 1))
+    dims = order_dims[combo]
+    return combo, point, LevelLoops(dims, dram), LevelLoops(dims, sram_f)
+
+
+def _tile_bytes(layer, extents, partial, db, acc):
+    """Bytes of an SRAM tile of `extents` (last axis: dimensions), outputs as partial
+    sums where `partial` (as `descriptor.sram_bytes`)."""
+    ext = {d: extents[..., i] for i, d in enumerate(DIMS)}
+    i_el, f_el, o_el = tensor_elements(layer, ext)
+    return i_el * db + f_el * db + o_el * np.where(partial, acc, db)
+
+
+@dataclass(frozen=True)
+class _Space:
+    """Candidate descriptors as loop arrays, in the search's order (spatial option, RF
+    tile, loop order, split), with each one's spatial option and loop order index."""
+
+    levels: dict[str, LevelLoops]
+    spatial: np.ndarray
+    order: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.spatial)
+
+    def descriptor(self, i: int, name: str) -> Descriptor:
+        loops = {
+            level: tuple(
+                Loop(DIMS[d], int(f))
+                for d, f in zip(arrays.dims[i], arrays.factors[i], strict=True)
+                if f > 1
+            )
+            for level, arrays in self.levels.items()
+        }
+        return Descriptor(**loops, name=name)
+
+
+def _space(layer, hw, sram, sizes, spatials, orders) -> _Space:
+    """Every candidate: per spatial option, its best RF tiles, then per loop order the
+    DRAM / SRAM splits."""
+    tiles = []  # (spatial index, rows, cols, rf, lanes)
+    for s, (rows, cols, lanes) in enumerate(spatials):
+        tiles += [
+            (s, rows, cols, rf, lanes) for rf in _rf_tiles(layer, hw, sizes, rows, cols, lanes)
+        ]
+    array = {
+        level: loop_arrays([t[i] for t in tiles])
+        for i, level in ((1, "rows"), (2, "cols"), (3, "rf"), (4, "lanes"))
+    }
+    inner = np.ones((len(tiles), len(DIMS)), dtype=np.int64)
+    for loops in array.values():
+        inner *= loops.extents()
+    codes = np.asarray([[DIMS.index(d) for d in order] for order in orders], dtype=np.int64)
+    # combinations: tile-major, then loop order
+    tile_of = np.repeat(np.arange(len(tiles)), len(orders))
+    order_of = np.tile(np.arange(len(orders)), len(tiles))
+    combo, _, dram, sram_loops = _splits(layer, hw, sram, sizes, inner[tile_of], codes[order_of])
+    chosen = tile_of[combo]
+    levels = {
+        "dram": dram,
+        "sram": sram_loops,
+        **{
+            level: LevelLoops(loops.dims[chosen], loops.factors[chosen])
+            for level, loops in array.items()
+        },
+    }
+    spatial_of = np.asarray([t[0] for t in tiles], dtype=np.int64)
+    return _Space(levels, spatial_of[chosen], order_of[combo])
+
+
+def _spatials(sizes, hw, kind):
+    """The spatial options a search of `kind` (None = flexible) tries."""
+    spatials = _spatial_options(sizes, hw, kind is None, kind or "")
+    if kind is None:  # the fixed dataflows' spatial mappings are part of the space
+        spatials += [s for k in FIXED for s in _spatial_options(sizes, hw, False, k)]
+        spatials = list(dict.fromkeys(spatials))
+    if not hw.spatial_reduction:
+        spatials = [option for option in spatials if _reduces_nothing_spatially(option)]
+    return spatials
+
+
+def _best_index(costs: BatchCost, objective: str, among: np.ndarray) -> int | None:
+    """The first candidate (in search order) among `among` with the least objective,
+    then energy, then cycles."""
+    if not among.any():
+        return None
+    index = np.flatnonzero(among)
+    order = np.lexsort(
+        (index, costs.cycles[index], costs.energy_pj[index], costs.objective(objective)[index])
+    )
+    return int(index[order[0]])
+
+
+def _check_objective(objective: str) -> None:
+    if objective not in OBJECTIVES:
+        raise MappingError(f"unknown objective {objective!r} (one of {', '.join(OBJECTIVES)})")
+
+
+def _choice(layer, hw, params, descriptor: Descriptor) -> Choice:
+    return Choice(descriptor, evaluate(layer, hw, descriptor, params))
 
 
 def search(
@@ -211,39 +347,49 @@ def search(
     objective: str,
     kind: str | None = None,
 ) -> Choice | None:
-    """Best descriptor of dataflow `kind` ('is', 'ws', 'os', 'rs'; None = flexible)."""
-    if objective not in OBJECTIVES:
-        raise MappingError(f"unknown objective {objective!r} (one of {', '.join(OBJECTIVES)})")
+    """Best descriptor of dataflow `kind` ('is', 'ws', 'os', 'rs'; None = flexible).
+
+    The candidates are ranked by the batched cost model; the chosen one's cost is the
+    scalar model's."""
+    _check_objective(objective)
     sizes = layer_sizes(layer)
     orders = [ORDERS[kind]] if kind else [*ORDERS.values(), *_EXTRA_ORDERS]
-    spatials = _spatial_options(sizes, hw, kind is None, kind or "")
-    if kind is None:  # the fixed dataflows' spatial mappings are part of the space
-        spatials += [s for k in FIXED for s in _spatial_options(sizes, hw, False, k)]
-        spatials = list(dict.fromkeys(spatials))
-    if not hw.spatial_reduction:
-        spatials = [option for option in spatials if _reduces_nothing_spatially(option)]
-    best: tuple[tuple, Choice] | None = None
-    for rows, cols, lanes in spatials:
-        for rf in _rf_tiles(layer, hw, sizes, rows, cols, lanes):
-            for order in orders:
-                for d in _splits(layer, hw, sram, sizes, rows, cols, rf, lanes, order):
-                    cost = evaluate(layer, hw, d, params)
-                    key = (cost.objective(objective), cost.energy_pj, cost.cycles)
-                    if best is None or key < best[0]:
-                        best = (key, Choice(d, cost))
-    if best is None:
+    space = _space(layer, hw, sram, sizes, _spatials(sizes, hw, kind), orders)
+    if not len(space):
         return None
-    choice = best[1]
-    name = kind or "flexible"
-    return Choice(Descriptor(**{**choice.descriptor.__dict__, "name": name}), choice.cost)
+    costs = evaluate_levels(layer, hw, space.levels, params)
+    best = _best_index(costs, objective, np.ones(len(space), dtype=bool))
+    return _choice(layer, hw, params, space.descriptor(best, kind or "flexible"))
 
 
 def map_layer(
     layer: Layer, hw: FlexNNConfig, sram: SramConfig, params: CostParams, objective: str
 ) -> LayerMapping:
-    """The flexible choice and each fixed dataflow's best for `layer`."""
-    baselines = {kind: search(layer, hw, sram, params, objective, kind) for kind in FIXED}
-    best = search(layer, hw, sram, params, objective)
-    if best is None:
+    """The flexible choice and each fixed dataflow's best for `layer`: one batch over the
+    flexible space, which holds every fixed dataflow's space (its spatial option with
+    its loop order), so each fixed search is a selection from the same costs."""
+    _check_objective(objective)
+    sizes = layer_sizes(layer)
+    orders = [*ORDERS.values(), *_EXTRA_ORDERS]
+    spatials = _spatials(sizes, hw, None)
+    space = _space(layer, hw, sram, sizes, spatials, orders)
+    if not len(space):
         raise MappingError(f"layer {layer.name}: no descriptor fits the hardware")
-    return LayerMapping(layer, best, baselines)
+    costs = evaluate_levels(layer, hw, space.levels, params)
+    spatial_of, order_of = space.spatial, space.order
+    best = _best_index(costs, objective, np.ones(len(space), dtype=bool))
+    baselines: dict[str, Choice | None] = {}
+    for kind in FIXED:
+        own = _spatials(sizes, hw, kind)
+        among = np.zeros(len(space), dtype=bool)
+        if own:
+            among = (spatial_of == spatials.index(own[0])) & (
+                order_of == orders.index(ORDERS[kind])
+            )
+        index = _best_index(costs, objective, among)
+        baselines[kind] = (
+            None if index is None else _choice(layer, hw, params, space.descriptor(index, kind))
+        )
+    return LayerMapping(
+        layer, _choice(layer, hw, params, space.descriptor(best, "flexible")), baselines
+    )

@@ -12,11 +12,13 @@ are data, named in the map's description.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 
-def _field(description: str, unit: str | None = None, **kwargs: object) -> object:
+def _field(description: str, unit: str | None = None, **kwargs: Any) -> Any:
+    """pydantic's Field with a description and, as "unit" in the schema, the unit."""
     extra = {"unit": unit} if unit else None
     return Field(description=description, json_schema_extra=extra, **kwargs)
 

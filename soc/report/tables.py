@@ -40,7 +40,7 @@ def _build(columns: Sequence[Column], rows: Sequence[Sequence[str]], keep: list[
     return table
 
 
-def natural_width(table: Table, console: Console) -> int:
+def _natural_width(table: Table, console: Console) -> int:
     """Columns the table takes when nothing wraps."""
     options = console.options.update(width=_UNLIMITED)
     return Measurement.get(console, options, table).maximum
@@ -55,7 +55,7 @@ def _parts(
     rest = list(range(key, len(columns)))
 
     def fits(keep: list[int]) -> bool:
-        return natural_width(_build(columns, rows, keys + keep), console) <= console.width
+        return _natural_width(_build(columns, rows, keys + keep), console) <= console.width
 
     if fits(rest):
         return [rest]

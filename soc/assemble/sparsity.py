@@ -5,36 +5,63 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
+
 from soc.config import ScenarioConfig
+from soc.config.models import SparsityConfig
+from soc.errors import WorkloadError
 from soc.workloads import Layer
 from soc.workloads.tensors import (
     LayerTensors,
+    check_array_keys,
     load_arrays,
+    onnx_initializers,
+    onnx_weights,
     synthetic_tensors,
     tensors_from_arrays,
     zvc_bytes,
 )
 
 
-def layer_tensors(scenario: ScenarioConfig, layers: Sequence[Layer]) -> list[LayerTensors]:
-    """Masks of every layer: real arrays where the file has them, else synthetic ones
-    at the layer's densities (per_layer overrides the global ones)."""
-    sparsity = scenario.workload.sparsity
+def real_arrays(sparsity: SparsityConfig, layers: Sequence[Layer]) -> dict[str, np.ndarray]:
+    """Real values keyed '<layer>.IF|FL': the .npz `arrays` plus the FL tensors of the
+    `onnx` model's initializers. A layer's FL given by both sources is refused, since
+    neither would be an obvious winner."""
+    layers = list(layers)
     arrays = load_arrays(sparsity.arrays) if sparsity.arrays is not None else {}
+    check_array_keys(arrays, layers)
+    if sparsity.onnx is None:
+        return arrays
+    weights = onnx_weights(layers, onnx_initializers(sparsity.onnx), sparsity.onnx_names)
+    both = [key for key in weights if key in arrays]
+    if both:
+        layer = both[0].removesuffix(".FL")
+        raise WorkloadError(
+            f"workload.sparsity: layer {layer}: FL values come from both arrays "
+            f"({both[0]!r}) and onnx; keep one of them"
+        )
+    return {**arrays, **weights}
+
+
+def layer_tensors(scenario: ScenarioConfig, layers: Sequence[Layer]) -> list[LayerTensors]:
+    """Masks of every layer: real values where `arrays` or `onnx` give them, tensor by
+    tensor; else synthetic ones at the layer's densities (per_layer overrides the global
+    ones)."""
+    sparsity = scenario.workload.sparsity
+    arrays = real_arrays(sparsity, layers)
     out = []
     for layer in layers:
-        real = tensors_from_arrays(layer, arrays)
-        if real is not None:
-            out.append(real)
-            continue
         density = sparsity.per_layer.get(layer.name)
         d_if = density.activations if density else sparsity.activations
         d_fl = density.weights if density else sparsity.weights
-        out.append(
-            synthetic_tensors(
+        given = [f"{layer.name}.{t}" in arrays for t in ("IF", "FL")]
+        synthetic = None
+        if not all(given):
+            synthetic = synthetic_tensors(
                 layer, d_if, d_fl, sparsity.pattern, scenario.seed, sparsity.n, sparsity.m
             )
-        )
+        real = tensors_from_arrays(layer, arrays, synthetic) if any(given) else None
+        out.append(real if real is not None else synthetic)
     return out
 
 

@@ -216,6 +216,12 @@ class SparsityConfig(Block):
             raise ValueError(f"n ({self.n}) must not exceed m ({self.m})")
         return self
 
+    @model_validator(mode="after")
+    def _onnx_names_need_onnx(self) -> SparsityConfig:
+        if self.onnx_names and self.onnx is None:
+            raise ValueError("onnx_names names initializers of 'onnx', which is not set")
+        return self
+
     @property
     def active(self) -> bool:
         """Whether any tensor may hold zeros (else every layer runs dense)."""

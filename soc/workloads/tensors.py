@@ -110,13 +110,44 @@ def synthetic_tensors(
     )
 
 
-def check_shape(layer: Layer, tensor: str, array: np.ndarray) -> None:
+ARRAYS_KEY = "workload.sparsity.arrays"
+ONNX_KEY = "workload.sparsity.onnx"
+TENSOR_KINDS = ("IF", "FL")
+
+
+def known_names(names: list[str] | tuple[str, ...], limit: int = 8) -> str:
+    """`names` for an error message, the first `limit` of a long list then a count."""
+    shown = ", ".join(names[:limit])
+    return shown if len(names) <= limit else f"{shown}, ... ({len(names)} in all)"
+
+
+def check_shape(layer: Layer, tensor: str, array: np.ndarray, key: str = ARRAYS_KEY) -> None:
     """Refuse an array whose shape is not the layer's (naming layer, tensor, shapes)."""
     wanted = if_shape(layer) if tensor == "IF" else fl_shape(layer)
     if tuple(array.shape) != wanted:
         raise WorkloadError(
-            f"layer {layer.name}: {tensor} has shape {tuple(array.shape)}, the layer needs {wanted}"
+            f"{key}: layer {layer.name}: {tensor} has shape {tuple(array.shape)}, "
+            f"the layer needs {wanted}"
         )
+
+
+def check_array_keys(
+    arrays: dict[str, np.ndarray], layers: list[Layer], key: str = ARRAYS_KEY
+) -> None:
+    """Refuse a key that is not '<layer>.IF' or '<layer>.FL' of a layer of the workload
+    (a typo would otherwise leave that layer silently synthetic)."""
+    names = [layer.name for layer in layers]
+    known = set(names)
+    for name in arrays:
+        layer, dot, kind = name.rpartition(".")
+        if not dot or kind not in TENSOR_KINDS:
+            raise WorkloadError(
+                f"{key}: array {name!r} names no tensor kind (want '<layer>.IF' or '<layer>.FL')"
+            )
+        if layer not in known:
+            raise WorkloadError(
+                f"{key}: array {name!r} names no layer (layers: {known_names(names)})"
+            )
 
 
 def tensors_from_arrays(
@@ -124,7 +155,7 @@ def tensors_from_arrays(
 ) -> LayerTensors | None:
     """Masks from real values keyed '<layer>.IF' and '<layer>.FL'. A tensor without
     values takes `fallback`'s mask (synthetic); None when neither has values."""
-    found = {t: arrays.get(f"{layer.name}.{t}") for t in ("IF", "FL")}
+    found = {t: arrays.get(f"{layer.name}.{t}") for t in TENSOR_KINDS}
     if all(a is None for a in found.values()):
         return None
     for tensor, array in found.items():
@@ -138,55 +169,95 @@ def tensors_from_arrays(
     )
 
 
-def load_arrays(path: Path) -> dict[str, np.ndarray]:
+def _check_file(path: Path, key: str, what: str) -> None:
+    if path.is_dir():
+        raise WorkloadError(f"{key}: {path}: is a directory, not {what}")
+    if not path.is_file():
+        raise WorkloadError(f"{key}: {path}: no such file")
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def load_arrays(path: Path, key: str = ARRAYS_KEY) -> dict[str, np.ndarray]:
     """Arrays from a .npz file (or a single .npy named '<layer>.<IF|FL>.npy')."""
-    if not path.is_file():
-        raise WorkloadError(f"{path}: no such array file")
+    _check_file(path, key, "an .npz or .npy file")
     try:
-        if path.suffix == ".npz":
-            with np.load(path, allow_pickle=False) as data:
-                return {key: data[key] for key in data.files}
-        return {path.name.removesuffix(".npy"): np.load(path, allow_pickle=False)}
-    except (ValueError, OSError) as exc:
-        raise WorkloadError(f"{path}: cannot read arrays ({exc})") from None
+        data = np.load(path, allow_pickle=False)
+        if isinstance(data, np.ndarray):
+            return {path.name.removesuffix(".npy"): data}
+        with data:
+            return {name: data[name] for name in data.files}
+    except Exception as exc:  # numpy and zipfile raise several types for a foreign file
+        raise WorkloadError(
+            f"{key}: {path}: not an .npz or .npy file ({_first_line(exc)})"
+        ) from None
 
 
-def onnx_initializers(path: Path) -> dict[str, np.ndarray]:
+def onnx_initializers(path: Path, key: str = ONNX_KEY) -> dict[str, np.ndarray]:
     """Every initializer (weight tensor) of an ONNX model, by name."""
-    if not path.is_file():
-        raise WorkloadError(f"{path}: no such ONNX model")
+    _check_file(path, key, "an ONNX model")
     try:
         import onnx
         from onnx import numpy_helper
     except ImportError:
         raise WorkloadError(
-            f"{path}: reading ONNX needs the onnx package (pip install 'flexsoc[onnx]')"
+            f"{key}: {path}: reading ONNX needs the onnx package (pip install 'flexsoc[onnx]')"
         ) from None
     try:
-        model = onnx.load(str(path), load_external_data=False)
-    except Exception as exc:  # onnx raises its own DecodeError types
-        raise WorkloadError(f"{path}: not a readable ONNX model ({exc})") from None
-    return {init.name: numpy_helper.to_array(init) for init in model.graph.initializer}
+        model = onnx.load(str(path))
+        # protobuf parses some foreign bytes (an empty file, say) into an empty message
+        if model.ir_version == 0 or not model.HasField("graph"):
+            raise ValueError("no IR version or graph")
+        return {init.name: numpy_helper.to_array(init) for init in model.graph.initializer}
+    except Exception as exc:  # onnx and protobuf raise their own decode error types
+        raise WorkloadError(f"{key}: {path}: not an ONNX model ({_first_line(exc)})") from None
 
 
 def onnx_weights(
-    layers: list[Layer], initializers: dict[str, np.ndarray], names: dict[str, str]
+    layers: list[Layer],
+    initializers: dict[str, np.ndarray],
+    names: dict[str, str],
+    key: str = ONNX_KEY,
 ) -> dict[str, np.ndarray]:
     """Weight arrays keyed '<layer>.FL' from ONNX initializers: the one `names` gives
     for a layer, else '<layer>.weight', else '<layer>'. FC weights (K x C) get their
-    1 x 1 kernel axes."""
+    1 x 1 kernel axes. Refuses a `names` entry whose layer or initializer does not
+    exist, an initializer whose shape is not the layer's, and a model none of whose
+    initializers is a layer's weight (it would change nothing)."""
+    layer_names = [layer.name for layer in layers]
+    init_names = sorted(initializers)
+    for layer_name, init_name in names.items():
+        if layer_name not in layer_names:
+            raise WorkloadError(
+                f"{key}_names.{layer_name}: no such layer (layers: {known_names(layer_names)})"
+            )
+        if init_name not in initializers:
+            raise WorkloadError(
+                f"{key}_names.{layer_name}: the ONNX model has no initializer {init_name!r} "
+                f"(initializers: {known_names(init_names)})"
+            )
     out = {}
     for layer in layers:
         candidates = [names.get(layer.name), f"{layer.name}.weight", layer.name]
-        key = next((k for k in candidates if k is not None and k in initializers), None)
-        if key is None:
-            if layer.name in names:
-                raise WorkloadError(
-                    f"layer {layer.name}: the ONNX model has no initializer {names[layer.name]!r}"
-                )
+        init_name = next((k for k in candidates if k is not None and k in initializers), None)
+        if init_name is None:
             continue
-        array = initializers[key]
+        array = initializers[init_name]
+        given = tuple(array.shape)
         if layer.op == "fc" and array.ndim == 2:
             array = array.reshape(*array.shape, 1, 1)
+        if tuple(array.shape) != fl_shape(layer):
+            raise WorkloadError(
+                f"{key}: layer {layer.name}: initializer {init_name!r} has shape {given}, "
+                f"the layer's FL needs {fl_shape(layer)}"
+            )
         out[f"{layer.name}.FL"] = array
+    if not out:
+        raise WorkloadError(
+            f"{key}: no initializer is a layer's weight (looked for '<layer>.weight' and "
+            f"'<layer>'; initializers: {known_names(init_names)}); map them with {key}_names"
+        )
     return out

@@ -55,7 +55,8 @@ def test_arrays_with_the_wrong_shape_are_refused():
     with pytest.raises(WorkloadError) as info:
         tensors_from_arrays(LAYER, arrays)
     assert str(info.value) == (
-        "layer conv2: FL has shape (16, 8, 3), the layer needs (16, 8, 3, 3)"
+        "workload.sparsity.arrays: layer conv2: FL has shape (16, 8, 3), "
+        "the layer needs (16, 8, 3, 3)"
     )
 
 
@@ -69,7 +70,9 @@ def test_arrays_round_trip_through_npz(tmp_path):
     assert (
         tensors_from_arrays(Layer("other", "fc", c=4, k=2), load_arrays(tmp_path / "t.npz")) is None
     )
-    with pytest.raises(WorkloadError, match="no such array file"):
+    with pytest.raises(
+        WorkloadError, match="workload.sparsity.arrays: .*missing.npz: no such file"
+    ):
         load_arrays(tmp_path / "missing.npz")
 
 
@@ -99,8 +102,68 @@ def test_onnx_initializers_become_layer_weights(tmp_path):
     t = tensors_from_arrays(LAYER, arrays, fallback)
     assert t.fl_density == 0.5  # from the model
     assert (t.ifmap == fallback.ifmap).all()  # no IF values given: synthetic
-    with pytest.raises(WorkloadError, match="layer fc9: the ONNX model has no initializer 'x'"):
+    with pytest.raises(WorkloadError) as info:
         onnx_weights(layers, onnx_initializers(tmp_path / "m.onnx"), {"fc9": "x"})
+    assert str(info.value) == (
+        "workload.sparsity.onnx_names.fc9: the ONNX model has no initializer 'x' "
+        "(initializers: conv2.weight, head)"
+    )
     (tmp_path / "bad.onnx").write_bytes(b"not a model")
-    with pytest.raises(WorkloadError, match="not a readable ONNX model"):
+    with pytest.raises(
+        WorkloadError, match="workload.sparsity.onnx: .*bad.onnx: not an ONNX model"
+    ):
         onnx_initializers(tmp_path / "bad.onnx")
+
+
+def test_onnx_names_must_name_a_layer_and_known_names_are_abbreviated(tmp_path):
+    from soc.workloads.tensors import onnx_weights
+
+    layers = [Layer(f"l{i}", "fc", c=2, k=2) for i in range(10)]
+    with pytest.raises(WorkloadError) as info:
+        onnx_weights(layers, {"w": np.ones((2, 2))}, {"fc5": "w"})
+    assert str(info.value) == (
+        "workload.sparsity.onnx_names.fc5: no such layer "
+        "(layers: l0, l1, l2, l3, l4, l5, l6, l7, ... (10 in all))"
+    )
+
+
+def test_onnx_initializer_of_the_wrong_shape_names_layer_initializer_and_shapes():
+    from soc.workloads.tensors import onnx_weights
+
+    with pytest.raises(WorkloadError) as info:
+        onnx_weights([LAYER], {"conv2.weight": np.ones((16, 8, 5, 5))}, {})
+    assert str(info.value) == (
+        "workload.sparsity.onnx: layer conv2: initializer 'conv2.weight' has shape "
+        "(16, 8, 5, 5), the layer's FL needs (16, 8, 3, 3)"
+    )
+
+
+def test_onnx_model_whose_initializers_match_no_layer_is_refused():
+    from soc.workloads.tensors import onnx_weights
+
+    with pytest.raises(WorkloadError, match="no initializer is a layer's weight .*bias, w1"):
+        onnx_weights([LAYER], {"w1": np.ones(3), "bias": np.ones(3)}, {})
+
+
+@pytest.mark.parametrize("name", ["conv9.FL", "conv2.OF", "weights"])
+def test_array_keys_must_name_a_layer_and_a_tensor_kind(name):
+    from soc.workloads.tensors import check_array_keys
+
+    check_array_keys({"conv2.IF": np.ones(1), "conv2.FL": np.ones(1)}, [LAYER])
+    with pytest.raises(WorkloadError, match=f"workload.sparsity.arrays: array '{name}' names no"):
+        check_array_keys({name: np.ones(1)}, [LAYER])
+
+
+def test_foreign_files_and_directories_are_refused(tmp_path):
+    from soc.workloads.tensors import onnx_initializers
+
+    (tmp_path / "empty.onnx").write_bytes(b"")  # protobuf parses this as an empty model
+    (tmp_path / "text.npz").write_text("root:x:0:0:root:/root:/bin/bash\n")
+    with pytest.raises(WorkloadError, match="empty.onnx: not an ONNX model"):
+        onnx_initializers(tmp_path / "empty.onnx")
+    with pytest.raises(WorkloadError, match=": is a directory, not an ONNX model$"):
+        onnx_initializers(tmp_path)
+    with pytest.raises(WorkloadError, match="text.npz: not an .npz or .npy file"):
+        load_arrays(tmp_path / "text.npz")
+    with pytest.raises(WorkloadError, match=": is a directory, not an .npz or .npy file$"):
+        load_arrays(tmp_path)

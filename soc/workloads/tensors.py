@@ -202,18 +202,25 @@ def onnx_initializers(path: Path, key: str = ONNX_KEY) -> dict[str, np.ndarray]:
     try:
         import onnx
         from onnx import numpy_helper
+        from onnx.external_data_helper import load_external_data_for_model
     except ImportError:
         raise WorkloadError(
             f"{key}: {path}: reading ONNX needs the onnx package (pip install 'flexsoc[onnx]')"
         ) from None
     try:
-        model = onnx.load(str(path))
+        model = onnx.load(str(path), load_external_data=False)
         # protobuf parses some foreign bytes (an empty file, say) into an empty message
         if model.ir_version == 0 or not model.HasField("graph"):
             raise ValueError("no IR version or graph")
-        return {init.name: numpy_helper.to_array(init) for init in model.graph.initializer}
     except Exception as exc:  # onnx and protobuf raise their own decode error types
         raise WorkloadError(f"{key}: {path}: not an ONNX model ({_first_line(exc)})") from None
+    try:  # weights saved beside the model (models over 2 GB, or by choice)
+        load_external_data_for_model(model, str(path.parent))
+        return {init.name: numpy_helper.to_array(init) for init in model.graph.initializer}
+    except Exception as exc:
+        raise WorkloadError(
+            f"{key}: {path}: cannot read its weights ({_first_line(exc)})"
+        ) from None
 
 
 def onnx_weights(

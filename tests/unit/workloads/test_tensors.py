@@ -167,3 +167,27 @@ def test_foreign_files_and_directories_are_refused(tmp_path):
         load_arrays(tmp_path / "text.npz")
     with pytest.raises(WorkloadError, match=": is a directory, not an .npz or .npy file$"):
         load_arrays(tmp_path)
+
+
+def test_onnx_weights_saved_as_external_data_are_read(tmp_path):
+    from soc.workloads.tensors import onnx_initializers
+
+    onnx = pytest.importorskip("onnx")
+    from onnx import helper, numpy_helper
+
+    weights = np.zeros((16, 8, 3, 3), np.float32)
+    weights[0] = 1.0  # one filter of sixteen
+    graph = helper.make_graph(
+        [], "g", [], [], initializer=[numpy_helper.from_array(weights, "conv2.weight")]
+    )
+    onnx.save(
+        helper.make_model(graph),
+        str(tmp_path / "m.onnx"),
+        save_as_external_data=True,
+        location="m.bin",
+        size_threshold=0,
+    )
+    assert (onnx_initializers(tmp_path / "m.onnx")["conv2.weight"] != 0).mean() == 1 / 16
+    (tmp_path / "m.bin").unlink()
+    with pytest.raises(WorkloadError, match="m.onnx: cannot read its weights"):
+        onnx_initializers(tmp_path / "m.onnx")

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import simpy
 
 from soc.assemble.dataflows import choose_descriptor, cost_params, layer_dataflows
+from soc.assemble.mappings import LayerMapper
 from soc.assemble.sparsity import compression_ratios, layer_tensors
 from soc.config import ScenarioConfig, SocConfig
 from soc.errors import ConfigError
@@ -107,6 +108,7 @@ def _plan(scenario: ScenarioConfig) -> tuple[list[LayerPlan], DriverProgram, int
     buffers = place_buffers(layers, soc, pre_bytes, post_bytes)
     params = cost_params(scenario)
     dataflows = layer_dataflows(scenario, layers)
+    mapper = LayerMapper(scenario, params)  # each layer shape searched once per run
     sparsity = scenario.workload.sparsity
     tensors = layer_tensors(scenario, layers) if sparsity.active else None
     ratios = (
@@ -116,7 +118,7 @@ def _plan(scenario: ScenarioConfig) -> tuple[list[LayerPlan], DriverProgram, int
     )
     plans = []
     for i, (layer, addrs, df) in enumerate(zip(layers, buffers.layers, dataflows, strict=True)):
-        descriptor = choose_descriptor(layer, df, scenario, params)
+        descriptor = choose_descriptor(layer, df, scenario, params, mapper)
         plan = build_plan(layer, soc.flexnn, soc.sram, addrs, descriptor, ratios[i])
         if tensors is not None and sparsity.skip_zeros:
             t = tensors[i]

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from soc.assemble.mappings import LayerMapper
 from soc.config import DescriptorConfig, ScenarioConfig
 from soc.config.models import Dataflow
 from soc.energy import EnergyTable, load_energy_table
 from soc.errors import MappingError, WorkloadError
 from soc.flexnn import Descriptor
 from soc.flexnn.cost import CostParams
-from soc.flexnn.mapper import search
 from soc.workloads import Layer
 
 
@@ -43,15 +43,19 @@ def layer_dataflows(scenario: ScenarioConfig, layers: Sequence[Layer]) -> list[D
 
 
 def choose_descriptor(
-    layer: Layer, dataflow: Dataflow, scenario: ScenarioConfig, params: CostParams
+    layer: Layer,
+    dataflow: Dataflow,
+    scenario: ScenarioConfig,
+    params: CostParams,
+    mapper: LayerMapper | None = None,
 ) -> Descriptor:
-    """The descriptor a layer runs with."""
-    soc = scenario.soc
+    """The descriptor a layer runs with. `mapper` searches (and caches) the mappings;
+    pass one per run so that repeated layer shapes are searched once."""
     if isinstance(dataflow, DescriptorConfig):
         where = f"workload dataflow of layer {layer.name}"
         return Descriptor.parse(dataflow.model_dump(), name="explicit", where=where)
-    kind = None if dataflow == "auto" else dataflow
-    choice = search(layer, soc.flexnn, soc.sram, params, scenario.workload.objective, kind)
+    mapping = (mapper or LayerMapper(scenario, params)).map(layer)
+    choice = mapping.best if dataflow == "auto" else mapping.baselines[dataflow]
     if choice is None:
         raise MappingError(f"layer {layer.name}: dataflow {dataflow} does not fit this layer")
     return choice.descriptor

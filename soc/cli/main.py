@@ -64,6 +64,18 @@ FORMAT_OPTION = typer.Option(
 )
 
 
+NO_CACHE_OPTION = typer.Option(
+    False, "--no-cache", help="neither read nor write the mapping cache (run.mapping_cache)"
+)
+
+
+def _cache_setting(config: ScenarioConfig, no_cache: bool) -> ScenarioConfig:
+    """--no-cache overrides the scenario's run.mapping_cache."""
+    if not no_cache:
+        return config
+    return config.model_copy(update={"run": config.run.model_copy(update={"mapping_cache": False})})
+
+
 def _in_scenario(scenario: str, exc: WorkloadError | MappingError) -> FlexsocError:
     """Workload and mapping errors name layers; prefix the file they came from."""
     return type(exc)(f"{scenario}: {exc}")
@@ -78,11 +90,12 @@ def run(
         False, "--overwrite", help="replace an earlier run folder at the output path"
     ),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="debug log to stderr"),
+    no_cache: bool = NO_CACHE_OPTION,
     output_format: OutputFormat = FORMAT_OPTION,
 ) -> None:
     """Simulate a scenario; write the run folder and print its summary."""
     _configure_logging(verbose)
-    config = _load(scenario, overrides)
+    config = _cache_setting(_load(scenario, overrides), no_cache)
     out_dir = Path(out) if out else Path("runs") / config.name
     origin = RunOrigin(config.name, str(Path(scenario).resolve()))
     try:
@@ -109,9 +122,10 @@ def run(
 def validate(
     scenario: str = typer.Argument(..., help="scenario YAML file"),
     overrides: list[str] | None = SET_OPTION,
+    no_cache: bool = NO_CACHE_OPTION,
 ) -> None:
     """Check a scenario (config, workload, mapping) without simulating it."""
-    config = _load(scenario, overrides)
+    config = _cache_setting(_load(scenario, overrides), no_cache)
     try:
         plans, _ = plan_workload(config)
     except (WorkloadError, MappingError) as exc:
@@ -127,6 +141,7 @@ def map_command(
     csv_path: str | None = typer.Option(None, "--csv", help="also write per-layer rows"),
     scenario: str | None = typer.Option(None, "--scenario", help="take the SoC from here"),
     overwrite: bool = typer.Option(False, "--overwrite", help="replace an existing --csv file"),
+    no_cache: bool = NO_CACHE_OPTION,
 ) -> None:
     """Choose every layer's dataflow and compare it with the fixed dataflows."""
     if objective not in OBJECTIVES:
@@ -145,6 +160,7 @@ def map_command(
     config = config.model_copy(
         update={"workload": config.workload.model_copy(update={"objective": objective})}
     )
+    config = _cache_setting(config, no_cache)
     started = time.perf_counter()
     try:
         result = map_workload(config)

@@ -283,6 +283,11 @@ class RunConfig(Block):
     timeline_window_ps: TimePs = Field(
         10_000_000, gt=0, description="window of the DRAM bandwidth and power timelines"
     )
+    mapping_cache: bool = Field(
+        True,
+        description="reuse layer mappings kept under the user's cache directory "
+        "($FLEXSOC_CACHE_DIR, else $XDG_CACHE_HOME/flexsoc or ~/.cache/flexsoc)",
+    )
 
 
 class MasterBase(Block):

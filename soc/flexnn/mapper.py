@@ -34,6 +34,8 @@ from soc.flexnn.loopnest import Loop
 from soc.flexnn.problem import DIMS, REDUCTION_DIMS, layer_sizes, tensor_elements
 from soc.workloads import Layer
 
+# part of every mapping cache key: bump it when the search space or the ranking changes
+MAPPER_VERSION = 1
 OBJECTIVES = ("energy", "latency", "edp")
 ORDERS: dict[str, tuple[str, ...]] = {  # outer to inner
     "os": ("G", "K", "P", "Q", "C", "R", "S"),

@@ -1,6 +1,7 @@
 """Map a whole workload: the flexible dataflow of every layer and the fixed baselines.
 
-Layers of identical shape (ResNet's repeated blocks) are searched once.
+Layers of identical shape (ResNet's repeated blocks) are searched once per run, and
+mappings are kept in the persistent mapping cache (soc/assemble/mappings.py).
 """
 
 from __future__ import annotations
@@ -11,10 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from soc.assemble.dataflows import cost_params
+from soc.assemble.mappings import LayerMapper
 from soc.config import ScenarioConfig
-from soc.flexnn.mapper import FIXED, LayerMapping, map_layer
+from soc.flexnn.mapper import FIXED, LayerMapping
 from soc.runner.outputs import write_file
-from soc.workloads import Layer, load_workload
+from soc.workloads import load_workload
 
 
 @dataclass(frozen=True)
@@ -34,34 +36,12 @@ class WorkloadMapping:
         return total
 
 
-def _shape(layer: Layer) -> tuple:
-    return (
-        layer.op,
-        layer.c,
-        layer.k,
-        layer.h,
-        layer.w,
-        layer.r,
-        layer.s,
-        layer.stride,
-        layer.padding,
-    )
-
-
 def map_workload(scenario: ScenarioConfig) -> WorkloadMapping:
-    """Search every layer of the scenario's workload on its SoC."""
-    soc = scenario.soc
-    params = cost_params(scenario)
-    objective = scenario.workload.objective
-    seen: dict[tuple, LayerMapping] = {}
-    out = []
-    for layer in load_workload(scenario.workload):
-        key = _shape(layer)
-        if key not in seen:
-            seen[key] = map_layer(layer, soc.flexnn, soc.sram, params, objective)
-        found = seen[key]
-        out.append(LayerMapping(layer, found.best, found.baselines))
-    return WorkloadMapping(objective, out)
+    """Search every layer of the scenario's workload on its SoC (each distinct layer
+    shape once, through the mapping cache unless the scenario turns it off)."""
+    mapper = LayerMapper(scenario, cost_params(scenario))
+    layers = [mapper.map(layer) for layer in load_workload(scenario.workload)]
+    return WorkloadMapping(scenario.workload.objective, layers)
 
 
 def network_objective(energy_pj: float, cycles: float, objective: str) -> float:

@@ -171,8 +171,8 @@ def map_command(
     render_mapping(rows, totals, objective, FIXED, console)
     worse = [r["layer"] for r in rows if any((v or 0) < -1e-12 for v in r["savings"].values())]
     console.print(
-        f"{len(rows)} layers mapped in {time.perf_counter() - started:.1f} s; layers where "
-        f"the flexible choice is worse than a fixed dataflow: {len(worse)}"
+        f"{len(rows)} layers mapped in {time.perf_counter() - started:.1f} s\n"  # 80 columns
+        f"layers where the flexible choice is worse than a fixed dataflow: {len(worse)}"
     )
     if csv_path:
         write_csv(result, Path(csv_path), overwrite=overwrite)

@@ -23,7 +23,14 @@ HAND_MACS = (
 
 def test_run_folder_is_complete(quickstart_run):
     names = sorted(p.name for p in quickstart_run.iterdir())
-    assert names == ["config.yaml", "plots", "summary.json", "trace.json", "trace.native.jsonl"]
+    assert names == [
+        ".flexsoc-run",
+        "config.yaml",
+        "plots",
+        "summary.json",
+        "trace.json",
+        "trace.native.jsonl",
+    ]
     plots = sorted(p.name for p in (quickstart_run / "plots").iterdir())
     assert plots == ["dram_bandwidth.png", "energy.png", "layers.png", "power.png"]
     for plot in (quickstart_run / "plots").iterdir():
@@ -31,8 +38,8 @@ def test_run_folder_is_complete(quickstart_run):
     assert not list(quickstart_run.parent.glob(".*partial"))
 
 
-def test_summary_is_printed():
-    result = soc("run", str(QUICKSTART), "--out", "/tmp/flexsoc-test-print")
+def test_summary_is_printed(tmp_path):
+    result = soc("run", str(QUICKSTART), "--out", str(tmp_path / "run"))
     assert result.returncode == 0
     for heading in ("Layers, per frame", "DRAM traffic", "Energy", "MACs performed"):
         assert heading in result.stdout

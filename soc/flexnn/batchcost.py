@@ -80,41 +80,56 @@ def _footprint(ds: DataSpace, ext: np.ndarray) -> np.ndarray:
 
 
 def _relevant(ds: DataSpace, dims: np.ndarray) -> np.ndarray:
-    return np.isin(dims, [_CODE[d] for d in ds.dims()])
+    indexed = np.array([dim in ds.dims() for dim in DIMS])
+    return indexed[dims]
 
 
-def _transfers(
-    ds: DataSpace, tile_ext: np.ndarray, above: LevelLoops, spatial: np.ndarray
-) -> np.ndarray:
-    """`loopnest.transfers` for every candidate: `above` holds the loops above the tile,
-    outer to inner; `spatial` marks the slot columns that are spatial."""
-    tile = _footprint(ds, tile_ext)
+@dataclass(frozen=True)
+class _Nest:
+    """The loops above a tile for every candidate, and what all tensors' transfers
+    share: which loops iterate in time, how often each advances, and each loop's step
+    along its dimension."""
+
+    dims: np.ndarray
+    temporal: np.ndarray
+    advances: np.ndarray
+    step: np.ndarray
+
+
+def _nest(tile_ext: np.ndarray, above: LevelLoops, spatial: np.ndarray) -> _Nest:
+    """`above` holds the loops above the tile, outer to inner; `spatial` marks the slot
+    columns that are spatial."""
     dims, f = above.dims, above.factors
-    if dims.shape[1] == 0:
-        return tile
     temporal = ~spatial[None, :] & (f > 1)
-    relevant = _relevant(ds, dims)
-    # a relevant temporal loop further in: the tile is moved whole at each advance
-    hits = (temporal & relevant)[:, ::-1]
-    later = (np.cumsum(hits, axis=1) - hits)[:, ::-1] > 0
     steps = np.where(temporal, f, 1)
     outer = np.cumprod(steps, axis=1) // steps  # iterations of the temporal loops outside
     advances = np.where(temporal, (f - 1) * outer, 0)
     # a loop's step along its dimension: the same-dimension loops inside it, then the tile
-    inside = np.ones_like(f)
-    for code in range(len(DIMS)):
-        mine = dims == code
-        g = np.where(mine, f, 1)[:, ::-1]
-        inner = (np.cumprod(g, axis=1) // g)[:, ::-1]
-        inside = np.where(mine, inner, inside)
+    width = dims.shape[1]
+    inside_of = (dims[:, :, None] == dims[:, None, :]) & np.triu(
+        np.ones((width, width), dtype=bool), k=1
+    )
+    inside = np.where(inside_of, f[:, None, :], 1).prod(axis=2)
     step = inside * np.take_along_axis(tile_ext, dims, axis=1)
-    shared = np.ones_like(f)
+    return _Nest(dims, temporal, advances, step)
+
+
+def _transfers(ds: DataSpace, tile_ext: np.ndarray, nest: _Nest) -> np.ndarray:
+    """`loopnest.transfers` for every candidate."""
+    tile = _footprint(ds, tile_ext)
+    if nest.dims.shape[1] == 0:
+        return tile
+    relevant = _relevant(ds, nest.dims)
+    # a relevant temporal loop further in: the tile is moved whole at each advance
+    hits = (nest.temporal & relevant)[:, ::-1]
+    later = (np.cumsum(hits, axis=1) - hits)[:, ::-1] > 0
+    shared = np.ones_like(nest.step)
     for axis in ds.axes:
         size = sum(c * (tile_ext[:, _CODE[dim]] - 1) for c, dim in axis) + 1
-        shift = sum(c * step * (dims == _CODE[dim]) for c, dim in axis)
+        shift = sum(c * nest.step * (nest.dims == _CODE[dim]) for c, dim in axis)
         shared = shared * np.maximum(0, size[:, None] - shift)
     delta = np.where(later, tile[:, None], np.where(relevant, tile[:, None] - shared, 0))
-    return tile + (advances * delta).sum(axis=1)
+    return tile + (nest.advances * delta).sum(axis=1)
 
 
 def _spatial_product(ds: DataSpace, loops: LevelLoops) -> np.ndarray:
@@ -166,8 +181,10 @@ def evaluate_levels(
     temporal_width = lv["dram"].dims.shape[1] + lv["sram"].dims.shape[1]
     spatial_rf = np.arange(above_rf.dims.shape[1]) >= temporal_width
     no_spatial = np.zeros(lv["dram"].dims.shape[1], dtype=bool)
-    into_sram = {t: _transfers(ds, sram_tile, lv["dram"], no_spatial) for t, ds in spaces.items()}
-    into_rf = {t: _transfers(ds, pe_ext, above_rf, spatial_rf) for t, ds in spaces.items()}
+    above_sram = _nest(sram_tile, lv["dram"], no_spatial)
+    above_pe = _nest(pe_ext, above_rf, spatial_rf)
+    into_sram = {t: _transfers(ds, sram_tile, above_sram) for t, ds in spaces.items()}
+    into_rf = {t: _transfers(ds, pe_ext, above_pe) for t, ds in spaces.items()}
     array = LevelLoops(
         np.concatenate([lv["rows"].dims, lv["cols"].dims], axis=1),
         np.concatenate([lv["rows"].factors, lv["cols"].factors], axis=1),

@@ -165,20 +165,19 @@ def _rf_tiles(layer, hw, sizes, rows, cols, lanes):
         elements = tensor_elements(layer, ext)
         return (elements[0] <= caps[0]) & (elements[1] <= caps[1]) & (elements[2] <= caps[2])
 
-    ext = {d: np.array([lane_ext.get(d, 1)], dtype=np.int64) for d in sizes}
-    if not fits(ext)[0]:
+    ext = np.array([[lane_ext.get(d, 1) for d in DIMS]], dtype=np.int64)  # tiles x dims
+    if not fits(dict(zip(DIMS, ext.T, strict=True)))[0]:
         return []
     factors = np.ones((1, 0), dtype=np.int64)
     for dim in dims:
         choices = np.array(_factor_choices(remaining[dim]), dtype=np.int64)
-        n = len(choices)
-        ext = {d: np.repeat(e, n) for d, e in ext.items()}
-        ext[dim] = ext[dim] * np.tile(choices, len(factors))
-        factors = np.column_stack([np.repeat(factors, n, axis=0), np.tile(choices, len(factors))])
-        keep = fits(ext)
-        ext = {d: e[keep] for d, e in ext.items()}
-        factors = factors[keep]
-    i_el, f_el, _ = tensor_elements(layer, ext)
+        chosen = np.tile(choices, len(factors))
+        ext = np.repeat(ext, len(choices), axis=0)
+        ext[:, DIMS.index(dim)] *= chosen
+        factors = np.column_stack([np.repeat(factors, len(choices), axis=0), chosen])
+        keep = fits(dict(zip(DIMS, ext.T, strict=True)))
+        ext, factors = ext[keep], factors[keep]
+    i_el, f_el, _ = tensor_elements(layer, dict(zip(DIMS, ext.T, strict=True)))
     cycles = factors.prod(axis=1)
     macs = cycles * lanes_n * rows_n * cols_n
     load = (i_el * cols_n + f_el * rows_n) * hw.data_bytes / hw.load_bytes_per_cycle
@@ -222,15 +221,17 @@ def _splits(layer, hw, sram, sizes, inner, order_dims):
         [np.broadcast_to(powers, (n, width, 12)), outer[:, :, None]], axis=2
     )
     rest = -(-outer[:, :, None] // cuts)
-    extents = np.repeat(tail[:, :width, None, :], cuts.shape[2], axis=2)
-    dim_onehot = order_dims[:, :, None] == np.arange(width)[None, None, :]  # n x 7(pos) x 7
-    extents = np.where(dim_onehot[:, :, None, :], extents * rest[:, :, :, None], extents)
+    extents = {}  # per dimension, n x 7 x 13: the tail, the split loop's SRAM part
+    for code, dim in enumerate(DIMS):
+        base = tail[:, :width, code, None]
+        extents[dim] = np.where(order_dims[:, :, None] == code, base * rest, base)
     partial = partial_head[:, :, None] | ((cuts > 1) & reduction[:, :, None])
     fits = (cuts <= outer[:, :, None]) & present[:, :, None]
     fits &= _tile_bytes(layer, extents, partial, db, acc) <= budget
     cut = np.where(fits, cuts, np.iinfo(np.int64).max).min(axis=2)  # the smallest that fits
     found = fits.any(axis=2)  # n x 7
-    last = _tile_bytes(layer, inner, partial_all, db, acc) <= budget
+    last = _tile_bytes(layer, dict(zip(DIMS, inner.T, strict=True)), partial_all, db, acc)
+    last = last <= budget
     found = np.concatenate([found, last[:, None]], axis=1)  # n x 8
     taken = found & (np.cumsum(found, axis=1) <= 2)
     combo, point = np.nonzero(taken)  # combination-major, split points in order
@@ -245,10 +246,9 @@ def _splits(layer, hw, sram, sizes, inner, order_dims):
 
 
 def _tile_bytes(layer, extents, partial, db, acc):
-    """Bytes of an SRAM tile of `extents` (last axis: dimensions), outputs as partial
-    sums where `partial` (as `descriptor.sram_bytes`)."""
-    ext = {d: extents[..., i] for i, d in enumerate(DIMS)}
-    i_el, f_el, o_el = tensor_elements(layer, ext)
+    """Bytes of SRAM tiles of `extents` (arrays per dimension), outputs as partial sums
+    where `partial` (as `descriptor.sram_bytes`)."""
+    i_el, f_el, o_el = tensor_elements(layer, extents)
     return i_el * db + f_el * db + o_el * np.where(partial, acc, db)
 
 
@@ -379,6 +379,14 @@ def map_layer(
         raise MappingError(f"layer {layer.name}: no descriptor fits the hardware")
     costs = evaluate_levels(layer, hw, space.levels, params)
     spatial_of, order_of = space.spatial, space.order
+    costed: dict[int, Cost] = {}  # the fixed dataflows often share a candidate
+
+    def choice(index: int, name: str) -> Choice:
+        descriptor = space.descriptor(index, name)
+        if index not in costed:
+            costed[index] = evaluate(layer, hw, descriptor, params)
+        return Choice(descriptor, costed[index])
+
     best = _best_index(costs, objective, np.ones(len(space), dtype=bool))
     baselines: dict[str, Choice | None] = {}
     for kind in FIXED:
@@ -389,9 +397,5 @@ def map_layer(
                 order_of == orders.index(ORDERS[kind])
             )
         index = _best_index(costs, objective, among)
-        baselines[kind] = (
-            None if index is None else _choice(layer, hw, params, space.descriptor(index, kind))
-        )
-    return LayerMapping(
-        layer, _choice(layer, hw, params, space.descriptor(best, "flexible")), baselines
-    )
+        baselines[kind] = None if index is None else choice(index, kind)
+    return LayerMapping(layer, choice(best, "flexible"), baselines)

@@ -14,7 +14,7 @@ from soc.assemble.dataflows import choose_descriptor, cost_params, layer_dataflo
 from soc.assemble.mappings import LayerMapper
 from soc.assemble.sparsity import compression_ratios, layer_tensors
 from soc.config import ScenarioConfig, SocConfig
-from soc.errors import ConfigError
+from soc.errors import ConfigError, WorkloadError
 from soc.flexnn import FlexNNEngine, LayerPlan, TensorAddrs, build_plan
 from soc.flexnn.sparsity import sparse_rounds
 from soc.hw import (
@@ -100,6 +100,9 @@ def _plan(scenario: ScenarioConfig) -> tuple[list[LayerPlan], DriverProgram, int
     """Layers -> per-layer plans and the driver program (pure; raises on bad input)."""
     soc, driver = scenario.soc, scenario.driver
     layers = load_workload(scenario.workload)
+    unknown = scenario.workload.layer_name_error([layer.name for layer in layers])
+    if unknown is not None:  # a zoo model's layers are known only now
+        raise WorkloadError(f"workload.{unknown.dotted()}: {unknown}")
     db = soc.flexnn.data_bytes
     pre_bytes = driver.preprocess.bytes
     pre_bytes = layers[0].input_elements * db if pre_bytes is None else pre_bytes

@@ -139,7 +139,9 @@ def map_command(
     workload: str = typer.Argument(..., help="zoo model (resnet50) or a scenario YAML"),
     objective: str = typer.Option("edp", "--objective", help="energy | latency | edp"),
     csv_path: str | None = typer.Option(None, "--csv", help="also write per-layer rows"),
-    scenario: str | None = typer.Option(None, "--scenario", help="take the SoC from here"),
+    scenario: str | None = typer.Option(
+        None, "--scenario", help="take the SoC from here (also under a scenario YAML)"
+    ),
     overwrite: bool = typer.Option(False, "--overwrite", help="replace an existing --csv file"),
     no_cache: bool = NO_CACHE_OPTION,
 ) -> None:
@@ -150,6 +152,17 @@ def map_command(
         raise OutputError(f"{csv_path}: exists; pass --overwrite to replace it")
     if workload.endswith((".yaml", ".yml")):
         config = _load(workload)
+        if scenario:  # the workload of the file on the SoC (and its masters) of --scenario
+            base = _load(scenario)
+            config = ScenarioConfig(
+                name=config.name,
+                seed=config.seed,
+                soc=base.soc,
+                masters=base.masters,
+                workload=config.workload,
+                driver=config.driver,
+                run=config.run,
+            )
     else:
         base = _load(scenario) if scenario else None
         config = ScenarioConfig(

@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from soc.config.models import ScenarioConfig
+from soc.config.models import KeyPathError, ScenarioConfig
 from soc.errors import ConfigError
 
 KeyPath = tuple[str | int, ...]
@@ -197,11 +197,16 @@ def _validation_message(
     errors = exc.errors()
     first = errors[0]
     loc: KeyPath = tuple(first["loc"])
+    cause = first.get("ctx", {}).get("error")
+    if isinstance(cause, KeyPathError):  # a validator naming a key below its model
+        loc += cause.loc
     line = next((lines[loc[:n]] for n in range(len(loc), -1, -1) if loc[:n] in lines), None)
     if first["type"] == "extra_forbidden":
         message = "unknown key"
     elif first["type"] == "missing":
         message = "required key is missing"
+    elif isinstance(cause, KeyPathError):
+        message = str(cause)
     else:
         message = first["msg"].removeprefix("Value error, ")
     more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""

@@ -6,7 +6,9 @@ Every field carries its unit in its name; YAML may give a unit string ("1.3 GHz"
 
 from __future__ import annotations
 
+import difflib
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -22,6 +24,29 @@ from soc.config.quantities import (
     SizeBytes,
     TimePs,
 )
+
+
+class KeyPathError(ValueError):
+    """A validator's error about a key below its model: `loc` is the key's path from
+    that model (the loader prefixes where the model sits and finds the line)."""
+
+    def __init__(self, loc: tuple[str | int, ...], message: str) -> None:
+        super().__init__(message)
+        self.loc = loc
+
+    def dotted(self) -> str:
+        """`loc` as written in YAML: ``per_layer.conv1``, ``layers[2].source``."""
+        return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in self.loc).lstrip(".")
+
+
+def name_list(names: Sequence[str], wanted: str) -> str:
+    """The known names for an error message: all of a few; of many, the count, the
+    first and last, and the closest to `wanted`."""
+    if len(names) <= 12:
+        return ", ".join(names) or "none"
+    close = difflib.get_close_matches(wanted, names, n=3)
+    hint = f"; closest: {', '.join(close)}" if close else ""
+    return f"{len(names)} of them, {names[0]}, {names[1]}, ..., {names[-1]}{hint}"
 
 
 class CpuConfig(Block):
@@ -176,7 +201,9 @@ class LayerConfig(Block):
     padding: int = Field(0, ge=0)
     dataflow: Dataflow | None = Field(None, description="overrides workload.dataflow")
     source: str | None = Field(
-        None, description="the layer (or outside operation) producing the input"
+        None,
+        description="an earlier layer producing the input (default: the previous one), or "
+        "'external:<name>' for a tensor made outside the accelerator (a pooling, an add)",
     )
 
     @model_validator(mode="after")
@@ -184,6 +211,10 @@ class LayerConfig(Block):
         if self.k is None and self.op != "dwconv":
             raise ValueError(f"k (output channels) is required for op {self.op!r}")
         return self
+
+
+EXTERNAL = "external:"
+"""How a layer's `source` names a tensor made outside the accelerator."""
 
 
 class LayerSparsity(Block):
@@ -253,7 +284,55 @@ class WorkloadConfig(Block):
             raise ValueError("give exactly one of 'model' or 'layers'")
         if self.model is not None and not self.model.startswith("zoo:"):
             raise ValueError(f"model {self.model!r} must be 'zoo:<name>'")
+        if self.layers is not None:
+            error = self._source_error(self.layers) or self.layer_name_error(
+                [lc.name for lc in self.layers]
+            )
+            if error is not None:
+                raise error
         return self
+
+    @staticmethod
+    def _source_error(layers: Sequence[LayerConfig]) -> KeyPathError | None:
+        """A `source` names an earlier layer or, as 'external:<name>', a tensor made
+        outside the accelerator: a misspelt layer is never taken for an outside one."""
+        for i, lc in enumerate(layers):
+            earlier = [layer.name for layer in layers[:i]]
+            source = lc.source
+            if source is None or source in earlier:
+                continue
+            loc = ("layers", i, "source")
+            if source.startswith(EXTERNAL):
+                if not source.removeprefix(EXTERNAL):
+                    return KeyPathError(loc, f"name the outside tensor: {EXTERNAL}<name>")
+                continue
+            known = f"earlier layers: {name_list(earlier, source)}"
+            if source in [layer.name for layer in layers[i:]]:
+                return KeyPathError(
+                    loc, f"{source!r} is this layer or a later one, not an earlier one ({known})"
+                )
+            return KeyPathError(
+                loc,
+                f"{source!r} is no earlier layer ({known}); an input made outside the "
+                f"accelerator is written {EXTERNAL}{source}",
+            )
+        return None
+
+    def layer_name_error(self, names: Sequence[str]) -> KeyPathError | None:
+        """The first per-layer setting naming no layer of `names`, if any: checked here
+        for inline layers, by the planner for a zoo model (its layers are known there)."""
+        tables = (
+            (("per_layer",), self.per_layer),
+            (("sparsity", "per_layer"), self.sparsity.per_layer),
+            (("sparsity", "onnx_names"), self.sparsity.onnx_names),
+        )
+        for at, table in tables:
+            for name in table:
+                if name not in names:
+                    return KeyPathError(
+                        (*at, name), f"no such layer (layers: {name_list(names, name)})"
+                    )
+        return None
 
 
 class StageCost(Block):
@@ -335,6 +414,7 @@ MasterConfig = Annotated[
     CameraConfig | DisplayConfig | GeneratorConfig, Field(discriminator="kind")
 ]
 BUILT_IN_MASTERS = ("cpu", "dma")
+NOC_ENDPOINTS = ("cpu", "dma", "dram", "sram")  # as soc.assemble wires them, masters besides
 RUN_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]{0,99}")
 
 
@@ -377,5 +457,12 @@ class ScenarioConfig(Block):
                 raise ValueError(
                     f"soc.dram.{what} names {unknown[0]!r}, which is no master "
                     f"(masters: {', '.join(sorted(known))})"
+                )
+        endpoints = sorted({*NOC_ENDPOINTS, *names})
+        for endpoint in self.soc.noc.placement:
+            if endpoint not in endpoints:
+                raise KeyPathError(
+                    ("soc", "noc", "placement", endpoint),
+                    f"no such endpoint (endpoints: {', '.join(endpoints)})",
                 )
         return self

@@ -29,6 +29,30 @@ CASES = {
         "soc.base: no such file 'soc/missing.yaml'",
     ),
     "unknown zoo model": (GOOD.replace("zoo:edge_cnn", "zoo:nonet"), "unknown zoo model 'nonet'"),
+    "source naming no layer": (
+        GOOD.replace(
+            "  model: zoo:edge_cnn",
+            "  layers:\n    - {name: conv, op: conv, c: 3, k: 8, h: 8, w: 8}\n"
+            "    - {name: fc, op: fc, c: 512, k: 10, source: pooled}",
+        ),
+        ":9: workload.layers[1].source: 'pooled' is no earlier layer (earlier layers: conv); "
+        "an input made outside the accelerator is written external:pooled",
+    ),
+    "per_layer naming no zoo layer": (
+        GOOD.replace("  model: zoo:edge_cnn", "  model: zoo:edge_cnn\n  per_layer: {conv9: ws}"),
+        ": workload.per_layer.conv9: no such layer (layers: conv1, dw2, pw3, conv4, fc5)",
+    ),
+    "sparsity per_layer naming no zoo layer": (
+        GOOD.replace(
+            "  model: zoo:edge_cnn",
+            "  model: zoo:edge_cnn\n  sparsity: {per_layer: {conv9: {weights: 0.5}}}",
+        ),
+        ": workload.sparsity.per_layer.conv9: no such layer (layers: conv1, dw2, pw3, conv4, fc5)",
+    ),
+    "placement naming no endpoint": (
+        GOOD.replace(f"  base: {BASE}", f"  base: {BASE}\n  noc: {{placement: {{gpu: 1}}}}"),
+        ":6: soc.noc.placement.gpu: no such endpoint (endpoints: cpu, dma, dram, sram)",
+    ),
 }
 
 

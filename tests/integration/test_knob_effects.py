@@ -81,6 +81,10 @@ SRAM_CONFLICTS = measure("sram.bank_conflicts", lambda r: r.summary["sram"]["ban
 SRAM_CONFLICT_CYCLES = measure(
     "sram.conflict_cycles", lambda r: r.summary["sram"]["conflict_cycles"]
 )
+DRAM_BYTES = measure(
+    "dram read + write bytes",
+    lambda r: r.summary["dram"]["read_bytes"] + r.summary["dram"]["write_bytes"],
+)
 ENERGY_TOTAL = measure("energy.total_pj", lambda r: r.summary["energy"]["total_pj"])
 
 
@@ -333,7 +337,11 @@ KNOBS: list[Knob] = [
     Knob("soc.sram.base_addr", "0x80000000", TOTAL_PS, REFUSED,
          "the SRAM would overlap the 4 GiB DRAM at address 0"),
     Knob("soc.sram.size_bytes", "64 KiB", TOTAL_PS, REFUSED,
-         "conv1's explicit SRAM tile (double-buffered) does not fit in 64 KiB"),
+         "fc2's explicit SRAM tile (33920 B, double-buffered) does not fit in 64 KiB"),
+    Knob("soc.sram.size_bytes", "16 KiB", DMA_REQUESTS, HIGHER,
+         "fc2's 2 x 33920 B weight tiles no longer fit: the mapper cuts C finer over DRAM "
+         "(C64 instead of C8), so each of the 32 weight rows of a tile moves in requests "
+         "of 128 B instead of 1 KiB", base=AUTO),
     Knob("soc.sram.banks", "1", SRAM_CONFLICTS, HIGHER,
          "with one bank every concurrent DMA fill and engine load collide"),
     Knob("soc.sram.bank_width_bytes", "1", layer_field("conv1", "load_ps"), HIGHER,

@@ -89,6 +89,13 @@ class BankedTiming(Block):
     frontend_cycles: int = Field(
         0, ge=0, description="controller pipeline from a burst's end to the requester"
     )
+    age_limit_cycles: Count | None = Field(
+        8000,
+        description="starvation bound: a bank's oldest request that has waited this long "
+        "since the controller took it is served first, whatever the arbitration policy "
+        "and row hits say (8000: 5 us at LPDDR4-3200, a safety net above the latencies "
+        "QoS aims at, not a QoS knob); at least one row cycle (tRAS + tRP); null: none",
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -111,6 +118,12 @@ class BankedTiming(Block):
             raise ValueError(f"address_map lacks {', '.join(missing)}")
         if self.row_bytes % self.burst_bytes:
             raise ValueError(f"row_bytes {self.row_bytes} is not a whole number of bursts")
+        row_cycle = self.cycles.tras + self.cycles.trp
+        if self.age_limit_cycles is not None and self.age_limit_cycles < row_cycle:
+            raise ValueError(
+                f"age_limit_cycles ({self.age_limit_cycles}) is shorter than one row cycle "
+                f"(tRAS + tRP = {row_cycle}): every row miss would count as starving"
+            )
         high = self.write_drain_high or self.write_queue
         if high > self.write_queue or self.write_drain_low >= high:
             raise ValueError(

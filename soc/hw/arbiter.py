@@ -11,6 +11,9 @@ costs O(masters), not O(requests). The arbiter looks only at the heads:
 
 Any master may be regulated by a token bucket: its head is eligible only once the
 bucket holds the request's bytes.
+
+A banked controller applies the same policy again where a real one applies QoS, in its
+scheduler's choice among the commands ready at one cycle (`CommandRanks`).
 """
 
 from __future__ import annotations
@@ -164,3 +167,75 @@ class RequestQueues(Generic[Item]):
         self._size -= 1
         self.arbiter.charge(req, now_ps)
         return (req, item), None
+
+
+class CommandRanks:
+    """The arbitration policy as a DRAM command scheduler applies it: `rank` orders the
+    masters of commands ready at the same cycle (lower first), `serve` accounts a request
+    whose data moved.
+
+    - fcfs: every master equal (the scheduler's own order decides);
+    - priority: the QoS class (0 most urgent);
+    - round_robin: the masters' places in turn after the last one served (by name);
+    - weighted: start-time fair queuing over bytes: a master's tag is where its next
+      request would start, max(its last finish, the start of the last one served), and
+      a request moves its master's finish on by bytes / weight; backlogged masters get
+      bytes in proportion to their weights, and an idle one cannot bank service.
+
+    A regulated master whose token bucket cannot cover its request now (it is over its
+    rate) ranks after every master that is not. `static` tells a caller that ranks
+    never change, so a choice made once stays valid.
+    """
+
+    def __init__(
+        self,
+        policy: str,
+        weights: dict[str, int] | None = None,
+        regulators: dict[str, TokenBucket] | None = None,
+    ) -> None:
+        self.policy = policy
+        self.weights = weights or {}
+        self.regulators = regulators or {}
+        self.static = policy in ("fcfs", "priority") and not self.regulators
+        self._index: dict[str, int] = {}  # round_robin: place of each master by name
+        self._last = -1  # round_robin: place of the last master served
+        self._last_master = ""
+        self._finish: dict[str, float] = {}  # weighted: each master's finish tag
+        self._start = 0.0  # weighted: start tag of the last request served
+
+    def rank(self, req: MemRequest, now_ps: int) -> float | tuple[bool, float]:
+        policy = self.policy
+        if policy == "priority":
+            rank: float = req.qos
+        elif policy == "round_robin":
+            place = self._index.get(req.master)
+            if place is None:
+                place = self._enrol(req.master)
+            rank = (place - self._last - 1) % len(self._index)
+        elif policy == "weighted":
+            rank = max(self._finish.get(req.master, 0.0), self._start)
+        else:
+            rank = 0
+        if not self.regulators:
+            return rank
+        bucket = self.regulators.get(req.master)
+        over = bucket is not None and bucket.ready_at(req.size_bytes, now_ps) > now_ps
+        return over, rank
+
+    def _enrol(self, master: str) -> int:
+        names = sorted({*self._index, master})
+        self._index = {name: i for i, name in enumerate(names)}
+        self._last = self._index.get(self._last_master, -1)
+        return self._index[master]
+
+    def serve(self, req: MemRequest) -> None:
+        master = req.master
+        if self.policy == "round_robin":
+            self._last_master = master
+            self._last = self._index.get(master)
+            if self._last is None:
+                self._last = self._enrol(master)
+        elif self.policy == "weighted":
+            start = max(self._finish.get(master, 0.0), self._start)
+            self._start = start
+            self._finish[master] = start + req.size_bytes / self.weights.get(master, 1)

@@ -11,16 +11,30 @@ or the write queue; its latency counts from there. A write completes when its da
 written or, with `posted_writes`, on entry; a read of an address a queued write holds is
 answered from the write queue.
 
-Reads move on to their bank's command queue as it has room. Writes do so only while
-the controller drains them: a drain starts when the write queue reaches
-`write_drain_high`, when no read is queued anywhere, or when the oldest write has waited
-`write_max_wait_cycles`; it ends once the queue is down to `write_drain_low` with reads
-waiting and the writes it sent to the banks are issued.
+Reads move on to their bank's command queue as it has room, the best ranked first (see
+below). Writes do so only while the controller drains them: a drain starts when the
+write queue reaches `write_drain_high`, when no read is queued anywhere, or when the
+oldest write has waited `write_max_wait_cycles`; it ends once the queue is down to
+`write_drain_low` with reads waiting and the writes it sent to the banks are issued.
 
-A bank serves its queue by PRE (if another row is open), ACT (if no row is open) and one
-CAS per burst. The scheduler issues at most one command per DRAM cycle: while draining,
-writes before reads; then the command with the earliest issue cycle; among equals the
-most urgent QoS class under `priority`, then row hits, then the oldest.
+The arbitration policy acts again inside, where a real controller applies QoS: it ranks
+the masters (`CommandRanks`: QoS class under `priority`, turn under `round_robin`,
+fair-queuing tag under `weighted`, all equal under `fcfs`; a regulated master over its
+rate ranks last). A bank serves its queue by PRE (if another row is open), ACT (if no
+row is open) and one CAS per burst. The request a bank serves next is its head once that
+has waited `age_limit_cycles` since the controller took it (the starvation bound);
+otherwise, under FR-FCFS, the oldest row hit, else the oldest request, with `fcfs`; the
+first by (QoS class, row hit, age) under `priority`, so an urgent class's row miss goes
+before another class's row hit; under `round_robin` and `weighted` each master's oldest
+row hit (else oldest request) competes by (draining: writes first, rank, row hit, age).
+Under FCFS scheduling a bank serves its head only.
+
+The scheduler issues at most one command per DRAM cycle: commands past the age limit
+first, by age; while draining, writes before reads; then the command with the earliest
+issue cycle; among those ready at that cycle the lowest rank, then row hits, then the
+oldest. So under `round_robin` the masters with ready commands take turns, and under
+`weighted` they share the data bus in proportion to their weights. The strict FCFS
+scheduler takes the banks' heads by (age limit, rank, age).
 """
 
 from __future__ import annotations
@@ -31,7 +45,7 @@ from collections.abc import Generator
 import simpy
 
 from soc.config.dram import BankedTiming, DramConfig
-from soc.hw.arbiter import Arbiter, RequestQueues, token_buckets
+from soc.hw.arbiter import Arbiter, CommandRanks, RequestQueues, token_buckets
 from soc.hw.dram_base import DramTarget
 from soc.kernel import Action, ClockDomain, MemRequest
 
@@ -95,6 +109,7 @@ class _Bank:
         "act_ready",
         "cas_ready",
         "queue",
+        "options",
         "choice",
         "closes_at",
     )
@@ -107,7 +122,10 @@ class _Bank:
         self.act_ready = 0  # earliest ACT (tRP after PRE)
         self.cas_ready = 0  # earliest CAS (tRCD after ACT)
         self.queue: deque[_Txn] = deque()
-        self.choice: tuple[int, str, _Txn] | None = None  # cached until the bank changes
+        # the requests the bank may serve next, one per master (or a single one when the
+        # ranks are static); cached until the bank changes
+        self.options: list[_Txn] | None = None
+        self.choice: tuple[int, str, _Txn] | None = None  # the command, if one option
         self.closes_at = 0  # the next refresh, which closes the open row
 
 
@@ -150,7 +168,10 @@ class _Channel:
         self.front: RequestQueues[_Txn] = RequestQueues(
             Arbiter(config.arbitration, dict(config.weights), buckets)
         )
-        self.qos_first = config.arbitration == "priority"
+        self.ranks = CommandRanks(config.arbitration, dict(config.weights), buckets)
+        self.ranked = config.arbitration != "fcfs" or bool(buckets)
+        limit = t.age_limit_cycles
+        self.age_limit_ps = self.clock.ps(limit) if limit is not None else None
         self.reads: deque[_Txn] = deque()
         self.writes: deque[_Txn] = deque()
         self.write_addrs: Counter[tuple[int, int]] = Counter()
@@ -253,12 +274,21 @@ class _Channel:
         limit = self.t.command_queue
         kept: deque[_Txn] = deque()
         moved = False
-        for txn in source:
+        order: deque[_Txn] | list[_Txn] = source
+        if self.ranked and len(source) > 1:  # free entries go to the best ranked first
+            now_ps = self.env.now
+            old_before = -1 if self.age_limit_ps is None else now_ps - self.age_limit_ps
+            rank = self.ranks.rank
+            order = sorted(
+                source,
+                key=lambda x: (x.accepted[0] > old_before, rank(x.req, now_ps), x.age),
+            )
+        for txn in order:
             bank_id = txn.loc.bank_id
             queue = self.banks[bank_id].queue
             if len(queue) < limit:
                 queue.append(txn)
-                self.banks[bank_id].choice = None
+                self.banks[bank_id].options = self.banks[bank_id].choice = None
                 self.busy.add(bank_id)
                 moved = True
                 if txn.req.is_write:
@@ -269,7 +299,7 @@ class _Channel:
                 kept.append(txn)
         if moved:
             source.clear()
-            source.extend(kept)
+            source.extend(kept if order is source else sorted(kept, key=lambda x: x.age))
         return moved
 
     def poke(self) -> None:
@@ -294,30 +324,58 @@ class _Channel:
         start = self._last_refresh_start(rank, cycle)
         return start + self.c.trfc if cycle < start + self.c.trfc else cycle
 
-    def _candidate(self, bank_id: int, bank: _Bank, now: int) -> tuple[int, str, _Txn]:
-        """The next command for this bank and the cycle its own timing allows it."""
-        if bank.open_row is not None and now >= bank.closes_at:
-            # a refresh since the row was opened has closed it
-            bank.open_row = None
-            bank.act_ready = max(bank.act_ready, bank.closes_at + self.c.trfc)
-            bank.choice = None
-        if bank.choice is not None:
-            return bank.choice
+    def _options(self, bank: _Bank) -> list[_Txn]:
+        """The requests this bank may serve next (its head aside, once past the age
+        limit), for the scheduler to rank when there are several. FCFS: the head.
+        FR-FCFS: the oldest row hit, else the oldest request; under `priority` the most
+        urgent class's (its row miss before another class's hit); when ranks change as
+        masters are served (`round_robin`, `weighted`, regulators), each master's
+        oldest row hit, else its oldest request, per direction."""
         queue = bank.queue
-        if bank.open_row is None:
-            choice = bank.act_ready, "ACT", queue[0]
-        else:
-            row = bank.open_row
-            if self.t.scheduler == "fcfs":  # only the oldest request may go
-                hit = queue[0] if queue[0].loc.row == row else None
-            else:  # FR-FCFS: the oldest request that hits the open row first
-                hit = next((txn for txn in queue if txn.loc.row == row), None)
-            if hit is not None:
-                choice = bank.cas_ready, "CAS", hit
-            else:
-                choice = bank.pre_ready, "PRE", queue[0]
-        bank.choice = choice
-        return choice
+        row = bank.open_row
+        if self.t.scheduler == "fcfs":
+            return [queue[0]]
+        if not self.ranked:  # the oldest request that hits the open row, else the oldest
+            return [next((txn for txn in queue if txn.loc.row == row), queue[0])]
+        if self.ranks.static:
+            return [min(queue, key=lambda x: (x.req.qos, x.loc.row != row, x.age))]
+        firsts: dict[tuple[str, bool], _Txn] = {}
+        for txn in queue:  # oldest first
+            key = txn.req.master, txn.req.is_write
+            first = firsts.get(key)
+            if first is None or (first.loc.row != row and txn.loc.row == row):
+                firsts[key] = txn
+        return list(firsts.values())
+
+    def _choice(self, bank: _Bank, now_ps: int) -> tuple[int, str, _Txn]:
+        """The bank's next command among its options (cached when it has one only)."""
+        options = bank.options
+        if options is None:
+            options = bank.options = self._options(bank)
+        if len(options) == 1:
+            bank.choice = self._command(bank, options[0])
+            return bank.choice
+        row, draining, rank = bank.open_row, self.draining, self.ranks.rank
+        txn = min(  # while draining writes first, then rank, row hit, age
+            options,
+            key=lambda x: (
+                draining and not x.req.is_write,
+                rank(x.req, now_ps),
+                x.loc.row != row,
+                x.age,
+            ),
+        )
+        return self._command(bank, txn)
+
+    @staticmethod
+    def _command(bank: _Bank, txn: _Txn) -> tuple[int, str, _Txn]:
+        """The command `txn` needs next and the cycle the bank's own timing allows it."""
+        row = bank.open_row
+        if row is None:
+            return bank.act_ready, "ACT", txn
+        if txn.loc.row == row:
+            return bank.cas_ready, "CAS", txn
+        return bank.pre_ready, "PRE", txn
 
     def _act_ready(self, loc: Location, cycle: int) -> int:
         c = self.c
@@ -350,28 +408,43 @@ class _Channel:
 
     def schedule(self) -> Generator[simpy.Event, object, None]:
         """Issue one command at a time, sleeping until it is due."""
-        clock = self.clock
+        clock, banks, c = self.clock, self.banks, self.c
         frfcfs = self.t.scheduler == "frfcfs"
+        ranks, ranked = self.ranks, self.ranked
+        limit_ps = self.age_limit_ps
         while True:
             now = max(clock.edge_at_or_after(self.env.now), self.cmd_free)
+            now_ps = clock.ps(now)
+            old_before = -1 if limit_ps is None else now_ps - limit_ps
+            draining = self.draining
             best = None
             for bank_id in self.busy:
-                bank = self.banks[bank_id]
-                cycle, kind, txn = self._candidate(bank_id, bank, now)
+                bank = banks[bank_id]
+                if bank.open_row is not None and now >= bank.closes_at:
+                    # a refresh since the row was opened has closed it
+                    bank.open_row = None
+                    bank.act_ready = max(bank.act_ready, bank.closes_at + c.trfc)
+                    bank.options = bank.choice = None
+                txn = bank.queue[0]
+                young = txn.accepted[0] > old_before
+                if young:
+                    cycle, kind, txn = bank.choice or self._choice(bank, now_ps)
+                else:  # past the age limit: the head goes next
+                    cycle, kind, txn = self._command(bank, txn)
                 cycle = max(cycle, now)
-                # while draining, writes go first
-                later = self.draining and not txn.req.is_write
-                if frfcfs and best is not None and (later, cycle) > best[0][:2]:
+                # past the age limit first, then (while draining) writes, then the rest
+                tier = (2 if draining and not txn.req.is_write else 1) if young else 0
+                if frfcfs and best is not None and (tier, cycle) > best[0][:2]:
                     continue  # the channel's constraints only delay it further
                 if kind == "ACT":
                     cycle = self._act_ready(txn.loc, cycle)
                 elif kind == "CAS":
                     cycle = self._cas_ready(txn.loc, txn.req.is_write, cycle)
+                rank = ranks.rank(txn.req, now_ps) if ranked and young else 0  # old: by age
                 if not frfcfs:
-                    key = (txn.age, cycle, bank_id)  # strictly in arrival order
+                    key = (young, rank, txn.age, cycle, bank_id)  # strictly in arrival order
                 else:
-                    qos = txn.req.qos if self.qos_first else 0
-                    key = (later, cycle, qos, kind != "CAS", txn.age, bank_id)
+                    key = (tier, cycle, rank, kind != "CAS", txn.age, bank_id)
                 if best is None or key < best[0]:
                     best = (key, cycle, bank_id, kind, txn)
             if best is None:
@@ -391,7 +464,7 @@ class _Channel:
     def _issue(self, bank_id: int, kind: str, txn: _Txn, cycle: int) -> None:
         t, c = self.t, self.c
         bank = self.banks[bank_id]
-        bank.choice = None
+        bank.options = bank.choice = None
         req, loc = txn.req, txn.loc
         if kind == "PRE":
             bank.open_row = None
@@ -440,6 +513,7 @@ class _Channel:
             bank.act_ready = max(bank.act_ready, bank.pre_ready + c.trp)
         self.dram.count(Action.DRAM_ROW_MISS if bank.fresh else Action.DRAM_ROW_HIT, 1, req.master)
         bank.fresh = False
+        self.ranks.serve(req)
         if not (req.is_write and t.posted_writes):
             finish = self.clock.ps(data_end + t.frontend_cycles)
             self.env.timeout(max(0, finish - self.env.now)).callbacks.append(

@@ -182,3 +182,75 @@ def test_a_dram_larger_than_its_organisation_is_refused():
     with pytest.raises(ValidationError, match=r"size_bytes \(4294967296\) exceeds"):
         DramConfig(fidelity="banked", preset="LPDDR4-3200", size_bytes=4 * 2**30)
     DramConfig(fidelity="simple", preset="LPDDR4-3200", size_bytes=4 * 2**30)  # no rows
+
+
+# -- the arbitration policy in the command scheduler --------------------------------
+# Default timing: ACT, then CAS tRCD = 15 later, data CL = 17 after the CAS for
+# BL/2 = 8 cycles: a lone read to a closed bank is done at 15 + 17 + 8 = 40.
+
+
+def test_priority_serves_the_urgent_class_row_miss_before_a_row_hit():
+    # L0 opens row 0 of bank 0 (ACT 0, CAS 15, done 40). At 41 two reads arrive at
+    # once: L1 (class 3) hits the open row, H (class 0) needs another row of the bank.
+    ops = [(0, "R", 0, "low", 3), (41, "R", 128, "low", 3), (41, "R", ROW, "high", 0)]
+    (_, hit, miss), _ = run(ops)
+    # fcfs: the row hit first (CAS at 41, done 66); H's PRE waits tRTP after it
+    # (41 + 12 = 53), ACT at 53 + tRP = 68, CAS at 68 + tRCD = 83, done 108
+    assert (hit, miss) == (41 + 25, 53 + C.trp + C.trcd + 25)
+    (_, hit, miss), _ = run(ops, arbitration={"arbitration": "priority"})
+    # priority: H's PRE at once (tRAS and tRTP long past), ACT 56, CAS 71, done 96;
+    # then L1 needs row 0 again: PRE at tRAS after H's ACT (88), ACT 103, CAS 118
+    assert miss == 41 + C.trp + C.trcd + C.cl + T.burst_cycles  # 96
+    assert hit == 41 + C.trp + C.tras + C.trp + C.trcd + C.cl + T.burst_cycles  # 143
+
+
+def streams(a, b, n=4):
+    """n row hits each for masters a (bank 0) and b (bank group 1), all at cycle 0."""
+    first = [(0, "R", i * 128, a) for i in range(n)]
+    return first + [(0, "R", GROUP + i * 128, b) for i in range(n)]
+
+
+def test_round_robin_alternates_masters_with_ready_commands():
+    # ACT a at 0, ACT b at tRRD_S = 8; a's first CAS at 15, then every CAS waits for
+    # the data bus (one burst, 8 cycles): CAS at 15, 23, 31, ... done 25 later
+    ends, _ = run(streams("a", "b"), arbitration={"arbitration": "round_robin"})
+    assert ends[:4] == [40, 56, 72, 88]  # a: CAS at 15, 31, 47, 63
+    assert ends[4:] == [48, 64, 80, 96]  # b: CAS at 23, 39, 55, 71
+    # fcfs: at every tie the oldest, so all of a before b
+    ends, _ = run(streams("a", "b"))
+    assert ends == [40, 48, 56, 64, 72, 80, 88, 96]
+
+
+def test_weighted_three_to_one_serves_three_to_one():
+    # start-time fair queuing over bytes, weights a 3, b 1, 128 B each: a's tag moves
+    # on by 128 / 3, b's by 128. Tags (a, b): (0, 0) a | (42.7, 0) b | (42.7, 128) a |
+    # (85.3, 128) a | (128, 128) a, the older | (170.7, 128) b | (170.7, 256) a, a, a |
+    # (256, 256) b ... so a b a a a b a a a b a a a b a a: 12 of a to 4 of b
+    weights = {"arbitration": "weighted", "weights": {"a": 3, "b": 1}}
+    ends, _ = run(streams("a", "b", n=12), arbitration=weights)
+    order = sorted(range(24), key=ends.__getitem__)[:16]
+    assert "".join("a" if i < 12 else "b" for i in order) == "abaaabaaabaaabaa"
+    # every CAS one burst after the one before: the bus never idles
+    assert sorted(ends)[:16] == [40 + 8 * k for k in range(16)]
+
+
+def test_the_age_limit_lets_an_old_low_priority_read_through():
+    # L (class 3, bank 1 of bank group 0) arrives first; 40 row hits of H (class 0)
+    # to bank 0 keep the bus busy, one CAS every 8 cycles: 15, 23, ..., 327. L's ACT
+    # goes at tRRD = 8, but its CAS ties with H's at every slot and loses.
+    ops = [(0, "R", BANK, "low", 3)] + [(0, "R", i * 128, "high", 0) for i in range(40)]
+    prio = {"arbitration": "priority"}
+    ends, _ = run(ops, config(age_limit_cycles=None), prio)
+    assert ends[0] == 15 + 39 * 8 + 8 + 25  # after the last of H: CAS 335, done 360
+    # limit 200: the scheduler picks each command one cycle after the last one issued;
+    # after H's CAS at 15 + 23 x 8 = 199 it decides at 200, when L has waited 200:
+    # L's CAS goes at the next bus slot, 207, and is done at 232
+    ends, _ = run(ops, config(age_limit_cycles=200), prio)
+    assert ends[0] == 199 + 8 + 25
+    assert max(ends[1:]) == 360  # H loses one slot
+
+
+def test_an_age_limit_shorter_than_a_row_cycle_is_refused():
+    with pytest.raises(ValidationError, match=r"age_limit_cycles \(40\) is shorter than"):
+        config(age_limit_cycles=40)  # tRAS + tRP = 32 + 15 = 47
+    assert config(age_limit_cycles=47).banked.age_limit_cycles == 47

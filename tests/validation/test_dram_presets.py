@@ -50,3 +50,31 @@ def test_random_reads_over_a_gibibyte_rarely_hit(preset):
     rng = np.random.default_rng(5)
     _, hit_rate = stream(preset, lambda size: rng.integers(0, 2**30 // size, N) * size)
     assert hit_rate < 0.10
+
+
+def lpddr5_stream(size, count):
+    """Share of peak of `count` sequential reads of `size` bytes on LPDDR5-6400."""
+    env = simpy.Environment()
+    config = DramConfig(fidelity="banked", preset="LPDDR5-6400", size_bytes=2**30)
+    dram = BankedDram(env, "dram", config, Measure())
+    elaborate([dram])
+    for i in range(count):
+        env.process(dram.transact(MemRequest(i * size, size, False, "stream")))
+    env.run()
+    t = config.banked
+    return count * size / (env.now * 1e-12) / (t.bus_bytes * 2 * t.freq_hz)
+
+
+@pytest.mark.slow
+def test_lpddr5_6400_streams_bursts_at_peak_but_longer_requests_at_half():
+    t = DramConfig(preset="LPDDR5-6400").banked
+    c = t.cycles
+    refresh = 1 - c.trfc / c.trefi  # the bus is idle while the rank refreshes: 0.928
+    # one 32 B burst per request: consecutive bursts rotate over the four bank groups,
+    # tCCD_S = BL/2 = 8 cycles apart, the bus never waits but for refresh; row misses
+    # overlap with the other bank groups' data (0.02: a few ACTs left exposed)
+    assert lpddr5_stream(t.burst_bytes, N) == pytest.approx(refresh, abs=0.02)
+    # 1 KiB (the NPU's DMA requests): the model keeps a request's 32 bursts in one bank,
+    # tCCD_L = 16 cycles apart, so the bus carries one burst every two burst times
+    assert t.burst_cycles / c.tccd_l == 0.5
+    assert lpddr5_stream(1024, 2000) == pytest.approx(0.5 * refresh, abs=0.02)

@@ -254,3 +254,16 @@ def test_an_age_limit_shorter_than_a_row_cycle_is_refused():
     with pytest.raises(ValidationError, match=r"age_limit_cycles \(40\) is shorter than"):
         config(age_limit_cycles=40)  # tRAS + tRP = 32 + 15 = 47
     assert config(age_limit_cycles=47).banked.age_limit_cycles == 47
+
+
+def test_a_master_over_its_token_rate_is_chosen_last_by_the_scheduler():
+    # r (regulated: 1 GB/s, a 256 B bucket) and u each offer two row hits at cycle 0,
+    # r's first. Both of r's enter at once (the bucket holds 256 B) and empty it: r is
+    # over its rate until it refills (128 B at 1 GB/s: 128 ns, 154 cycles)
+    ops = [(0, "R", 0, "r"), (0, "R", 128, "r"), (0, "R", GROUP, "u"), (0, "R", GROUP + 128, "u")]
+    ends, _ = run(ops)
+    assert ends == [40, 48, 56, 64]  # fcfs: r's older requests win the ties
+    regulated = {"regulators": {"r": {"rate_bytes_per_s": 1e9, "burst_bytes": 256}}}
+    ends, _ = run(ops, arbitration=regulated)
+    # u's ACT at 0, r's at tRRD = 8; u's CAS at 15 and 23, r's at 31 and 39
+    assert ends == [56, 64, 40, 48]

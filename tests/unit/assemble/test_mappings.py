@@ -8,6 +8,7 @@ import pytest
 import yaml
 
 import soc.assemble.mappings as mappings
+from soc.assemble import plan_workload
 from soc.config import ScenarioConfig, SocConfig, WorkloadConfig
 from soc.runner import map_workload
 
@@ -72,6 +73,14 @@ def test_repeated_shapes_are_searched_once_per_run(cache_dir, searches):
     assert len(result.layers) == 54
     assert len(searches) == 24  # ResNet-50's distinct layer shapes
     assert not cache_dir.exists()
+
+
+def test_planning_a_run_searches_each_shape_once(cache_dir, searches):
+    config = scenario().model_copy(
+        update={"workload": WorkloadConfig(model="zoo:resnet50", objective="edp")}
+    )
+    plans, _ = plan_workload(without_cache(config))
+    assert len(plans) == 54 and len(searches) == 24
 
 
 @pytest.mark.parametrize(

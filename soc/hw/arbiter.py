@@ -54,6 +54,13 @@ class TokenBucket:
             return now_ps
         return now_ps + -(-int(need * PS_PER_S) // int(self.rate_bytes_per_s))
 
+    def covers(self, size_bytes: int, at_ps: int) -> bool:
+        """Whether the bucket holds `size_bytes` at `at_ps` (not before its last update);
+        changes nothing, so a scheduler may ask about a cycle ahead of the clock."""
+        gained = max(0, at_ps - self.updated_ps) * self.rate_bytes_per_s / PS_PER_S
+        tokens = min(float(self.burst_bytes), self.tokens + gained)
+        return tokens >= min(size_bytes, self.burst_bytes)
+
     def take(self, size_bytes: int, now_ps: int) -> None:
         self._refill(now_ps)
         self.tokens -= min(size_bytes, self.burst_bytes)
@@ -219,7 +226,7 @@ class CommandRanks:
         if not self.regulators:
             return rank
         bucket = self.regulators.get(req.master)
-        over = bucket is not None and bucket.ready_at(req.size_bytes, now_ps) > now_ps
+        over = bucket is not None and not bucket.covers(req.size_bytes, now_ps)
         return over, rank
 
     def _enrol(self, master: str) -> int:

@@ -219,9 +219,17 @@ def _validation_message(
     return f"{where}: {_dotted(loc)}: {message}{more}"
 
 
+# Keys holding file paths: relative to the file that gives them, or to the current
+# folder when given with --set.
+_PATH_KEYS: frozenset[KeyPath] = frozenset(
+    {("soc", "energy_table"), ("workload", "sparsity", "arrays"), ("workload", "sparsity", "onnx")}
+)
+
+
 def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> ScenarioConfig:
     """Load, merge, override (``key.path=value``, after `soc.base` is merged) and
-    validate a scenario file; raise `ConfigError` with one clear line."""
+    validate a scenario file; raise `ConfigError` with one clear line. Paths in the file
+    are relative to it; paths given as overrides are relative to the current folder."""
     path = Path(path)
     data, lines = _read_yaml(path)
     if not isinstance(data, dict):
@@ -229,6 +237,12 @@ def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> ScenarioCo
     parsed = [(parse_override(text), text) for text in overrides]
     from_base = _resolve_soc(data, path)
     for (at, value), text in parsed:
+        if at == ("soc", "base"):
+            raise ConfigError(
+                f"--set {text}: soc.base is merged before overrides; name it in the file"
+            )
+        if at in _PATH_KEYS and isinstance(value, str):
+            value = str(Path(value).resolve())  # typed on the command line: from here
         _apply_override(data, at, value, text)
     _preset_supersedes(data, from_base, [at for (at, _), _ in parsed])
     _resolve_arrays(data, path)

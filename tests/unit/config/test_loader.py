@@ -157,3 +157,27 @@ def test_a_bad_override_is_named(tmp_path, override, message):
     with pytest.raises(ConfigError) as info:
         load_scenario(based(tmp_path), [override])
     assert message in str(info.value) and "\n" not in str(info.value)
+
+
+def test_paths_in_the_file_are_relative_to_it_and_overrides_to_the_current_folder(
+    tmp_path, monkeypatch
+):
+    scenario_dir = tmp_path / "scenarios"
+    scenario_dir.mkdir()
+    path = write(scenario_dir, MINIMAL + "soc: {energy_table: table.yaml}\n")
+    assert load_scenario(path).soc.energy_table == scenario_dir / "table.yaml"
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    config = load_scenario(
+        path,
+        ["soc.energy_table=mine.yaml", "workload.sparsity.arrays=data/v.npz"],
+    )
+    assert config.soc.energy_table == work / "mine.yaml"
+    assert config.workload.sparsity.arrays == work / "data" / "v.npz"
+
+
+def test_the_base_block_cannot_be_overridden(tmp_path):
+    path = write(tmp_path, MINIMAL)
+    with pytest.raises(ConfigError, match=r"^--set soc.base=x.yaml: soc.base is merged before"):
+        load_scenario(path, ["soc.base=x.yaml"])

@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 SCENARIO ?= scenarios/quickstart.yaml
+# make bench BENCH_ARGS="--quick --case resnet50": options of bench/run_bench.py
+BENCH_ARGS ?=
 
 .PHONY: run test bench lint clean
 
@@ -25,7 +27,7 @@ test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -q
 
 bench: $(VENV)/.installed-dev
-	$(BIN)/python bench/run_bench.py
+	$(BIN)/python bench/run_bench.py $(BENCH_ARGS)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check soc tests bench

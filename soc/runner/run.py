@@ -26,11 +26,22 @@ from soc.trace.events import Sink
 
 @dataclass
 class RunResult:
-    """What a run produced: the summary (also in summary.json) and where it went."""
+    """What a run produced: the summary (also in summary.json), where it went, and its
+    cost: wall time and the number of SimPy events processed (not in the summary, which
+    depends only on the scenario and seed)."""
 
     summary: dict[str, object]
     out_dir: Path | None
     wall_s: float
+    events: int = 0
+
+
+def events_processed(system: AssembledSoc) -> int:
+    """Events a finished simulation processed: the ids SimPy handed out (the tie-breaker
+    counter of its event heap; SimPy keeps no count of its own) minus those still
+    queued. Reading the counter takes one id, so call it once, after the run."""
+    env = system.env
+    return next(env._eid) - len(env._queue)
 
 
 def _dram_summary(stats: StatsCollector, end_ps: int) -> dict[str, object]:
@@ -167,6 +178,7 @@ def run_scenario(
         if config.run.native_trace:
             sinks.append(NativeTraceSink(staging / "trace.native.jsonl"))
         system, stats, energy = simulate(config, sinks)
+        events = events_processed(system)
         summary = build_summary(config, system, stats, energy)
         if config.run.plots:
             from soc.report.plots import write_plots  # matplotlib loads only when plotting
@@ -178,4 +190,4 @@ def run_scenario(
     except BaseException:
         discard(staging)
         raise
-    return RunResult(summary, out_dir, time.perf_counter() - started)
+    return RunResult(summary, out_dir, time.perf_counter() - started, events)

@@ -13,10 +13,21 @@ to the trace as counter tracks "power" / "<component> mW").
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 
 from soc.energy.table import EnergyTable
-from soc.kernel.vocab import LAYER_START, UNPRICED_ACTIONS, SpanKind
-from soc.trace.events import ActivityEvent, CounterEvent, InstantEvent, Sink, SpanEvent
+from soc.kernel.vocab import LAYER_START, UNPRICED_ACTIONS, Action, SpanKind
+from soc.trace.events import (
+    ACTIVITY,
+    INSTANT,
+    SPAN,
+    ActivityEvent,
+    CounterEvent,
+    InstantEvent,
+    Record,
+    Sink,
+    SpanEvent,
+)
 from soc.trace.timeline import WindowedSums
 
 
@@ -47,7 +58,14 @@ class EnergyLedger(Sink):
     ) -> None:
         self.table = table
         self.layer_components = layer_components
-        self._counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        # amount per (top-level component, action), in first-seen order
+        self._amounts: dict[tuple[str, Action], int] = {}
+        # pJ per unit of each action; None for the unpriced ones (statistics only)
+        self._price: dict[Action, float | None] = {
+            action: None if action in UNPRICED_ACTIONS else table.actions.get(action.value, 0.0)
+            for action in Action
+        }
+        self._top: dict[str, str] = {}  # component path -> top-level component
         self._by_master: dict[str, float] = defaultdict(float)
         self._power = WindowedSums(window_ps)
         self._layer: str | None = None
@@ -68,21 +86,61 @@ class EnergyLedger(Sink):
             self._layer = None
 
     def on_activity(self, event: ActivityEvent) -> None:
-        if event.action in UNPRICED_ACTIONS:
-            return
-        component = component_of(event.component)
-        self._counts[component][event.action.value] += event.amount
-        pj = event.amount * self.table.actions.get(event.action.value, 0.0)
-        if not pj:
-            return
-        self._power.add(event.t_ps, component, pj)
-        if event.master is not None:
-            self._by_master[component_of(event.master)] += pj
-        if self._layer is not None and (
-            component in self.layer_components
-            or (event.master is not None and component_of(event.master) in self.layer_components)
-        ):
-            self._layer_pj[self._layer][component] += pj
+        self.on_records(
+            [(ACTIVITY, event.t_ps, event.component, event.action, event.amount, event.master)]
+        )
+
+    def on_records(self, records: Sequence[Record]) -> None:
+        """Price each activity record in order (floating-point sums are kept in the
+        order the events happened, so every breakdown is exactly what pricing them one
+        by one gives); follow layers through their instants and spans."""
+        amounts, price_of, top = self._amounts, self._price, self._top
+        window_ps, power_row = self._power.window_ps, self._power.row
+        by_master, layer_pj, layer_components = (
+            self._by_master,
+            self._layer_pj,
+            self.layer_components,
+        )
+        for record in records:
+            tag = record[0]
+            if tag == ACTIVITY:
+                _, t_ps, path, action, amount, master = record
+                price = price_of.get(action, 0.0)
+                if price is None:
+                    continue
+                component = top.get(path)
+                if component is None:
+                    component = top[path] = component_of(path)
+                key = (component, action)
+                amounts[key] = amounts.get(key, 0) + amount
+                pj = amount * price
+                if not pj:
+                    continue
+                power_row(component)[t_ps // window_ps] += pj
+                if master is not None:
+                    owner = top.get(master)
+                    if owner is None:
+                        owner = top[master] = component_of(master)
+                    by_master[owner] += pj
+                else:
+                    owner = None
+                layer = self._layer
+                if layer is not None and (
+                    component in layer_components or owner in layer_components
+                ):
+                    layer_pj[layer][component] += pj
+            elif tag == SPAN:
+                self.on_span(record[1])
+            elif tag == INSTANT:
+                self.on_instant(record[1])
+
+    @property
+    def _counts(self) -> dict[str, dict[str, int]]:
+        """Amount per top-level component and action name (priced actions only)."""
+        counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        for (component, action), amount in self._amounts.items():
+            counts[component][action.value if isinstance(action, Action) else action] += amount
+        return counts
 
     def final_counters(self, end_ps: int) -> list[CounterEvent]:
         """Power per component and window (dynamic plus static), in mW."""

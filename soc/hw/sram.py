@@ -50,45 +50,67 @@ class SramBanks(Component):
     ) -> None:
         super().__init__(env, path, ClockDomain(config.freq_hz), recorder, seed)
         self.config = config
-        self._free_cycle = np.zeros(config.banks, dtype=np.int64)
+        self._free_cycle = [0] * config.banks  # per bank: the cycle it is free from
         self._conflicts = 0
 
     def access_end_ps(self, req: MemRequest) -> tuple[int, int]:
         """Reserve the banks for `req` now; return (completion time, conflict cycles).
 
         Bank reservations are kept in whole cycles from the next clock edge, so long
-        runs stay exact at any frequency.
+        runs stay exact at any frequency. The bytes per bank are those of `bank_bytes`,
+        computed here bank by bank in plain integers (one access touches at most
+        `banks` banks, and numpy's per-call cost exceeds the arithmetic).
         """
         cfg = self.config
         offset = req.addr - cfg.base_addr
-        if offset < 0 or offset + req.size_bytes > cfg.size_bytes:
+        size = req.size_bytes
+        if offset < 0 or offset + size > cfg.size_bytes:
             raise ValueError(f"{req!r} is outside {self.path}")
-        per_bank = bank_bytes(offset, req.size_bytes, cfg.banks, cfg.interleave_bytes)
-        touched = np.nonzero(per_bank)[0]
+        g, banks, width = cfg.interleave_bytes, cfg.banks, cfg.bank_width_bytes
+        first, last = offset // g, (offset + size - 1) // g
+        # granules first..last; bank (first + j) % banks holds q or q + 1 of them
+        q, r = divmod(last - first + 1, banks)
+        head_cut = offset - first * g  # bytes of the first granule before the access
+        tail_cut = (last + 1) * g - (offset + size)  # and of the last one after it
+        first_bank, last_bank = first % banks, last % banks
         now = self.clock.edge_at_or_after(self.env.now)
-        start = np.maximum(self._free_cycle[touched], now)
-        end = start + -(-per_bank[touched] // cfg.bank_width_bytes)
-        self._free_cycle[touched] = end
-        done = int(end.max()) + cfg.latency_cycles
-        return self.clock.ps(done), int((start - now).max())
+        free = self._free_cycle
+        done = wait = 0
+        for j in range(banks if q else r):
+            b = (first_bank + j) % banks
+            nbytes = (q + 1 if j < r else q) * g
+            if b == first_bank:
+                nbytes -= head_cut
+            if b == last_bank:
+                nbytes -= tail_cut
+            start = free[b] if free[b] > now else now
+            end = free[b] = start - (-nbytes // width)
+            if end > done:
+                done = end
+            if start - now > wait:
+                wait = start - now
+        return self.clock.ps(done + cfg.latency_cycles), wait
 
     def transact(self, req: MemRequest) -> Generator[simpy.Event, object, None]:
         """Serve one read or write; finishes when the data is back (read) or written."""
+        start = self.env.now
         done_ps, conflict_cycles = self.access_end_ps(req)
-        action = Action.SRAM_WRITE_BYTE if req.is_write else Action.SRAM_READ_BYTE
-        self.count(action, req.size_bytes, req.master)
+        size, master, write = req.size_bytes, req.master, req.is_write
+        self.count(_WRITE if write else _READ, size, master)
         if conflict_cycles:
-            self.count(Action.SRAM_BANK_CONFLICT, 1, req.master)
-            self.count(Action.SRAM_CONFLICT_CYCLE, conflict_cycles, req.master)
+            self.count(Action.SRAM_BANK_CONFLICT, 1, master)
+            self.count(Action.SRAM_CONFLICT_CYCLE, conflict_cycles, master)
             self._conflicts += 1
             self.counter("bank conflicts", self._conflicts)  # a running total in the trace
-        with self.span(
-            SpanKind.SRAM_ACCESS,
-            Level.REQUEST,
-            overlap=True,
-            master=req.master,
-            bytes=req.size_bytes,
-            write=req.is_write,
-            conflict_cycles=conflict_cycles,
-        ):
-            yield self.env.timeout(done_ps - self.env.now)
+        yield self.env.timeout(done_ps - start)
+        if self.traces(Level.REQUEST):
+            fields = {
+                "master": master,
+                "bytes": size,
+                "write": write,
+                "conflict_cycles": conflict_cycles,
+            }
+            self.recorder.span(start, self.env.now, self.path, SpanKind.SRAM_ACCESS, fields, True)
+
+
+_READ, _WRITE = Action.SRAM_READ_BYTE, Action.SRAM_WRITE_BYTE

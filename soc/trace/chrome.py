@@ -10,12 +10,24 @@ timelines among them) are counter tracks of their component's process.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import IO
 
-from soc.trace.events import CounterEvent, InstantEvent, Sink, SpanEvent
+from soc.trace.events import (
+    COUNTER,
+    INSTANT,
+    SPAN,
+    CounterEvent,
+    InstantEvent,
+    Record,
+    Sink,
+    SpanEvent,
+)
 
 PS_PER_US = 1e6
+
+_encode = json.JSONEncoder(separators=(",", ":")).encode
 
 
 def _ts(ps: int) -> float:
@@ -38,7 +50,18 @@ class ChromeTraceSink(Sink):
             self._file.write('{"displayTimeUnit": "ns", "traceEvents": [\n')
         else:
             self._file.write(",\n")
-        self._file.write(json.dumps(record, separators=(",", ":")))
+        self._file.write(_encode(record))
+
+    def on_records(self, records: Sequence[Record]) -> None:
+        """Spans, instants and counters; activity and samples are not drawn."""
+        for record in records:
+            tag = record[0]
+            if tag == SPAN:
+                self.on_span(record[1])
+            elif tag == INSTANT:
+                self.on_instant(record[1])
+            elif tag == COUNTER:
+                self.on_counter(record[1])
 
     def _ids(self, track: str, lane: int | None = None) -> tuple[int, int]:
         process, _, thread = track.partition(".")

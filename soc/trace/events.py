@@ -1,7 +1,18 @@
-"""Trace event records and the sink interface."""
+"""Trace event records, the batches the tracer hands to sinks, and the sink interface.
+
+The tracer delivers events in batches of *records*: plain tuples tagged by their first
+element, in the order the events happened. Activity counts and samples, by far the most
+numerous, travel as bare tuples (no event object is built for them); spans, instants
+and counters carry their event object:
+
+- ``(ACTIVITY, t_ps, component, action, amount, master)``
+- ``(SAMPLE, t_ps, component, name, value, master)``
+- ``(SPAN, SpanEvent)``, ``(INSTANT, InstantEvent)``, ``(COUNTER, CounterEvent)``
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from soc.kernel.vocab import Action, SpanKind
@@ -57,8 +68,36 @@ class SampleEvent:
     master: str | None
 
 
+ACTIVITY = 0
+SAMPLE = 1
+SPAN = 2
+INSTANT = 3
+COUNTER = 4
+
+Record = tuple
+"""One tagged record of a batch (see the module doc)."""
+
+
 class Sink:
-    """Receives every event the tracer records. Override what you need."""
+    """Receives every event the tracer records. Override what you need: the `on_*`
+    handlers of single events, or `on_records` to take whole batches at once (what the
+    hot sinks do: a loop over tuples costs far less than a call per event)."""
+
+    def on_records(self, records: Sequence[Record]) -> None:
+        """A batch of records in the order they happened; by default each is handed to
+        its `on_*` handler as an event object."""
+        for record in records:
+            tag = record[0]
+            if tag == ACTIVITY:
+                self.on_activity(ActivityEvent(*record[1:]))
+            elif tag == SAMPLE:
+                self.on_sample(SampleEvent(*record[1:]))
+            elif tag == SPAN:
+                self.on_span(record[1])
+            elif tag == INSTANT:
+                self.on_instant(record[1])
+            else:
+                self.on_counter(record[1])
 
     def on_span(self, event: SpanEvent) -> None:
         pass

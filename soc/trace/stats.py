@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Sequence
 
 from soc.kernel.vocab import Action, SpanKind
 from soc.trace.events import (
+    ACTIVITY,
+    INSTANT,
+    SAMPLE,
+    SPAN,
     ActivityEvent,
     CounterEvent,
     InstantEvent,
+    Record,
     SampleEvent,
     Sink,
     SpanEvent,
 )
-from soc.trace.timeline import WindowedSums, dram_master
+from soc.trace.timeline import DRAM_SERVED, WindowedSums
 
 _SUMMED = (
     "macs",
@@ -33,17 +39,18 @@ class StatsCollector(Sink):
     """Aggregates what the summary reports. Read `layers`, `frames`, `activity` after
     the run; `by_master[component][action][master]` attributes traffic to masters;
     `bandwidth` bins each master's DRAM bytes served in windows of `window_ps`, which
-    become counter tracks "dram.bandwidth" / "<master> GB/s"."""
+    become counter tracks "dram.bandwidth" / "<master> GB/s".
+
+    Activity is summed per (component, action, master) as it arrives; `activity` and
+    `by_master` are views of those sums, built when read (keys in first-seen order)."""
 
     def __init__(self, window_ps: int = 10_000_000) -> None:
         self.bandwidth = WindowedSums(window_ps)
         self.layers: dict[str, dict[str, object]] = {}
         self.frames: list[dict[str, int]] = []
         self.deadline_misses: list[dict[str, object]] = []
-        self.activity: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-        self.by_master: dict[str, dict[str, dict[str, int]]] = defaultdict(
-            lambda: defaultdict(lambda: defaultdict(int))
-        )
+        self._amounts: dict[tuple[str, Action, str | None], int] = {}
+        self._views: tuple[dict, dict] | None = None
         self.end_ps = 0
         self.samples: dict[tuple[str, str, str | None], list[float]] = defaultdict(list)
         self.events: dict[tuple[str, str], list[dict[str, object]]] = defaultdict(list)
@@ -115,12 +122,54 @@ class StatsCollector(Sink):
         return out
 
     def on_activity(self, event: ActivityEvent) -> None:
-        self.activity[event.component][event.action.value] += event.amount
-        if event.master is not None:
-            self.by_master[event.component][event.action.value][event.master] += event.amount
-        master = dram_master(event)
-        if master is not None:
-            self.bandwidth.add(event.t_ps, master, event.amount)
+        self.on_records(
+            [(ACTIVITY, event.t_ps, event.component, event.action, event.amount, event.master)]
+        )
+
+    def on_records(self, records: Sequence[Record]) -> None:
+        amounts = self._amounts
+        window_ps = self.bandwidth.window_ps
+        served = self.bandwidth.row
+        self._views = None
+        for record in records:
+            tag = record[0]
+            if tag == ACTIVITY:
+                _, t_ps, component, action, amount, master = record
+                key = (component, action, master)
+                amounts[key] = amounts.get(key, 0) + amount
+                if master is not None and component == "dram" and action in DRAM_SERVED:
+                    served(master)[t_ps // window_ps] += amount
+            elif tag == SAMPLE:
+                self.samples[(record[2], record[3], record[5])].append(record[4])
+            elif tag == SPAN:
+                self.on_span(record[1])
+            elif tag == INSTANT:
+                self.on_instant(record[1])
+
+    def _view(self) -> tuple[dict, dict]:
+        """(activity, by_master) as nested dicts, from the sums."""
+        if self._views is None:
+            activity: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+            by_master: dict[str, dict[str, dict[str, int]]] = defaultdict(
+                lambda: defaultdict(lambda: defaultdict(int))
+            )
+            for (component, action, master), amount in self._amounts.items():
+                name = action.value if isinstance(action, Action) else str(action)
+                activity[component][name] += amount
+                if master is not None:
+                    by_master[component][name][master] += amount
+            self._views = (activity, by_master)
+        return self._views
+
+    @property
+    def activity(self) -> dict[str, dict[str, int]]:
+        """Amount per component and action."""
+        return self._view()[0]
+
+    @property
+    def by_master(self) -> dict[str, dict[str, dict[str, int]]]:
+        """Amount per component, action and master (activity that names a master)."""
+        return self._view()[1]
 
     def final_counters(self, end_ps: int) -> list[CounterEvent]:
         return self.bandwidth.counters(end_ps, "dram.bandwidth", "GB/s", 1e12 / 1e9)

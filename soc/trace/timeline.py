@@ -12,12 +12,13 @@ from collections import defaultdict
 from soc.kernel.vocab import Action
 from soc.trace.events import ActivityEvent, CounterEvent
 
-_SERVED = (Action.DRAM_READ_BYTE, Action.DRAM_WRITE_BYTE)
+DRAM_SERVED = frozenset({Action.DRAM_READ_BYTE, Action.DRAM_WRITE_BYTE})
+"""The DRAM's actions that count as bytes served (bandwidth)."""
 
 
 def dram_master(event: ActivityEvent) -> str | None:
     """The master whose DRAM bytes `event` reports as served, if it does."""
-    if event.component == "dram" and event.action in _SERVED and event.master is not None:
+    if event.component == "dram" and event.action in DRAM_SERVED and event.master is not None:
         return event.master
     return None
 
@@ -32,6 +33,10 @@ class WindowedSums:
 
     def add(self, t_ps: int, key: str, amount: float) -> None:
         self._bins[key][t_ps // self.window_ps] += amount
+
+    def row(self, key: str) -> dict[int, float]:
+        """`key`'s amounts by window index (a defaultdict: add to it in place)."""
+        return self._bins[key]
 
     def spans(self, end_ps: int) -> list[int]:
         """Length of every window up to `end_ps` (the last one is cut there)."""

@@ -1,4 +1,10 @@
-"""The tracer: implements the kernel's `Recorder` and fans events out to sinks."""
+"""The tracer: implements the kernel's `Recorder` and hands events to sinks in batches.
+
+Recording an event appends one tagged tuple to a buffer (see `soc.trace.events`); the
+buffer goes to every sink, in order, when it holds `batch_records` records and when the
+run closes. Every sink thus sees exactly the sequence it would have seen event by event,
+at the cost of one call per sink and batch instead of one per sink and event.
+"""
 
 from __future__ import annotations
 
@@ -6,22 +12,48 @@ from collections.abc import Sequence
 
 from soc.kernel.vocab import Action, Level, SpanKind
 from soc.trace.events import (
-    ActivityEvent,
+    ACTIVITY,
+    COUNTER,
+    INSTANT,
+    SAMPLE,
+    SPAN,
     CounterEvent,
     InstantEvent,
-    SampleEvent,
+    Record,
     Sink,
     SpanEvent,
 )
 
+BATCH_RECORDS = 8192
+"""Records buffered before they go to the sinks (bounds the buffer's memory)."""
+
 
 class Tracer:
     """Spans finer than `level` are dropped by the components before they reach here;
-    activity counts always pass (energy and statistics need them)."""
+    activity counts always pass (energy and statistics need them). Sinks see the
+    events of a batch when it is full, on `flush`, and at `close`."""
 
-    def __init__(self, level: Level, sinks: Sequence[Sink]) -> None:
+    def __init__(
+        self, level: Level, sinks: Sequence[Sink], batch_records: int = BATCH_RECORDS
+    ) -> None:
         self.level = level
         self.sinks = list(sinks)
+        self._records: list[Record] = []
+        self._batch_records = max(1, batch_records)
+
+    def _add(self, record: Record) -> None:
+        records = self._records
+        records.append(record)
+        if len(records) >= self._batch_records:
+            self.flush()
+
+    def flush(self) -> None:
+        """Hand the buffered records to every sink."""
+        records = self._records
+        if records:
+            self._records = []
+            for sink in self.sinks:
+                sink.on_records(records)
 
     def span(
         self,
@@ -32,39 +64,37 @@ class Tracer:
         fields: dict[str, object],
         overlap: bool,
     ) -> None:
-        event = SpanEvent(start_ps, end_ps, track, kind, fields, overlap)
-        for sink in self.sinks:
-            sink.on_span(event)
+        self._add((SPAN, SpanEvent(start_ps, end_ps, track, kind, fields, overlap)))
 
     def instant(self, t_ps: int, track: str, name: str, fields: dict[str, object]) -> None:
-        event = InstantEvent(t_ps, track, name, fields)
-        for sink in self.sinks:
-            sink.on_instant(event)
+        self._add((INSTANT, InstantEvent(t_ps, track, name, fields)))
 
     def counter(self, t_ps: int, track: str, name: str, value: float) -> None:
-        event = CounterEvent(t_ps, track, name, value)
-        for sink in self.sinks:
-            sink.on_counter(event)
+        self._add((COUNTER, CounterEvent(t_ps, track, name, value)))
 
     def activity(
         self, t_ps: int, component: str, action: Action, amount: int, master: str | None
     ) -> None:
-        event = ActivityEvent(t_ps, component, action, amount, master)
-        for sink in self.sinks:
-            sink.on_activity(event)
+        records = self._records
+        records.append((ACTIVITY, t_ps, component, action, amount, master))
+        if len(records) >= self._batch_records:
+            self.flush()
 
     def sample(
         self, t_ps: int, component: str, name: str, value: float, master: str | None
     ) -> None:
-        event = SampleEvent(t_ps, component, name, value, master)
-        for sink in self.sinks:
-            sink.on_sample(event)
+        records = self._records
+        records.append((SAMPLE, t_ps, component, name, value, master))
+        if len(records) >= self._batch_records:
+            self.flush()
 
     def close(self, end_ps: int) -> None:
-        """Hand every sink's final counters to all sinks, then close them."""
+        """Flush, hand every sink's final counters to all sinks, then close them."""
+        self.flush()
         final = [event for sink in self.sinks for event in sink.final_counters(end_ps)]
-        for event in final:
+        if final:
+            records = [(COUNTER, event) for event in final]
             for sink in self.sinks:
-                sink.on_counter(event)
+                sink.on_records(records)
         for sink in self.sinks:
             sink.close(end_ps)

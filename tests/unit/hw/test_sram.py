@@ -4,12 +4,13 @@ import math
 
 import numpy as np
 import pytest
+import simpy
 from hypothesis import given
 from hypothesis import strategies as st
 
 from soc.config import SramConfig
 from soc.hw import SramBanks, bank_bytes
-from soc.kernel import Action, MemRequest, elaborate
+from soc.kernel import Action, MemRequest, NullRecorder, elaborate
 
 # 1 GHz: one cycle is 1000 ps. 4 banks of 16 B/cycle, interleaved every 64 B.
 PERIOD_PS = 1000
@@ -143,3 +144,30 @@ def test_access_outside_the_sram_is_rejected(env, recorder):
     env.process(sram.transact(req))
     with pytest.raises(ValueError, match="outside sram"):
         env.run()
+
+
+@given(
+    accesses=st.lists(
+        st.tuples(st.integers(0, 4095), st.integers(1, 1024), st.integers(0, 5)), max_size=12
+    ),
+    interleave=st.sampled_from([16, 64, 100]),
+)
+def test_bank_reservations_match_a_reference_built_on_bank_bytes(accesses, interleave):
+    """access_end_ps reserves exactly the bytes `bank_bytes` gives each bank: replay a
+    sequence of accesses (some at the same time) against a numpy reference."""
+    env = simpy.Environment()
+    cfg = CFG.model_copy(update={"interleave_bytes": interleave})
+    sram = SramBanks(env, "sram", cfg, NullRecorder())
+    free = np.zeros(cfg.banks, dtype=np.int64)
+    for offset, size, gap_cycles in accesses:
+        size = min(size, cfg.size_bytes - offset)
+        env.run(until=env.now + gap_cycles * PERIOD_PS + 1)
+        per_bank = bank_bytes(offset, size, cfg.banks, cfg.interleave_bytes)
+        touched = np.nonzero(per_bank)[0]
+        now = sram.clock.edge_at_or_after(env.now)
+        start = np.maximum(free[touched], now)
+        end = start + -(-per_bank[touched] // cfg.bank_width_bytes)
+        free[touched] = end
+        expected = (sram.clock.ps(int(end.max()) + cfg.latency_cycles), int((start - now).max()))
+        req = MemRequest(cfg.base_addr + offset, size, False, "a")
+        assert sram.access_end_ps(req) == expected

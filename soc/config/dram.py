@@ -224,15 +224,40 @@ def unloaded_read_cycles(t: BankedTiming, size_bytes: int = REFERENCE_READ_BYTES
     """DRAM cycles of a lone read of `size_bytes` at `banked` fidelity, from arrival to
     data back, on an idle channel whose bank has no open row (pure):
 
-        tRCD + (bursts - 1) x max(burst, tCCD_L) + CL + burst + frontend_cycles
+        tRCD + (bursts - 1) x step + CL + burst + frontend_cycles
 
-    ACT at once, the first CAS tRCD later, the request's bursts back to back in one bank
-    (no closer than tCCD_L), the last one's data CL later, lasting one burst (BL / 2
-    cycles at double data rate)."""
+    ACT at once, the first CAS tRCD later, the request's bursts `burst_step_cycles`
+    apart, the last one's data CL later, lasting one burst (BL / 2 cycles at double
+    data rate)."""
     bursts = -(-size_bytes // t.burst_bytes)
     c = t.cycles
-    step = max(t.burst_cycles, c.tccd_l)
+    step = burst_step_cycles(t, bursts)
     return c.trcd + (bursts - 1) * step + c.cl + t.burst_cycles + t.frontend_cycles
+
+
+def rotates_bankgroups(t: BankedTiming) -> bool:
+    """Whether consecutive bursts of an address range fall in successive bank groups
+    (the address map's lowest field is `bankgroup`)."""
+    return t.bankgroups > 1 and t.address_map[-1] == "bankgroup"
+
+
+def burst_step_cycles(t: BankedTiming, bursts: int) -> int:
+    """Cycles between the CAS commands of one request's successive bursts (pure).
+
+    Bursts in one bank group are no closer than tCCD_L. When the address map rotates
+    consecutive bursts over the bank groups, a run of g = min(bursts, bankgroups) bursts
+    visits g groups before it returns to one, so a group sees a CAS every g steps:
+
+        step = max(BL / 2, tCCD_S, ceil(tCCD_L / g))    (rotating)
+        step = max(BL / 2, tCCD_L)                      (otherwise)
+
+    A request is still opened in the bank of its first address (one ACT), the model's
+    simplification; its bursts in the other groups' banks pay no ACT of their own."""
+    c = t.cycles
+    if bursts > 1 and rotates_bankgroups(t):
+        groups = min(bursts, t.bankgroups)
+        return max(t.burst_cycles, c.tccd_s, -(-c.tccd_l // groups))
+    return max(t.burst_cycles, c.tccd_l)
 
 
 def preset_speed(t: BankedTiming) -> tuple[float, int]:

@@ -115,18 +115,13 @@ PRESETS: dict[str, dict] = {
     # Bandwidth (tests/validation/test_dram_presets.py; peak 2 B x 6400 MT/s = 12.8 GB/s,
     # as LPDDR4-3200 x32). Reads of one 32 B burst each, sequential, rotate over the
     # bank groups at tCCD_S = BL/2 and reach 11.9 GB/s, 0.93 of peak: all of it but
-    # refresh (1 - tRFC / tREFI = 1 - 896 / 12480 = 0.93), as LPDDR4-3200 does. Longer
-    # requests do not: the model serves all bursts of a request in the bank of its first
-    # address, back to back no closer than tCCD_L = 16 cycles = two bursts, so a request
-    # of 64 B or more streams at half the bus: sequential 1 KiB reads reach 6.0 GB/s
-    # (0.47 of peak), 64 B reads 7.9 GB/s (0.62), where LPDDR4-3200 (tCCD = one burst,
-    # no bank groups) reaches 12.1 and 11.9 GB/s. That is why the NPU's 1 KiB reads on
-    # dram_contention get about 5 GB/s here against about 10.7 on LPDDR4-3200. A real
-    # LPDDR5 controller spreads a request's bursts over the bank groups, as this address
-    # map does for consecutive requests, and streams it at full rate: the gap is the
-    # model's one-bank-per-request simplification, not the device. Closing it means
-    # spacing a request's bursts by tCCD_S when they rotate over bank groups, in the
-    # model and in `unloaded_read_cycles` (soc/config/dram.py), which mirrors it.
+    # refresh (1 - tRFC / tREFI = 1 - 896 / 12480 = 0.93), as LPDDR4-3200 does. A longer
+    # request's bursts rotate over the bank groups as well (`burst_step_cycles` in
+    # soc/config/dram.py), so sequential 1 KiB reads also stream at about 0.94 of peak.
+    # Before the model rotated a request's bursts it kept them in one bank group,
+    # tCCD_L = 16 cycles = two bursts apart: 1 KiB reads reached 6.0 GB/s (0.47), 64 B
+    # reads 7.9 GB/s, and the NPU's 1 KiB reads on dram_contention 5.2 GB/s against
+    # 10.7 GB/s on LPDDR4-3200, which gave LPDDR5-6400 twice the frame time.
     "LPDDR5-6400": {
         "freq_hz": 3_200_000_000,
         "ranks": 1,

@@ -15,7 +15,8 @@ Reads move on to their bank's command queue as it has room, the best ranked firs
 below). Writes do so only while the controller drains them: a drain starts when the
 write queue reaches `write_drain_high`, when no read is queued anywhere, or when the
 oldest write has waited `write_max_wait_cycles`; it ends once the queue is down to
-`write_drain_low` with reads waiting and the writes it sent to the banks are issued.
+`write_drain_low` with reads waiting (in the read queue or at a bank) and the writes it
+sent to the banks are issued.
 
 The arbitration policy acts again inside, where a real controller applies QoS: it ranks
 the masters (`CommandRanks`: QoS class under `priority`, turn under `round_robin`,
@@ -44,7 +45,7 @@ from collections.abc import Generator
 
 import simpy
 
-from soc.config.dram import BankedTiming, DramConfig
+from soc.config.dram import BankedTiming, DramConfig, burst_step_cycles, rotates_bankgroups
 from soc.hw.arbiter import Arbiter, CommandRanks, RequestQueues, token_buckets
 from soc.hw.dram_base import DramTarget
 from soc.kernel import Action, ClockDomain, MemRequest
@@ -179,6 +180,7 @@ class _Channel:
         self.bank_reads = 0  # reads in the bank command queues
         self.bank_writes = 0  # writes in the bank command queues
         self.drain_high = t.write_drain_high or t.write_queue
+        self.rotating = rotates_bankgroups(t)
         self.write_max_wait_ps = self.clock.ps(t.write_max_wait_cycles)
         self.regulator_wake = False
         self.banks = [_Bank() for _ in range(t.ranks * t.bankgroups * t.banks_per_group)]
@@ -261,7 +263,8 @@ class _Channel:
         writes while draining, reads otherwise."""
         n_writes = len(self.writes)
         if self.draining:
-            low = n_writes == 0 or (n_writes <= self.t.write_drain_low and self.reads)
+            waiting = self.reads or self.bank_reads  # in the queue or at a bank
+            low = n_writes == 0 or (n_writes <= self.t.write_drain_low and waiting)
             if low and not self.bank_writes:  # a drain ends once its writes are issued
                 self.draining = False
         elif n_writes and (
@@ -271,6 +274,10 @@ class _Channel:
         ):
             self.draining = True
         source = self.writes if self.draining else self.reads
+        # with reads waiting, a drain sends the banks only the writes above the low mark
+        budget = -1
+        if self.draining and (self.reads or self.bank_reads):
+            budget = max(0, n_writes - self.t.write_drain_low)
         limit = self.t.command_queue
         kept: deque[_Txn] = deque()
         moved = False
@@ -286,7 +293,8 @@ class _Channel:
         for txn in order:
             bank_id = txn.loc.bank_id
             queue = self.banks[bank_id].queue
-            if len(queue) < limit:
+            if len(queue) < limit and budget:
+                budget -= 1
                 queue.append(txn)
                 self.banks[bank_id].options = self.banks[bank_id].choice = None
                 self.busy.add(bank_id)
@@ -488,17 +496,20 @@ class _Channel:
             self.busy.discard(bank_id)
         bursts = -(-req.size_bytes // t.burst_bytes)
         latency = c.cwl if req.is_write else c.cl
-        step = max(t.burst_cycles, c.tccd_l)
-        last_cas = cycle + (bursts - 1) * step
+        last_cas = cycle + (bursts - 1) * burst_step_cycles(t, bursts)
         data_end = last_cas + latency + t.burst_cycles
+        # bursts rotating over the bank groups end in the group after the last's
+        groups = min(bursts, t.bankgroups) if self.rotating else 1
+        last_group = (loc.bankgroup + bursts - 1) % t.bankgroups if self.rotating else loc.bankgroup
         self.last_cas = last_cas
-        self.last_cas_group = (loc.rank, loc.bankgroup)
+        self.last_cas_group = (loc.rank, last_group)
         self.bus_free = data_end
         self.bus_rank = loc.rank
         if req.is_write:
             self.bank_writes -= 1
             self.write_end_rank[loc.rank] = data_end
-            self.write_end_group[loc.rank][loc.bankgroup] = data_end
+            for i in range(groups):
+                self.write_end_group[loc.rank][(loc.bankgroup + i) % t.bankgroups] = data_end
             bank.pre_ready = max(bank.pre_ready, data_end + c.twr)
             key = (req.addr, req.size_bytes)
             self.write_addrs[key] -= 1

@@ -261,12 +261,6 @@ PRE_BYTES = 16 * 16 * 16  # conv1's input: the preprocess buffer
 POST_BYTES = 32  # fc2's output: the postprocess buffer
 
 
-DRAIN_LOW_DEFECT = (
-    "defect: a drain ends at write_drain_low only when reads wait in the transaction "
-    "queue; reads already in the bank command queues do not count, so with the default "
-    "8-entry command queues write_drain_low changes nothing"
-)
-
 # fmt: off
 KNOBS: list[Knob] = [
     # -- cpu -----------------------------------------------------------------------------
@@ -455,8 +449,7 @@ KNOBS: list[Knob] = [
     Knob("soc.dram.banked.write_drain_low", "16", latency("gen"), HIGHER,
          "a drain should stop at 16 queued writes while the DMA's reads wait at the "
          "banks, instead of emptying the write queue",
-         base=(*WRITES, "masters[2].rate_bytes_per_s=4 GB/s"), scenario="masters",
-         marks=(pytest.mark.xfail(strict=True, reason=DRAIN_LOW_DEFECT),)),
+         base=(*WRITES, "masters[2].rate_bytes_per_s=4 GB/s"), scenario="masters"),
     Knob("soc.dram.banked.transaction_queue", "1", latency("gen"), HIGHER,
          "with one-entry bank queues, a one-entry transaction queue holds a DMA read "
          "whose bank is busy, and the generator's reads to other banks wait behind it",

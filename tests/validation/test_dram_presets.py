@@ -66,7 +66,7 @@ def lpddr5_stream(size, count):
 
 
 @pytest.mark.slow
-def test_lpddr5_6400_streams_bursts_at_peak_but_longer_requests_at_half():
+def test_lpddr5_6400_streams_bursts_and_long_requests_at_peak():
     t = DramConfig(preset="LPDDR5-6400").banked
     c = t.cycles
     refresh = 1 - c.trfc / c.trefi  # the bus is idle while the rank refreshes: 0.928
@@ -74,7 +74,10 @@ def test_lpddr5_6400_streams_bursts_at_peak_but_longer_requests_at_half():
     # tCCD_S = BL/2 = 8 cycles apart, the bus never waits but for refresh; row misses
     # overlap with the other bank groups' data (0.02: a few ACTs left exposed)
     assert lpddr5_stream(t.burst_bytes, N) == pytest.approx(refresh, abs=0.02)
-    # 1 KiB (the NPU's DMA requests): the model keeps a request's 32 bursts in one bank,
-    # tCCD_L = 16 cycles apart, so the bus carries one burst every two burst times
-    assert t.burst_cycles / c.tccd_l == 0.5
-    assert lpddr5_stream(1024, 2000) == pytest.approx(0.5 * refresh, abs=0.02)
+    # 1 KiB (the NPU's DMA requests): its 32 bursts rotate over the four bank groups too,
+    # so a group sees a CAS every 4 x 8 = 32 cycles >= tCCD_L = 16 and the bursts go
+    # BL/2 apart: the bus is full but for refresh, as on LPDDR4-3200 (before bank-group
+    # rotation within a request the model spaced them tCCD_L apart: half the bus). The
+    # model checks refresh at a request's first burst only, so a request started just
+    # before a refresh may finish inside it: slightly above the refresh bound.
+    assert lpddr5_stream(1024, 2000) == pytest.approx(refresh, abs=0.02)

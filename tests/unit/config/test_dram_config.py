@@ -12,8 +12,10 @@ from soc.config.loader import resolved_yaml
 
 # Per preset, from soc/config/dram_presets.py, by hand:
 #   bandwidth = channels x bus_bytes x 2 x freq_hz
-#   latency   = ceil((tRCD + (bursts - 1) x max(BL/2, tCCD_L) + CL + BL/2) x tCK)
+#   latency   = ceil((tRCD + (bursts - 1) x step + CL + BL/2) x tCK)
 #               - ceil(64 B / bandwidth),   bursts = ceil(64 / (bus_bytes x BL))
+#   step      = max(BL/2, tCCD_L), or where bursts rotate over g = min(bursts, bank
+#               groups) bank groups, max(BL/2, tCCD_S, ceil(tCCD_L / g))
 EXPECTED = {
     # x64, BL16: a 128 B burst; 1.2 GHz, tCK 833.3 ps; (15 + 17 + 8) cycles = 33,334 ps;
     # 8 B x 2 x 1.2 GHz = 19.2 GB/s moves 64 B in 3,334 ps
@@ -27,9 +29,10 @@ EXPECTED = {
     # x32, BL16: one 64 B burst; 2.133 GHz; (39 + 36 + 8) cycles = 83 / 2.133 ns
     # = 38,912.3 -> 38,913 ps; 4 B x 2 x 2.133 GHz = 17.064 GB/s: 64 B in 3,750.6 -> 3,751 ps
     "LPDDR4X-4266": (17.064e9, 38_913 - 3_751),
-    # x16, BL16: two 32 B bursts 16 cycles apart (tCCD_L 16 > BL/2 = 8); 3.2 GHz,
-    # tCK 312.5 ps; (58 + 16 + 68 + 8) cycles = 46,875 ps; 2 B x 2 x 3.2 GHz = 12.8 GB/s
-    "LPDDR5-6400": (12.8e9, 46_875 - 5_000),
+    # x16, BL16: two 32 B bursts in two bank groups (the map rotates them), 8 cycles
+    # apart (BL/2 = tCCD_S = 8, tCCD_L / 2 = 8); 3.2 GHz, tCK 312.5 ps;
+    # (58 + 8 + 68 + 8) cycles = 44,375 ps; 2 B x 2 x 3.2 GHz = 12.8 GB/s
+    "LPDDR5-6400": (12.8e9, 44_375 - 5_000),
 }
 
 

@@ -92,6 +92,20 @@ def test_writes_wait_for_the_reads_until_the_write_queue_fills():
     assert drained[0] == 37 + C.twtr_l + C.cl + T.burst_cycles  # 78
 
 
+def test_a_drain_with_reads_waiting_stops_at_the_low_mark():
+    # a read enters its bank at cycle 0 (its CAS is due at tRCD = 15); four writes fill
+    # a four-entry write queue at cycle 1, and a drain starts with the read waiting. To
+    # a low mark of 2 it sends only two writes to the banks, which go before the read
+    # (writes first while draining); the drain then ends, the read goes, and the other
+    # two writes wait for the next drain. To a low mark of 0 all four go first.
+    ops = [(0, "R", 4 * BANK)] + [(1, "W", i * BANK) for i in range(4)]
+    cfg = dict(posted_writes=False, write_queue=4, write_drain_high=4)
+    ends, _ = run(ops, config(**cfg, write_drain_low=2))
+    assert max(ends[1:3]) < ends[0] < min(ends[3:5])
+    ends, _ = run(ops, config(**cfg, write_drain_low=0))
+    assert max(ends[1:5]) < ends[0]
+
+
 def test_write_to_read_turnaround_is_longer_within_a_bank_group():
     cfg = config(posted_writes=False)
     write_end = C.trcd + C.cwl + T.burst_cycles  # write data ends at 37

@@ -127,9 +127,12 @@ class HostCpu(Component):
         self, src: int, dst: int, size: int, slots: simpy.Resource, slot: simpy.Event
     ) -> Generator[simpy.Event, object, None]:
         """One cache-line-sized read then write."""
-        mem = self.mem.peer
-        with self.span(SpanKind.CPU_REQUEST, Level.REQUEST, overlap=True, bytes=size):
-            yield from read_then_write(
-                self.env, mem, self.path, src, dst, size, self.config.priority
+        start = self.env.now
+        yield from read_then_write(
+            self.env, self.mem.peer, self.path, src, dst, size, self.config.priority
+        )
+        if self.request_spans:
+            self.recorder.span(
+                start, self.env.now, self.path, SpanKind.CPU_REQUEST, {"bytes": size}, True
             )
         slots.release(slot)

@@ -13,7 +13,7 @@ from collections.abc import Generator, Iterator
 import simpy
 
 from soc.config import DmaConfig
-from soc.kernel import Action, Component, Level, Port, Recorder, SpanKind
+from soc.kernel import Action, Component, Port, Recorder, SpanKind
 from soc.kernel.clock import PICOSECOND_CLOCK
 from soc.kernel.ports import DmaTransfer, MemTarget, read_then_write
 
@@ -86,11 +86,10 @@ class DmaEngine(Component):
         slot: simpy.Event,
     ) -> Generator[simpy.Event, object, None]:
         """One request: read from the source, then write to the destination."""
-        with self.span(
-            SpanKind.DMA_REQUEST, Level.REQUEST, overlap=True, src=src, dst=dst, bytes=size
-        ):
-            yield from read_then_write(
-                self.env, mem, self.path, src, dst, size, self.config.priority
-            )
+        start = self.env.now
+        yield from read_then_write(self.env, mem, self.path, src, dst, size, self.config.priority)
+        if self.request_spans:
+            fields = {"src": src, "dst": dst, "bytes": size}
+            self.recorder.span(start, self.env.now, self.path, SpanKind.DMA_REQUEST, fields, True)
         self.count(Action.DMA_REQUEST, 1)
         slots.release(slot)

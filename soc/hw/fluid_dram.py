@@ -72,58 +72,81 @@ def fluid_rates(
     return rates
 
 
+_RATES_CACHE_ENTRIES = 4096
+
+
 class FluidDram(DramTarget):
-    """A memory target whose requests are fluid flows (see the module doc)."""
+    """A memory target whose requests are fluid flows (see the module doc).
+
+    The active flows are kept in arrival order, with their bytes still to move and
+    their end events in parallel lists. A flow's rate depends only on the sequence of
+    (master, QoS) of the active flows, so the rates of a sequence seen before are
+    reused (`fluid_rates` is pure)."""
 
     def _setup(self) -> None:
         config = self.config
         self._bandwidth = config.bandwidth_bytes_per_s * config.efficiency
         self._flows: list[MemRequest] = []
-        self._left: dict[int, float] = {}
-        self._ends: dict[int, simpy.Event] = {}
+        self._left: list[float] = []  # bytes each active flow has still to move
+        self._ends: list[simpy.Event] = []  # fires when the flow's last byte moved
         self._rates: list[float] = []
         self._since = 0
         self._version = 0
         self._caps = {m: r.rate_bytes_per_s for m, r in config.regulators.items()}
+        self._known_rates: dict[tuple[tuple[str, int], ...], list[float]] = {}
 
     def _handle(self, req: MemRequest, accepted: list[int]) -> Generator[simpy.Event, object, None]:
         """Join the active flows; done a latency after the last byte moved."""
         moved = self.env.event()
         self._advance()
         self._flows.append(req)
-        self._left[id(req)] = float(req.size_bytes)
-        self._ends[id(req)] = moved
+        self._left.append(float(req.size_bytes))
+        self._ends.append(moved)
         self._replan()
         yield moved
         yield self.env.timeout(self.config.latency_ps)
 
     def _advance(self) -> None:
         """Move every flow by its rate since the last change."""
-        elapsed = (self.env.now - self._since) / PS_PER_S
-        for flow, rate in zip(self._flows, self._rates, strict=False):
-            self._left[id(flow)] -= rate * elapsed
-        self._since = self.env.now
+        now = self.env.now
+        elapsed = (now - self._since) / PS_PER_S
+        left = self._left
+        for i, rate in enumerate(self._rates[: len(left)]):
+            left[i] -= rate * elapsed
+        self._since = now
 
     def _replan(self) -> None:
         """Finish flows that are done, recompute rates, schedule the next completion."""
-        for flow in [f for f in self._flows if self._left[id(f)] <= 1e-6]:
-            self._flows.remove(flow)
-            del self._left[id(flow)]
-            self._ends.pop(id(flow)).succeed()
-        cfg = self.config
-        self._rates = fluid_rates(
-            self._flows, self._bandwidth, cfg.arbitration, cfg.weights, self._caps
-        )
+        left = self._left
+        if any(x <= 1e-6 for x in left):
+            done = [i for i, x in enumerate(left) if x <= 1e-6]
+            ends = [self._ends[i] for i in done]
+            gone = set(done)
+            keep = [i for i in range(len(left)) if i not in gone]
+            self._flows = [self._flows[i] for i in keep]
+            self._left = left = [left[i] for i in keep]
+            self._ends = [self._ends[i] for i in keep]
+            for end in ends:
+                end.succeed()
+        self._rates = rates = self._rates_of(self._flows)
         self._version += 1
-        times = [
-            self._left[id(f)] / rate
-            for f, rate in zip(self._flows, self._rates, strict=True)
-            if rate > 0
-        ]
+        times = [x / rate for x, rate in zip(left, rates, strict=True) if rate > 0]
         if times:
             wait = max(1, int(-(-min(times) * PS_PER_S // 1)))
             version = self._version
             self.env.timeout(wait).callbacks.append(lambda _e: self._tick(version))
+
+    def _rates_of(self, flows: list[MemRequest]) -> list[float]:
+        """`fluid_rates` of `flows`, remembered by their (master, QoS) sequence."""
+        key = tuple([(f.master, f.qos) for f in flows])
+        rates = self._known_rates.get(key)
+        if rates is None:
+            cfg = self.config
+            rates = fluid_rates(flows, self._bandwidth, cfg.arbitration, cfg.weights, self._caps)
+            if len(self._known_rates) >= _RATES_CACHE_ENTRIES:
+                self._known_rates.clear()
+            self._known_rates[key] = rates
+        return rates
 
     def _tick(self, version: int) -> None:
         if version != self._version:

@@ -10,7 +10,7 @@ from collections.abc import Generator
 import simpy
 
 from soc.config.models import CameraConfig, DisplayConfig, GeneratorConfig
-from soc.kernel import Component, Level, MemRequest, Port, Recorder, SpanKind
+from soc.kernel import Component, MemRequest, Port, Recorder, SpanKind
 from soc.kernel.clock import PICOSECOND_CLOCK, PS_PER_S
 from soc.kernel.ports import MemTarget
 
@@ -30,9 +30,12 @@ class _Master(Component):
         with self._slots.request() as slot:
             yield slot
             req = MemRequest(addr, size, write, self.path, self.config.priority)
-            req.issued_ps = self.env.now
-            with self.span(SpanKind.CPU_REQUEST, Level.REQUEST, overlap=True, bytes=size):
-                yield from self.mem.peer.transact(req)
+            start = req.issued_ps = self.env.now
+            yield from self.mem.peer.transact(req)
+            if self.request_spans:
+                self.recorder.span(
+                    start, self.env.now, self.path, SpanKind.CPU_REQUEST, {"bytes": size}, True
+                )
 
 
 def frame_bytes(config: CameraConfig | DisplayConfig) -> int:

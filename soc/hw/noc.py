@@ -16,7 +16,7 @@ import simpy
 
 from soc.config import NocConfig
 from soc.errors import WiringError
-from soc.kernel import Action, ClockDomain, Component, Level, MemRequest, Port, Recorder, SpanKind
+from soc.kernel import Action, ClockDomain, Component, MemRequest, Port, Recorder, SpanKind
 from soc.kernel.ports import MemTarget
 
 
@@ -50,12 +50,15 @@ class Crossbar(Component):
         self._down: dict[str, simpy.Resource] = {}
         self._targets: list[tuple[int, int, str, Port[MemTarget]]] = []
         self._router_ps = self.clock.ps(config.router_latency_cycles)
+        self._tracks: dict[str, str] = {}  # endpoint -> its span track
+        self._serialisation_ps: dict[int, int] = {}  # request size -> link busy time
 
     def _endpoint(self, name: str) -> None:
         if name in self._up:
             raise WiringError(f"{self.path}: endpoint {name!r} declared twice")
         self._up[name] = simpy.Resource(self.env, capacity=1)
         self._down[name] = simpy.Resource(self.env, capacity=1)
+        self._tracks[name] = f"{self.path}.{name}"
 
     def initiator(self, endpoint: str) -> NocInitiator:
         """Declare a master endpoint; bind the master's memory port to the result."""
@@ -79,30 +82,33 @@ class Crossbar(Component):
         raise ValueError(f"{self.path}: no target serves {req!r}")
 
     def serialisation_ps(self, size_bytes: int) -> int:
-        return self.clock.ps(-(-size_bytes // self.config.link_width_bytes))
+        busy = self._serialisation_ps.get(size_bytes)
+        if busy is None:
+            busy = self.clock.ps(-(-size_bytes // self.config.link_width_bytes))
+            self._serialisation_ps[size_bytes] = busy
+        return busy
 
     def route(self, source: str, req: MemRequest) -> Generator[simpy.Event, object, None]:
         """Carry `req` from endpoint `source` to its target and back."""
         dest, port = self._decode(req)
-        with self.span(
-            SpanKind.NOC_TRANSFER,
-            Level.REQUEST,
-            track=f"{self.path}.{source}",
-            overlap=True,
-            dest=dest,
-            bytes=req.size_bytes,
-        ):
-            if req.is_write:
-                yield from self._carry(self._up[source], self._down[dest], req.size_bytes)
-                yield self.env.timeout(self._router_ps)
-                yield from port.peer.transact(req)
-                yield self.env.timeout(self._router_ps)
-            else:
-                yield self.env.timeout(self._router_ps)
-                yield from port.peer.transact(req)
-                yield from self._carry(self._up[dest], self._down[source], req.size_bytes)
-                yield self.env.timeout(self._router_ps)
-        self.count(Action.NOC_BYTE_HOP, req.size_bytes, req.master)
+        env, size = self.env, req.size_bytes
+        start = env.now
+        if req.is_write:
+            yield from self._carry(self._up[source], self._down[dest], size)
+            yield env.timeout(self._router_ps)
+            yield from port.peer.transact(req)
+            yield env.timeout(self._router_ps)
+        else:
+            yield env.timeout(self._router_ps)
+            yield from port.peer.transact(req)
+            yield from self._carry(self._up[dest], self._down[source], size)
+            yield env.timeout(self._router_ps)
+        if self.request_spans:
+            fields = {"dest": dest, "bytes": size}
+            self.recorder.span(
+                start, env.now, self._tracks[source], SpanKind.NOC_TRANSFER, fields, True
+            )
+        self.count(Action.NOC_BYTE_HOP, size, req.master)
 
     def _carry(
         self, up: simpy.Resource, down: simpy.Resource, size_bytes: int
@@ -176,26 +182,23 @@ class RoutedNoc(Crossbar):
         dest, port = self._decode(req)
         hops_there = self._hops(source, dest)
         latency = self.clock.ps(self.config.router_latency_cycles * (len(hops_there) + 1))
-        with self.span(
-            SpanKind.NOC_TRANSFER,
-            Level.REQUEST,
-            track=f"{self.path}.{source}",
-            overlap=True,
-            dest=dest,
-            bytes=req.size_bytes,
-            hops=len(hops_there),
-        ):
-            if req.is_write:
-                yield from self._carry_path(source, dest, hops_there, req.size_bytes)
-                yield self.env.timeout(latency)
-                yield from port.peer.transact(req)
-                yield self.env.timeout(latency)
-            else:
-                yield self.env.timeout(latency)
-                yield from port.peer.transact(req)
-                back = self._hops(dest, source)
-                yield from self._carry_path(dest, source, back, req.size_bytes)
-                yield self.env.timeout(latency)
+        start = self.env.now
+        if req.is_write:
+            yield from self._carry_path(source, dest, hops_there, req.size_bytes)
+            yield self.env.timeout(latency)
+            yield from port.peer.transact(req)
+            yield self.env.timeout(latency)
+        else:
+            yield self.env.timeout(latency)
+            yield from port.peer.transact(req)
+            back = self._hops(dest, source)
+            yield from self._carry_path(dest, source, back, req.size_bytes)
+            yield self.env.timeout(latency)
+        if self.request_spans:
+            fields = {"dest": dest, "bytes": req.size_bytes, "hops": len(hops_there)}
+            self.recorder.span(
+                start, self.env.now, self._tracks[source], SpanKind.NOC_TRANSFER, fields, True
+            )
         self.count(Action.NOC_BYTE_HOP, req.size_bytes * (len(hops_there) + 1), req.master)
 
     def _carry_path(self, src: str, dst: str, hops, size_bytes: int):

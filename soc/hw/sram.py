@@ -51,6 +51,7 @@ class SramBanks(Component):
         super().__init__(env, path, ClockDomain(config.freq_hz), recorder, seed)
         self.config = config
         self._free_cycle = [0] * config.banks  # per bank: the cycle it is free from
+        self._cycles: dict[tuple[int, int, int, int, int], list] = {}  # see _bank_cycles
         self._conflicts = 0
 
     def access_end_ps(self, req: MemRequest) -> tuple[int, int]:
@@ -58,24 +59,59 @@ class SramBanks(Component):
 
         Bank reservations are kept in whole cycles from the next clock edge, so long
         runs stay exact at any frequency. The bytes per bank are those of `bank_bytes`,
-        computed here bank by bank in plain integers (one access touches at most
-        `banks` banks, and numpy's per-call cost exceeds the arithmetic).
+        computed in plain integers (numpy's per-call cost exceeds the arithmetic of
+        one access) and remembered per shape of access: the first bank, the granules
+        per bank and the partial bytes at both ends.
         """
         cfg = self.config
         offset = req.addr - cfg.base_addr
         size = req.size_bytes
         if offset < 0 or offset + size > cfg.size_bytes:
             raise ValueError(f"{req!r} is outside {self.path}")
-        g, banks, width = cfg.interleave_bytes, cfg.banks, cfg.bank_width_bytes
+        g, banks = cfg.interleave_bytes, cfg.banks
         first, last = offset // g, (offset + size - 1) // g
         # granules first..last; bank (first + j) % banks holds q or q + 1 of them
         q, r = divmod(last - first + 1, banks)
-        head_cut = offset - first * g  # bytes of the first granule before the access
-        tail_cut = (last + 1) * g - (offset + size)  # and of the last one after it
-        first_bank, last_bank = first % banks, last % banks
+        key = (first % banks, q, r, offset - first * g, (last + 1) * g - (offset + size))
+        cycles = self._cycles.get(key)
+        if cycles is None:
+            if len(self._cycles) >= _CYCLES_CACHE_ENTRIES:
+                self._cycles.clear()
+            cycles = self._cycles[key] = self._bank_cycles(*key)
         now = self.clock.edge_at_or_after(self.env.now)
         free = self._free_cycle
-        done = wait = 0
+        if q:  # every bank is touched
+            busiest = max(free)
+            wait = busiest - now if busiest > now else 0
+            self._free_cycle = free = [
+                (f if f > now else now) + c for f, c in zip(free, cycles, strict=True)
+            ]
+            done = max(free)
+        else:
+            done = wait = 0
+            for b, c in cycles:
+                start = free[b] if free[b] > now else now
+                end = free[b] = start + c
+                if end > done:
+                    done = end
+                if start - now > wait:
+                    wait = start - now
+        return self.clock.ps(done + cfg.latency_cycles), wait
+
+    def _bank_cycles(
+        self, first_bank: int, q: int, r: int, head_cut: int, tail_cut: int
+    ) -> list[int] | list[tuple[int, int]]:
+        """Busy cycles per bank of an access over granules first..last (see
+        `access_end_ps`): a list over all banks when every bank is touched (q > 0),
+        else (bank, cycles) of each touched one. `head_cut` / `tail_cut` are the bytes
+        of the first / last granule outside the access."""
+        g, banks, width = (
+            self.config.interleave_bytes,
+            self.config.banks,
+            self.config.bank_width_bytes,
+        )
+        last_bank = (first_bank + q * banks + r - 1) % banks
+        touched = []
         for j in range(banks if q else r):
             b = (first_bank + j) % banks
             nbytes = (q + 1 if j < r else q) * g
@@ -83,13 +119,13 @@ class SramBanks(Component):
                 nbytes -= head_cut
             if b == last_bank:
                 nbytes -= tail_cut
-            start = free[b] if free[b] > now else now
-            end = free[b] = start - (-nbytes // width)
-            if end > done:
-                done = end
-            if start - now > wait:
-                wait = start - now
-        return self.clock.ps(done + cfg.latency_cycles), wait
+            touched.append((b, -(-nbytes // width)))
+        if not q:
+            return touched
+        per_bank = [0] * banks
+        for b, c in touched:
+            per_bank[b] = c
+        return per_bank
 
     def transact(self, req: MemRequest) -> Generator[simpy.Event, object, None]:
         """Serve one read or write; finishes when the data is back (read) or written."""
@@ -114,3 +150,4 @@ class SramBanks(Component):
 
 
 _READ, _WRITE = Action.SRAM_READ_BYTE, Action.SRAM_WRITE_BYTE
+_CYCLES_CACHE_ENTRIES = 65536

@@ -8,7 +8,7 @@ component, which registers its SimPy processes -> `env.run()`.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 
 import simpy
 import structlog
@@ -21,8 +21,29 @@ from soc.kernel.rng import component_rng
 from soc.kernel.vocab import Action, Level, SpanKind
 
 
+class _Untraced(AbstractContextManager):
+    """What `span` returns for a level that is not recorded: costs one call, no
+    generator; the dict it yields is thrown away."""
+
+    __slots__ = ()
+
+    def __enter__(self) -> dict[str, object]:
+        return {}
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+_UNTRACED = _Untraced()
+
+
 class Component:
-    """A named part of the SoC with a clock, ports, a recorder and its own RNG."""
+    """A named part of the SoC with a clock, ports, a recorder and its own RNG.
+
+    `request_spans` says whether the recorder takes request-level spans; it is read
+    once, at construction (the trace level is fixed for a run), so that hot paths can
+    skip building span fields with one attribute test.
+    """
 
     def __init__(
         self,
@@ -36,6 +57,7 @@ class Component:
         self.path = path
         self.clock = clock
         self.recorder = recorder
+        self.request_spans = recorder.level >= Level.REQUEST
         self.rng = component_rng(seed, path)
         self._ports: list[Port] = []
         self._log = structlog.get_logger("soc").bind(component=path)
@@ -59,7 +81,6 @@ class Component:
         """True when spans of `level` are recorded (lets hot paths skip building fields)."""
         return level <= self.recorder.level
 
-    @contextmanager
     def span(
         self,
         kind: SpanKind,
@@ -67,15 +88,24 @@ class Component:
         track: str | None = None,
         overlap: bool = False,
         **fields: object,
-    ) -> Iterator[dict[str, object]]:
+    ) -> AbstractContextManager[dict[str, object]]:
         """Record the simulated time spent inside the block as one span.
 
-        The yielded dict may be filled with fields known only at the end.
+        The yielded dict may be filled with fields known only at the end. Below the
+        trace level nothing is recorded (hot paths test `request_spans` first, so as
+        not to build the fields at all).
         """
+        if level > self.recorder.level:
+            return _UNTRACED
+        return self._span(kind, track or self.path, overlap, fields)
+
+    @contextmanager
+    def _span(
+        self, kind: SpanKind, track: str, overlap: bool, fields: dict[str, object]
+    ) -> Iterator[dict[str, object]]:
         start = self.env.now
         yield fields
-        if level <= self.recorder.level:
-            self.recorder.span(start, self.env.now, track or self.path, kind, fields, overlap)
+        self.recorder.span(start, self.env.now, track, kind, fields, overlap)
 
     def instant(self, name: str, track: str | None = None, **fields: object) -> None:
         self.recorder.instant(self.env.now, track or self.path, name, fields)

@@ -44,6 +44,10 @@ def _number(value: object) -> str:
     return int.__repr__(value) if type(value) is int else _encode(value)
 
 
+def _overlap(value: object) -> str:
+    return f',"overlap":{_encode(value)}}}\n'
+
+
 class NativeTraceSink(Sink):
     """Writes every event to `path`, one JSON object per line.
 
@@ -59,6 +63,7 @@ class NativeTraceSink(Sink):
         self._activity_pieces: dict[tuple[str, Action], str] = {}
         self._sample_pieces: dict[tuple[str, str], str] = {}
         self._master_pieces: dict[str | None, str] = {}
+        self._span_pieces: dict[tuple[str, SpanKind], str] = {}
 
     def _open(self) -> IO[str]:
         if self._file is None:
@@ -79,6 +84,7 @@ class NativeTraceSink(Sink):
 
     def on_records(self, records: Sequence[Record]) -> None:
         activity_pieces, sample_pieces = self._activity_pieces, self._sample_pieces
+        master_pieces, span_pieces = self._master_pieces, self._span_pieces
         lines = []
         for record in records:
             tag = record[0]
@@ -93,10 +99,10 @@ class NativeTraceSink(Sink):
                     )
                 lines.append(
                     '{"ev":"activity","t_ps":'
-                    + _number(t_ps)
+                    + (int.__repr__(t_ps) if type(t_ps) is int else _encode(t_ps))
                     + middle
-                    + _number(amount)
-                    + self._master_piece(master)
+                    + (int.__repr__(amount) if type(amount) is int else _encode(amount))
+                    + (master_pieces.get(master) or self._master_piece(master))
                 )
             elif tag == SAMPLE:
                 _, t_ps, component, name, value, master = record
@@ -108,10 +114,27 @@ class NativeTraceSink(Sink):
                     )
                 lines.append(
                     '{"ev":"sample","t_ps":'
-                    + _number(t_ps)
+                    + (int.__repr__(t_ps) if type(t_ps) is int else _encode(t_ps))
                     + middle
-                    + _number(value)
-                    + self._master_piece(master)
+                    + (int.__repr__(value) if type(value) is int else _encode(value))
+                    + (master_pieces.get(master) or self._master_piece(master))
+                )
+            elif tag == SPAN:
+                e = record[1]
+                key = (e.track, e.kind)
+                kind_piece = span_pieces.get(key)
+                if kind_piece is None:
+                    kind_piece = span_pieces[key] = (
+                        f',"track":{_encode(e.track)},"kind":{_encode(e.kind.value)},"fields":'
+                    )
+                lines.append(
+                    '{"ev":"span","start_ps":'
+                    + _number(e.start_ps)
+                    + ',"end_ps":'
+                    + _number(e.end_ps)
+                    + kind_piece
+                    + _encode(e.fields)
+                    + (',"overlap":true}\n' if e.overlap is True else _overlap(e.overlap))
                 )
             else:
                 lines.append(_encode(self._as_dict(tag, record[1])) + "\n")

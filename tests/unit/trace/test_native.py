@@ -7,8 +7,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from soc.errors import TraceFormatError
-from soc.kernel.vocab import Action, SpanKind
-from soc.trace.events import ActivityEvent, CounterEvent, InstantEvent, SpanEvent
+from soc.kernel.vocab import Action, Level, SpanKind
+from soc.trace import Tracer
+from soc.trace.events import ActivityEvent, CounterEvent, InstantEvent, SampleEvent, SpanEvent
 from soc.trace.native import NativeTraceSink, read_native
 
 HEADER = '{"format": "flexsoc-trace", "version": 1}\n'
@@ -119,3 +120,77 @@ def test_truncated_file(tmp_path):
 def test_file_cut_inside_a_line(tmp_path):
     with pytest.raises(TraceFormatError, match=r"trace\.jsonl:3: malformed event"):
         read(tmp_path, HEADER + SPAN + SPAN[:20])
+
+
+def _record(e) -> dict:
+    """The dict a native line encodes, built independently of the sink."""
+    if isinstance(e, SpanEvent):
+        return {
+            "ev": "span",
+            "start_ps": e.start_ps,
+            "end_ps": e.end_ps,
+            "track": e.track,
+            "kind": e.kind.value,
+            "fields": e.fields,
+            "overlap": e.overlap,
+        }
+    if isinstance(e, InstantEvent):
+        return {
+            "ev": "instant",
+            "t_ps": e.t_ps,
+            "track": e.track,
+            "name": e.name,
+            "fields": e.fields,
+        }
+    if isinstance(e, CounterEvent):
+        return {"ev": "counter", "t_ps": e.t_ps, "track": e.track, "name": e.name, "value": e.value}
+    if isinstance(e, SampleEvent):
+        return {
+            "ev": "sample",
+            "t_ps": e.t_ps,
+            "component": e.component,
+            "name": e.name,
+            "value": e.value,
+            "master": e.master,
+        }
+    return {
+        "ev": "activity",
+        "t_ps": e.t_ps,
+        "component": e.component,
+        "action": e.action.value,
+        "amount": e.amount,
+        "master": e.master,
+    }
+
+
+samples = st.builds(
+    SampleEvent, ps, text, text, st.integers() | st.floats(allow_nan=False), st.none() | text
+)
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(events=st.lists(events | st.lists(samples, max_size=3), max_size=4))
+def test_every_line_is_compact_json_of_its_record(tmp_path, events):
+    """Lines assembled in batches, from cached pieces, are byte for byte what
+    json.dumps writes for each record, in the order the tracer received them."""
+    flat = [e for group in events for e in group]
+    path = tmp_path / "trace.jsonl"
+    sink = NativeTraceSink(path)
+    tracer = Tracer(Level.REQUEST, [sink], batch_records=3)
+    for e in flat:
+        if isinstance(e, SpanEvent):
+            tracer.span(e.start_ps, e.end_ps, e.track, e.kind, e.fields, e.overlap)
+        elif isinstance(e, InstantEvent):
+            tracer.instant(e.t_ps, e.track, e.name, e.fields)
+        elif isinstance(e, CounterEvent):
+            tracer.counter(e.t_ps, e.track, e.name, e.value)
+        elif isinstance(e, SampleEvent):
+            tracer.sample(e.t_ps, e.component, e.name, e.value, e.master)
+        else:
+            tracer.activity(e.t_ps, e.component, e.action, e.amount, e.master)
+    tracer.close(11)
+    expected = [HEADER]
+    expected += [json.dumps(_record(e), separators=(",", ":")) + "\n" for e in flat]
+    expected.append('{"ev":"end","t_ps":11}\n')
+    assert path.read_text(encoding="utf-8") == "".join(expected)
+    assert list(read_native(path)) == flat

@@ -43,14 +43,17 @@ class ChromeTraceSink(Sink):
         self._pids: dict[str, int] = {}
         self._tids: dict[tuple[int, str], int] = {}
         self._lanes: dict[str, list[int]] = {}
+        self._span_heads: dict[tuple, tuple[str, str]] = {}  # see on_span
 
     def _emit(self, record: dict[str, object]) -> None:
+        self._emit_line(_encode(record))
+
+    def _emit_line(self, line: str) -> None:
         if self._file is None:
             self._file = self.path.open("w", encoding="utf-8")
-            self._file.write('{"displayTimeUnit": "ns", "traceEvents": [\n')
+            self._file.write('{"displayTimeUnit": "ns", "traceEvents": [\n' + line)
         else:
-            self._file.write(",\n")
-        self._file.write(_encode(record))
+            self._file.write(",\n" + line)
 
     def on_records(self, records: Sequence[Record]) -> None:
         """Spans, instants and counters; activity and samples are not drawn."""
@@ -100,20 +103,27 @@ class ChromeTraceSink(Sink):
         return len(ends) - 1
 
     def on_span(self, event: SpanEvent) -> None:
+        # The line is the compact JSON of {"ph": "X", "name", "cat", "ts", "dur", "pid",
+        # "tid", "args"}, assembled from a cached head per (track, lane, name, kind).
         lane = self._lane(event) if event.overlap else None
-        pid, tid = self._ids(event.track, lane)
-        name = str(event.fields.get("layer", event.kind)) if event.kind == "layer" else event.kind
-        self._emit(
-            {
-                "ph": "X",
-                "name": str(name),
-                "cat": str(event.kind),
-                "ts": _ts(event.start_ps),
-                "dur": _ts(event.end_ps - event.start_ps),
-                "pid": pid,
-                "tid": tid,
-                "args": event.fields,
-            }
+        kind = event.kind
+        name = str(event.fields.get("layer", kind)) if kind == "layer" else kind
+        key = (event.track, lane, name, kind)
+        head = self._span_heads.get(key)
+        if head is None:
+            pid, tid = self._ids(event.track, lane)
+            head = self._span_heads[key] = (
+                f'{{"ph":"X","name":{_encode(str(name))},"cat":{_encode(str(kind))},"ts":',
+                f',"pid":{pid},"tid":{tid},"args":',
+            )
+        self._emit_line(
+            head[0]
+            + _encode(_ts(event.start_ps))
+            + ',"dur":'
+            + _encode(_ts(event.end_ps - event.start_ps))
+            + head[1]
+            + _encode(event.fields)
+            + "}"
         )
 
     def on_instant(self, event: InstantEvent) -> None:

@@ -167,9 +167,10 @@ class DramConfig(Block):
     @model_validator(mode="before")
     @classmethod
     def _apply_preset(cls, data: object) -> object:
-        """A preset fills `banked`; keys given under `banked` override it. At `simple`
-        and `fluid` fidelity it also sets `bandwidth_bytes_per_s` and `latency_ps` from
-        the resulting timings (`preset_speed`), unless those keys are given."""
+        """A preset fills `banked`; keys given under `banked` override it. It also sets
+        `bandwidth_bytes_per_s` and `latency_ps` from the resulting timings
+        (`preset_speed`), unless those keys are given: the simple and fluid models run
+        on them, and at every fidelity the mapper's cost model assumes them."""
         if not isinstance(data, dict) or data.get("preset") is None:
             return data
         preset = PRESETS.get(data["preset"])
@@ -180,14 +181,13 @@ class DramConfig(Block):
         if isinstance(given, dict) and "cycles" in given:
             merged["cycles"] = {**preset.get("cycles", {}), **given["cycles"]}
         data = {**data, "banked": merged}
-        if data.get("fidelity", "simple") in ("simple", "fluid"):
-            try:
-                timing = BankedTiming.model_validate(merged)
-            except ValidationError:
-                return data  # validating `banked` names the bad key
-            bandwidth, latency = preset_speed(timing)
-            data.setdefault("bandwidth_bytes_per_s", bandwidth)
-            data.setdefault("latency_ps", latency)
+        try:
+            timing = BankedTiming.model_validate(merged)
+        except ValidationError:
+            return data  # validating `banked` names the bad key
+        bandwidth, latency = preset_speed(timing)
+        data.setdefault("bandwidth_bytes_per_s", bandwidth)
+        data.setdefault("latency_ps", latency)
         return data
 
     arbitration: Literal["fcfs", "priority", "round_robin", "weighted"] = "fcfs"
@@ -198,10 +198,14 @@ class DramConfig(Block):
     base_addr: SizeBytes = Field(0, description="first address of DRAM")
     size_bytes: PositiveBytes = Field(4 * 2**30, description="capacity")
     bandwidth_bytes_per_s: BandwidthBps = Field(
-        12.8e9, description="simple, fluid: peak (LPDDR4-3200 x32; a preset sets it)"
+        12.8e9,
+        description="peak (LPDDR4-3200 x32; a preset sets it): the simple and fluid "
+        "models' bandwidth; at every fidelity the mapper's cost model assumes it",
     )
     latency_ps: TimePs = Field(
-        60_000, description="simple, fluid: latency after the data transfer (a preset sets it)"
+        60_000,
+        description="latency after the data transfer (a preset sets it): the simple and "
+        "fluid models'; at every fidelity the mapper's cost model assumes it",
     )
 
     @model_validator(mode="after")

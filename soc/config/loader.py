@@ -112,15 +112,13 @@ _PRESET_SPEED = ("bandwidth_bytes_per_s", "latency_ps")
 def _preset_supersedes(
     data: dict[str, Any], from_base: frozenset[str], set_at: list[KeyPath]
 ) -> None:
-    """A DRAM preset sets the simple and fluid models' `bandwidth_bytes_per_s` and
-    `latency_ps` (`DramConfig`) unless they are given in the same place as the preset
-    or a more specific one: a base block's values give way to a preset the scenario
+    """A DRAM preset sets `bandwidth_bytes_per_s` and `latency_ps` (`DramConfig`: the
+    simple and fluid models' speed, and the mapper's at every fidelity) unless they are
+    given in the same place as the preset or a more specific one: a base block's values give way to a preset the scenario
     names, the file's to a preset set on the command line."""
     soc = data.get("soc")
     dram = soc.get("dram") if isinstance(soc, dict) else None
     if not isinstance(dram, dict) or dram.get("preset") is None:
-        return
-    if dram.get("fidelity", "simple") not in ("simple", "fluid"):
         return
 
     def place(key: str) -> int:  # 0 base block, 1 scenario file, 2 command line

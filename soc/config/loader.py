@@ -114,8 +114,9 @@ def _preset_supersedes(
 ) -> None:
     """A DRAM preset sets `bandwidth_bytes_per_s` and `latency_ps` (`DramConfig`: the
     simple and fluid models' speed, and the mapper's at every fidelity) unless they are
-    given in the same place as the preset or a more specific one: a base block's values give way to a preset the scenario
-    names, the file's to a preset set on the command line."""
+    given in the same place as the preset or a more specific one: a base block's values
+    give way to a preset the scenario names, the file's to a preset set on the command
+    line."""
     soc = data.get("soc")
     dram = soc.get("dram") if isinstance(soc, dict) else None
     if not isinstance(dram, dict) or dram.get("preset") is None:

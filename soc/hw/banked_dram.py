@@ -45,50 +45,13 @@ from collections.abc import Generator
 
 import simpy
 
-from soc.config.dram import BankedTiming, DramConfig, burst_step_cycles, rotates_bankgroups
+from soc.config.dram import DramConfig, burst_step_cycles, rotates_bankgroups
 from soc.hw.arbiter import Arbiter, CommandRanks, RequestQueues, token_buckets
+from soc.hw.dram_address import Location, decode
 from soc.hw.dram_base import DramTarget
 from soc.kernel import Action, ClockDomain, MemRequest
 
 NEVER = -(10**12)
-
-
-class Location:
-    """Where an address lives; `bank_id` counts banks within the channel."""
-
-    __slots__ = ("channel", "rank", "bankgroup", "bank", "row", "bank_id")
-
-    def __init__(self, channel: int, rank: int, bankgroup: int, bank: int, row: int, t) -> None:
-        self.channel, self.rank, self.bankgroup, self.bank, self.row = (
-            channel,
-            rank,
-            bankgroup,
-            bank,
-            row,
-        )
-        self.bank_id = (rank * t.bankgroups + bankgroup) * t.banks_per_group + bank
-
-
-def decode(addr: int, t: BankedTiming, base: int = 0) -> Location:
-    """Split an address by the mapping, most significant field first, above the
-    offset bits of one burst. Fields the map leaves out are 0."""
-    value = (addr - base) // t.burst_bytes
-    widths = {
-        "column": t.column_bursts,
-        "bank": t.banks_per_group,
-        "bankgroup": t.bankgroups,
-        "rank": t.ranks,
-        "channel": t.channels,
-        "row": t.rows,
-    }
-    fields = dict.fromkeys(widths, 0)
-    for name in reversed(t.address_map):  # least significant first
-        size = widths[name]
-        fields[name] = value % size
-        value //= size
-    return Location(
-        fields["channel"], fields["rank"], fields["bankgroup"], fields["bank"], fields["row"], t
-    )
 
 
 class _Txn:

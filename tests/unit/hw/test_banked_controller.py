@@ -7,7 +7,8 @@ import simpy
 from pydantic import ValidationError
 
 from soc.config import DramConfig
-from soc.hw.banked_dram import BankedDram, decode
+from soc.hw.banked_dram import BankedDram
+from soc.hw.dram_address import decode
 from soc.kernel import Action, ClockDomain, MemRequest, NullRecorder, elaborate
 
 SIZE = 8192 * 2**20

@@ -3,7 +3,8 @@
 import simpy
 
 from soc.config import DramConfig
-from soc.hw.banked_dram import BankedDram, decode
+from soc.hw.banked_dram import BankedDram
+from soc.hw.dram_address import decode
 from soc.kernel import Action, ClockDomain, MemRequest, NullRecorder, elaborate
 
 CONFIG = DramConfig(fidelity="banked", size_bytes=8192 * 2**20)

@@ -9,7 +9,7 @@ from soc.assemble.mappings import LayerMapper
 from soc.config import DescriptorConfig, ScenarioConfig
 from soc.config.models import Dataflow
 from soc.energy import EnergyTable, load_energy_table
-from soc.errors import MappingError, WorkloadError
+from soc.errors import MappingError
 from soc.flexnn import Descriptor
 from soc.flexnn.cost import CostParams
 from soc.workloads import Layer
@@ -30,11 +30,7 @@ def cost_params(scenario: ScenarioConfig, table: EnergyTable | None = None) -> C
 
 def layer_dataflows(scenario: ScenarioConfig, layers: Sequence[Layer]) -> list[Dataflow]:
     """Per layer: its own setting, else workload.per_layer, else workload.dataflow."""
-    workload = scenario.workload
-    names = {layer.name for layer in layers}
-    unknown = sorted(set(workload.per_layer) - names)
-    if unknown:
-        raise WorkloadError(f"workload.per_layer: no layer named {unknown[0]!r}")
+    workload = scenario.workload  # names in per_layer are checked when planning starts
     inline = {lc.name: lc.dataflow for lc in workload.layers or [] if lc.dataflow is not None}
     return [
         inline.get(layer.name, workload.per_layer.get(layer.name, workload.dataflow))

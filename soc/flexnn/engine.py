@@ -21,6 +21,7 @@ free OF half is drain-bound.
 from __future__ import annotations
 
 from collections.abc import Generator
+from typing import Protocol
 
 import simpy
 
@@ -37,8 +38,16 @@ from soc.kernel import (
     SpanKind,
     StallCause,
 )
-from soc.kernel.ports import DmaService, MemTarget
+from soc.kernel.handoff import EMPTY, Queue, Slots
+from soc.kernel.ports import DmaService
 from soc.kernel.vocab import LAYER_START
+
+
+class BankedSram(Protocol):
+    """The engine's local memory: `access` starts a request now and returns when it ends
+    (the engine waits for it together with its own load or drain path)."""
+
+    def access(self, req: MemRequest) -> int: ...
 
 
 class _Job:
@@ -90,14 +99,15 @@ class FlexNNEngine(Component):
     ) -> None:
         super().__init__(env, path, ClockDomain(config.freq_hz), recorder, seed)
         self.config = config
-        self.sram: Port[MemTarget] = self.port("sram")
+        self.sram: Port[BankedSram] = self.port("sram")
         self.dma: Port[DmaService] = self.port("dma")
         self._jobs: simpy.Store = simpy.Store(env)
         self._to_load: simpy.Store = simpy.Store(env)
-        self._loaded: simpy.Store = simpy.Store(env)
-        self._computed: simpy.Store = simpy.Store(env)
-        self._in_rf = simpy.Container(env, capacity=2, init=2)
-        self._of_rf = simpy.Container(env, capacity=2, init=2)
+        # the round hand-offs cost an event only when a phase has to wait
+        self._loaded = Queue(env)
+        self._computed = Queue(env)
+        self._in_rf = Slots(env, 2)  # the halves of the double-buffered IF/FL RFs
+        self._of_rf = Slots(env, 2)  # the halves of the double-buffered OF RF
         self._pes = config.pe_rows * config.pe_cols
 
     def start(self) -> None:
@@ -142,19 +152,20 @@ class FlexNNEngine(Component):
                     with self.span(SpanKind.STALL, track=track, cause=StallCause.DMA.value):
                         yield ready
                     dma_wait = (dma_wait[0], self.env.now)
-                yield self._in_rf.get(1)
+                wait = self._in_rf.take()
+                if wait is not None:
+                    yield wait
                 start = self.env.now
                 if_bytes, fl_bytes = rounds["if_bytes"][r], rounds["fl_bytes"][r]
                 path_cycles = -(-(if_bytes + fl_bytes) // self.config.load_bytes_per_cycle)
-                waits = [self.env.timeout(self.clock.ps(path_cycles))]
+                end = start + self.clock.ps(path_cycles)
                 for addr, size in (
                     (rounds["if_sram_addr"][r], if_bytes),
                     (rounds["fl_sram_addr"][r], fl_bytes),
                 ):
                     if size:
-                        req = MemRequest(addr, size, False, master)
-                        waits.append(self.env.process(sram.transact(req)))
-                yield self.env.all_of(waits)
+                        end = max(end, sram.access(MemRequest(addr, size, False, master)))
+                yield self.env.timeout(end - start)
                 self._record(job, SpanKind.LOAD, track, start, r)
                 self.count(Action.ARRAY_DELIVERY_BYTE, rounds["delivered_bytes"][r])
                 self.count(Action.RF_WRITE_BYTE, rounds["delivered_bytes"][r])
@@ -166,7 +177,10 @@ class FlexNNEngine(Component):
         lanes = self._pes * self.config.lanes
         while True:
             waited_from = self.env.now
-            job, r, (dma_from, dma_until) = yield self._loaded.get()
+            item = self._loaded.get()
+            if item is EMPTY:
+                item = yield self._loaded.wait()
+            job, r, (dma_from, dma_until) = item
             # The part of the wait during which the load itself waited for the DMA is
             # dma-bound; the rest is load-bound.
             since = max(waited_from, job.start_ps)
@@ -177,7 +191,9 @@ class FlexNNEngine(Component):
             rounds = job.rounds
             if rounds["opens_output"][r]:
                 waited_from = self.env.now
-                yield self._of_rf.get(1)
+                wait = self._of_rf.take()
+                if wait is not None:
+                    yield wait
                 self._stall(job, track, StallCause.DRAIN, waited_from, self.env.now)
             start = self.env.now
             cycles = rounds["cycles"][r]
@@ -197,7 +213,7 @@ class FlexNNEngine(Component):
             self.count(Action.RF_WRITE_BYTE, updates * acc)
             if job.plan.sparse is not None:
                 self.count(Action.SPARSITY_PE_ROUND, self._pes)
-            self._in_rf.put(1)
+            self._in_rf.give()
             if rounds["closes_output"][r]:
                 self._computed.put((job, r))
             elif r in job.last_round_of_tile:  # outputs stay in the PEs past this tile
@@ -209,18 +225,20 @@ class FlexNNEngine(Component):
         track = f"{self.path}.drain"
         cfg = self.config
         while True:
-            job, r = yield self._computed.get()
+            item = self._computed.get()
+            if item is EMPTY:
+                item = yield self._computed.wait()
+            job, r = item
             rounds = job.rounds
             start = self.env.now
             of_bytes = rounds["of_bytes"][r]
             path_cycles = -(-of_bytes // cfg.drain_bytes_per_cycle)
             req = MemRequest(rounds["of_sram_addr"][r], of_bytes, True, track)
-            yield self.env.all_of(
-                [self.env.timeout(self.clock.ps(path_cycles)), self.env.process(sram.transact(req))]
-            )
+            end = max(start + self.clock.ps(path_cycles), sram.access(req))
+            yield self.env.timeout(end - start)
             self._record(job, SpanKind.DRAIN, track, start, r)
             self.count(Action.RF_READ_BYTE, of_bytes)
-            self._of_rf.put(1)
+            self._of_rf.give()
             if r in job.last_round_of_tile:
                 self._tile_done(job, job.last_round_of_tile[r])
 

@@ -13,7 +13,7 @@ import numpy as np
 import simpy
 
 from soc.config import SramConfig
-from soc.kernel import Action, ClockDomain, Component, Level, MemRequest, Recorder, SpanKind
+from soc.kernel import Action, ClockDomain, Component, MemRequest, Recorder, SpanKind
 
 
 def bank_bytes(offset: int, size_bytes: int, banks: int, interleave_bytes: int) -> np.ndarray:
@@ -127,26 +127,46 @@ class SramBanks(Component):
             per_bank[b] = c
         return per_bank
 
-    def transact(self, req: MemRequest) -> Generator[simpy.Event, object, None]:
-        """Serve one read or write; finishes when the data is back (read) or written."""
-        start = self.env.now
+    def _begin(self, req: MemRequest) -> tuple[int, int]:
+        """Reserve the banks for `req` now and count it: (completion ps, conflict cycles)."""
         done_ps, conflict_cycles = self.access_end_ps(req)
-        size, master, write = req.size_bytes, req.master, req.is_write
-        self.count(_WRITE if write else _READ, size, master)
+        size, master = req.size_bytes, req.master
+        self.count(_WRITE if req.is_write else _READ, size, master)
         if conflict_cycles:
             self.count(Action.SRAM_BANK_CONFLICT, 1, master)
             self.count(Action.SRAM_CONFLICT_CYCLE, conflict_cycles, master)
             self._conflicts += 1
             self.counter("bank conflicts", self._conflicts)  # a running total in the trace
+        return done_ps, conflict_cycles
+
+    def _span(self, start: int, req: MemRequest, conflict_cycles: int) -> None:
+        fields = {
+            "master": req.master,
+            "bytes": req.size_bytes,
+            "write": req.is_write,
+            "conflict_cycles": conflict_cycles,
+        }
+        self.recorder.span(start, self.env.now, self.path, SpanKind.SRAM_ACCESS, fields, True)
+
+    def access(self, req: MemRequest) -> int:
+        """Start `req` now and return when it finishes, for a caller that waits with a
+        timeout of its own (no process per access). Same effect as `transact`: at request
+        trace level the span is recorded when the access ends."""
+        start = self.env.now
+        done_ps, conflict_cycles = self._begin(req)
+        if self.request_spans:
+            self.env.timeout(done_ps - start).callbacks.append(
+                lambda _e: self._span(start, req, conflict_cycles)
+            )
+        return done_ps
+
+    def transact(self, req: MemRequest) -> Generator[simpy.Event, object, None]:
+        """Serve one read or write; finishes when the data is back (read) or written."""
+        start = self.env.now
+        done_ps, conflict_cycles = self._begin(req)
         yield self.env.timeout(done_ps - start)
-        if self.traces(Level.REQUEST):
-            fields = {
-                "master": master,
-                "bytes": size,
-                "write": write,
-                "conflict_cycles": conflict_cycles,
-            }
-            self.recorder.span(start, self.env.now, self.path, SpanKind.SRAM_ACCESS, fields, True)
+        if self.request_spans:
+            self._span(start, req, conflict_cycles)
 
 
 _READ, _WRITE = Action.SRAM_READ_BYTE, Action.SRAM_WRITE_BYTE

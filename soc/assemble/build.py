@@ -16,6 +16,7 @@ from soc.assemble.sparsity import compression_ratios, layer_tensors
 from soc.config import ScenarioConfig, SocConfig
 from soc.errors import ConfigError, WorkloadError
 from soc.flexnn import FlexNNEngine, LayerPlan, TensorAddrs, build_plan
+from soc.flexnn.batching import batch_rounds
 from soc.flexnn.sparsity import sparse_rounds
 from soc.hw import (
     BankedDram,
@@ -127,7 +128,7 @@ def _plan(scenario: ScenarioConfig) -> tuple[list[LayerPlan], DriverProgram, int
             t = tensors[i]
             sparse = sparse_rounds(layer, descriptor, t, soc.flexnn.lockstep)
             plan = plan.with_sparsity(sparse, (t.if_density, t.fl_density))
-        plans.append(plan)
+        plans.append(batch_rounds(plan, soc.flexnn.round_batch, soc.sram))
     program = DriverProgram(
         frames=driver.frames,
         period_ps=None if driver.fps is None else round(1e12 / driver.fps),

@@ -141,6 +141,11 @@ class FlexNNConfig(Block):
         True, description="PE rows/columns may split C, R or S (partial sums added across PEs)"
     )
     dma_channels: Count = Field(3, description="DMA channels the sequencer uses (IF, FL, OF)")
+    round_batch: Count = Field(
+        1,
+        description="consecutive rounds of an SRAM tile run as one load/compute/drain step: "
+        "fewer events, totals exact, no overlap inside a step (a simulation knob)",
+    )
 
 
 class SocConfig(Block):

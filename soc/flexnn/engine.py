@@ -78,7 +78,18 @@ class _Job:
         self.last_round_of_tile = {t.first_round + t.n_rounds - 1: t for t in plan.tiles}
         table = plan.rounds
         # Python lists: indexing them per round is several times faster than numpy scalars.
-        self.rounds = {name: getattr(table, name).tolist() for name in table.__dataclass_fields__}
+        self.rounds = {
+            name: getattr(table, name).tolist()
+            for name in table.__dataclass_fields__
+            if getattr(table, name) is not None
+        }
+        # batched rounds (`soc.flexnn.batching`): how many rounds a row stands for, and
+        # the first of them (what the trace calls the row)
+        per_row = table.rounds_per_row
+        self.rounds["n"] = [1] * len(table) if per_row is None else per_row.tolist()
+        self.rounds["label"] = (
+            list(range(len(table))) if per_row is None else (per_row.cumsum() - per_row).tolist()
+        )
         sparse = plan.sparse
         self.rounds["cycles"] = (sparse.cycles if sparse else table.compute_cycles).tolist()
         self.rounds["performed"] = (sparse.performed if sparse else table.macs).tolist()
@@ -212,7 +223,7 @@ class FlexNNEngine(Component):
             self.count(Action.RF_READ_BYTE, 2 * performed * self.config.data_bytes + reads * acc)
             self.count(Action.RF_WRITE_BYTE, updates * acc)
             if job.plan.sparse is not None:
-                self.count(Action.SPARSITY_PE_ROUND, self._pes)
+                self.count(Action.SPARSITY_PE_ROUND, self._pes * rounds["n"][r])
             self._in_rf.give()
             if rounds["closes_output"][r]:
                 self._computed.put((job, r))
@@ -247,7 +258,12 @@ class FlexNNEngine(Component):
     def _record(self, job: _Job, kind: SpanKind, track: str, start: int, r: int) -> None:
         job.busy_ps[kind] += self.env.now - start
         if self.recorder.level >= Level.PHASE:
-            fields = {"layer": job.plan.name, "round": r, "tile": job.rounds["tile"][r]}
+            rounds = job.rounds
+            fields = {
+                "layer": job.plan.name,
+                "round": rounds["label"][r],
+                "tile": rounds["tile"][r],
+            }
             self.recorder.span(start, self.env.now, track, kind, fields, False)
 
     def _stall(self, job: _Job, track: str, cause: StallCause, since: int, until: int) -> None:
@@ -309,7 +325,7 @@ class FlexNNEngine(Component):
             "dataflow": plan.descriptor.name,
             "loop_nest": plan.descriptor.describe(),
             "macs": int(table.macs.sum()),
-            "rounds": len(table),
+            "rounds": table.round_count,
             "tiles": len(plan.tiles),
             "compute_cycles": int(table.compute_cycles.sum()),
             **self._sparsity_fields(plan),

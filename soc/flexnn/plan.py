@@ -66,9 +66,16 @@ class RoundTable:
     if_sram_addr: np.ndarray
     fl_sram_addr: np.ndarray
     of_sram_addr: np.ndarray
+    # rounds each row stands for when rounds are batched (`soc.flexnn.batching`)
+    rounds_per_row: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.tile)
+
+    @property
+    def round_count(self) -> int:
+        """Rounds of the layer, however they are batched."""
+        return len(self) if self.rounds_per_row is None else int(self.rounds_per_row.sum())
 
     @property
     def load_bytes(self) -> np.ndarray:

@@ -577,6 +577,9 @@ KNOBS: list[Knob] = [
          "previous one is written back"),
     Knob("soc.flexnn.dma_channels", "1", TOTAL_PS, HIGHER,
          "IF, FL and OF transfers share one DMA channel, one transfer at a time"),
+    Knob("soc.flexnn.round_batch", "4", TOTAL_PS, HIGHER,
+         "conv1's rounds run 4 at a time: a batch's compute waits for the whole batch's "
+         "load, where round by round the next load overlaps the compute"),
     Knob("soc.flexnn.lockstep", "column", layer_sum("sparse_cycles"), LOWER,
          "each PE column waits only for its own slowest PE, not the array's", base=SPARSE),
     Knob("soc.flexnn.spatial_reduction", "false", SPATIAL_REDUCTIONS,

@@ -51,7 +51,9 @@ class SramBanks(Component):
         super().__init__(env, path, ClockDomain(config.freq_hz), recorder, seed)
         self.config = config
         self._free_cycle = [0] * config.banks  # per bank: the cycle it is free from
-        self._cycles: dict[tuple[int, int, int, int, int], list] = {}  # see _bank_cycles
+        self._busiest = 0  # max(self._free_cycle)
+        # per shape of access (see access_end_ps): `_bank_cycles` and its longest entry
+        self._cycles: dict[tuple[int, int, int, int, int], tuple[list, int]] = {}
         self._conflicts = 0
 
     def access_end_ps(self, req: MemRequest) -> tuple[int, int]:
@@ -73,21 +75,30 @@ class SramBanks(Component):
         # granules first..last; bank (first + j) % banks holds q or q + 1 of them
         q, r = divmod(last - first + 1, banks)
         key = (first % banks, q, r, offset - first * g, (last + 1) * g - (offset + size))
-        cycles = self._cycles.get(key)
-        if cycles is None:
+        cached = self._cycles.get(key)
+        if cached is None:
             if len(self._cycles) >= _CYCLES_CACHE_ENTRIES:
                 self._cycles.clear()
-            cycles = self._cycles[key] = self._bank_cycles(*key)
+            cycles = self._bank_cycles(*key)
+            cached = self._cycles[key] = (cycles, max(cycles) if q else 0)
+        cycles, longest = cached
         now = self.clock.edge_at_or_after(self.env.now)
-        free = self._free_cycle
+        busiest = self._busiest  # the latest cycle any bank is reserved until
         if q:  # every bank is touched
-            busiest = max(free)
-            wait = busiest - now if busiest > now else 0
-            self._free_cycle = free = [
-                (f if f > now else now) + c for f, c in zip(free, cycles, strict=True)
-            ]
-            done = max(free)
+            if busiest <= now:  # all idle: no bank waits
+                wait = 0
+                self._free_cycle = [now + c for c in cycles]
+                done = now + longest
+            else:
+                wait = busiest - now
+                self._free_cycle = free = [
+                    (f if f > now else now) + c
+                    for f, c in zip(self._free_cycle, cycles, strict=True)
+                ]
+                done = max(free)
+            self._busiest = done
         else:
+            free = self._free_cycle
             done = wait = 0
             for b, c in cycles:
                 start = free[b] if free[b] > now else now
@@ -96,6 +107,8 @@ class SramBanks(Component):
                     done = end
                 if start - now > wait:
                     wait = start - now
+            if done > busiest:
+                self._busiest = done
         return self.clock.ps(done + cfg.latency_cycles), wait
 
     def _bank_cycles(

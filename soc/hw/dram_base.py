@@ -11,7 +11,7 @@ from collections.abc import Generator
 import simpy
 
 from soc.config import DramConfig
-from soc.kernel import Action, ClockDomain, Component, Level, MemRequest, Recorder, SpanKind
+from soc.kernel import Action, ClockDomain, Component, MemRequest, Recorder, SpanKind
 from soc.kernel.clock import PICOSECOND_CLOCK
 
 
@@ -44,23 +44,21 @@ class DramTarget(Component):
         cfg = self.config
         if not cfg.base_addr <= req.addr <= cfg.base_addr + cfg.size_bytes - req.size_bytes:
             raise ValueError(f"{req!r} is outside {self.path}")
-        self.count(Action.DRAM_ACCEPTED_BYTE, req.size_bytes, req.master)
-        arrived = self.env.now
+        env, recorder, path = self.env, self.recorder, self.path
+        size, master, write = req.size_bytes, req.master, req.is_write
+        arrived = env.now
+        recorder.activity(arrived, path, Action.DRAM_ACCEPTED_BYTE, size, master)
         accepted = [arrived]
-        with self.span(
-            SpanKind.DRAM_ACCESS,
-            Level.REQUEST,
-            overlap=True,
-            master=req.master,
-            bytes=req.size_bytes,
-            write=req.is_write,
-        ):
-            yield from self._handle(req, accepted)
-        action = Action.DRAM_WRITE_BYTE if req.is_write else Action.DRAM_READ_BYTE
-        self.count(action, req.size_bytes, req.master)
+        yield from self._handle(req, accepted)
+        now = env.now
+        if self.request_spans:
+            fields = {"master": master, "bytes": size, "write": write}
+            recorder.span(arrived, now, path, SpanKind.DRAM_ACCESS, fields, True)
+        action = Action.DRAM_WRITE_BYTE if write else Action.DRAM_READ_BYTE
+        recorder.activity(now, path, action, size, master)
         # what the master sees, and the controller's part (DRAMsim3's measure)
-        self.sample("latency_ps", self.env.now - arrived, req.master)
-        self.sample("service_latency_ps", self.env.now - accepted[0], req.master)
+        recorder.sample(now, path, "latency_ps", now - arrived, master)
+        recorder.sample(now, path, "service_latency_ps", now - accepted[0], master)
 
     def _handle(self, req: MemRequest, accepted: list[int]) -> Generator[simpy.Event, object, None]:
         """The model's own service of `req`. It may move `accepted[0]` to when the

@@ -14,6 +14,7 @@ import math
 from collections.abc import Generator
 
 import simpy
+from simpy.events import NORMAL
 
 from soc.hw.dram_base import DramTarget
 from soc.kernel import MemRequest
@@ -103,8 +104,8 @@ class FluidDram(DramTarget):
         self._left.append(float(req.size_bytes))
         self._ends.append(moved)
         self._replan()
-        yield moved
-        yield self.env.timeout(self.config.latency_ps)
+        if not (yield moved):  # True: `_replan` already waited the latency (see there)
+            yield self.env.timeout(self.config.latency_ps)
 
     def _advance(self) -> None:
         """Move every flow by its rate since the last change."""
@@ -116,8 +117,16 @@ class FluidDram(DramTarget):
         self._since = now
 
     def _replan(self) -> None:
-        """Finish flows that are done, recompute rates, schedule the next completion."""
+        """Finish flows that are done, recompute rates, schedule the next completion.
+
+        A finished flow's event would resume its request only to wait `latency_ps`. When
+        nothing else is scheduled at this time, those events would be the next ones and
+        their waits would follow in their order, so the event itself is scheduled a
+        latency later instead (the same order, one event fewer per request). This holds
+        because `_replan` is the last thing its caller does before the flow's request or
+        the tick yields, and the next tick is at least 1 ps ahead."""
         left = self._left
+        ends = None
         if any(x <= 1e-6 for x in left):
             done = [i for i, x in enumerate(left) if x <= 1e-6]
             ends = [self._ends[i] for i in done]
@@ -126,8 +135,6 @@ class FluidDram(DramTarget):
             self._flows = [self._flows[i] for i in keep]
             self._left = left = [left[i] for i in keep]
             self._ends = [self._ends[i] for i in keep]
-            for end in ends:
-                end.succeed()
         self._rates = rates = self._rates_of(self._flows)
         self._version += 1
         times = [x / rate for x, rate in zip(left, rates, strict=True) if rate > 0]
@@ -135,6 +142,17 @@ class FluidDram(DramTarget):
             wait = max(1, int(-(-min(times) * PS_PER_S // 1)))
             version = self._version
             self.env.timeout(wait).callbacks.append(lambda _e: self._tick(version))
+        if ends:
+            env = self.env
+            if env.peek() > env.now:
+                latency = self.config.latency_ps
+                for end in ends:
+                    end._ok = True
+                    end._value = True
+                    env.schedule(end, NORMAL, latency)
+            else:
+                for end in ends:
+                    end.succeed(False)
 
     def _rates_of(self, flows: list[MemRequest]) -> list[float]:
         """`fluid_rates` of `flows`, remembered by their (master, QoS) sequence."""

@@ -1,6 +1,6 @@
 """Crossbar network-on-chip: each endpoint has one link into the crossbar and one out.
 
-Links are contended resources (FIFO). A request crosses the crossbar twice (command and
+Links are contended resources (FIFO, see `Link`). A request crosses the crossbar twice (command and
 response), `router_latency_cycles` each; its data holds the sending endpoint's up-link
 and the receiving endpoint's down-link together for ceil(bytes / link_width) cycles.
 Idle-path latency of a request: 2 x router + serialisation + the target's own time.
@@ -10,6 +10,7 @@ cycle.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Generator
 
 import simpy
@@ -18,6 +19,54 @@ from soc.config import NocConfig
 from soc.errors import WiringError
 from soc.kernel import Action, ClockDomain, Component, MemRequest, Port, Recorder, SpanKind
 from soc.kernel.ports import MemTarget
+
+
+class Link:
+    """A FIFO link of capacity one, granting and handing over in exactly the order and
+    at exactly the event positions of `simpy.Resource(capacity=1)`, with fewer events.
+
+    `acquire()` returns the event to wait for, or None when the link is granted at
+    once and nothing else is scheduled at this time: the resource's grant event would
+    then be the very next event, so carrying on without it changes no order (the
+    requester is resumed by an event it alone waits on). `release()` schedules the
+    resource's release event only when a request waits (with none, that event's
+    processing does nothing); it hands the link to the first waiter when processed,
+    or earlier if a new request comes first, as the resource does.
+    """
+
+    __slots__ = ("env", "busy", "waiting")
+
+    def __init__(self, env: simpy.Environment) -> None:
+        self.env = env
+        self.busy = False
+        self.waiting: deque[simpy.Event] = deque()
+
+    def acquire(self) -> simpy.Event | None:
+        env = self.env
+        if self.busy:
+            grant = env.event()
+            self.waiting.append(grant)
+            return grant
+        if self.waiting:  # released, hand-over not yet processed: the first waiter wins
+            self.busy = True
+            self.waiting.popleft().succeed()
+            grant = env.event()
+            self.waiting.append(grant)
+            return grant
+        self.busy = True
+        if env.peek() > env.now:
+            return None
+        return env.event().succeed()
+
+    def release(self) -> None:
+        self.busy = False
+        if self.waiting:
+            self.env.event().succeed().callbacks.append(self._hand_over)
+
+    def _hand_over(self, _event: simpy.Event) -> None:
+        if not self.busy and self.waiting:
+            self.busy = True
+            self.waiting.popleft().succeed()
 
 
 class NocInitiator:
@@ -46,8 +95,8 @@ class Crossbar(Component):
     ) -> None:
         super().__init__(env, path, ClockDomain(config.freq_hz), recorder, seed)
         self.config = config
-        self._up: dict[str, simpy.Resource] = {}
-        self._down: dict[str, simpy.Resource] = {}
+        self._up: dict[str, Link] = {}
+        self._down: dict[str, Link] = {}
         self._targets: list[tuple[int, int, str, Port[MemTarget]]] = []
         self._router_ps = self.clock.ps(config.router_latency_cycles)
         self._tracks: dict[str, str] = {}  # endpoint -> its span track
@@ -56,8 +105,8 @@ class Crossbar(Component):
     def _endpoint(self, name: str) -> None:
         if name in self._up:
             raise WiringError(f"{self.path}: endpoint {name!r} declared twice")
-        self._up[name] = simpy.Resource(self.env, capacity=1)
-        self._down[name] = simpy.Resource(self.env, capacity=1)
+        self._up[name] = Link(self.env)
+        self._down[name] = Link(self.env)
         self._tracks[name] = f"{self.path}.{name}"
 
     def initiator(self, endpoint: str) -> NocInitiator:
@@ -110,14 +159,17 @@ class Crossbar(Component):
             )
         self.count(Action.NOC_BYTE_HOP, size, req.master)
 
-    def _carry(
-        self, up: simpy.Resource, down: simpy.Resource, size_bytes: int
-    ) -> Generator[simpy.Event, object, None]:
-        with up.request() as up_grant:
-            yield up_grant
-            with down.request() as down_grant:
-                yield down_grant
-                yield self.env.timeout(self.serialisation_ps(size_bytes))
+    def _carry(self, up: Link, down: Link, size_bytes: int) -> Generator[simpy.Event, object, None]:
+        """Hold the up-link, then also the down-link, while the data passes."""
+        grant = up.acquire()
+        if grant is not None:
+            yield grant
+        grant = down.acquire()
+        if grant is not None:
+            yield grant
+        yield self.env.timeout(self.serialisation_ps(size_bytes))
+        down.release()
+        up.release()
 
 
 def mesh_route(src: int, dst: int, cols: int) -> list[tuple[int, int]]:
@@ -159,7 +211,7 @@ class RoutedNoc(Crossbar):
     def __init__(self, env, path, config, recorder, seed=0):
         super().__init__(env, path, config, recorder, seed)
         self._router: dict[str, int] = {}
-        self._links: dict[tuple[int, int], simpy.Resource] = {}
+        self._links: dict[tuple[int, int], Link] = {}
 
     def _endpoint(self, name: str) -> None:
         super()._endpoint(name)
@@ -173,9 +225,9 @@ class RoutedNoc(Crossbar):
             return mesh_route(src, dst, self.config.mesh_cols)
         return ring_route(src, dst, self.config.routers)
 
-    def _link(self, hop: tuple[int, int]) -> simpy.Resource:
+    def _link(self, hop: tuple[int, int]) -> Link:
         if hop not in self._links:
-            self._links[hop] = simpy.Resource(self.env, capacity=1)
+            self._links[hop] = Link(self.env)
         return self._links[hop]
 
     def route(self, source: str, req: MemRequest) -> Generator[simpy.Event, object, None]:
@@ -207,16 +259,16 @@ class RoutedNoc(Crossbar):
         behind an earlier one on every link they share, and none can deadlock."""
         named = [(("up", src), self._up[src]), (("down", dst), self._down[dst])]
         named += [(hop, self._link(hop)) for hop in hops]
-        grants = [(link, link.request()) for _, link in named]
-        try:
-            yield self.env.all_of([grant for _, grant in grants])
-            busy = self.serialisation_ps(size_bytes)
-            yield self.env.timeout(busy)
-            for key, _ in named:
-                self.count(Action.NOC_LINK_BUSY_PS, busy, master=_link_name(key))
-        finally:
-            for link, grant in grants:
-                link.release(grant)
+        grants = [link.acquire() for _, link in named]
+        waits = [grant for grant in grants if grant is not None]
+        if waits:
+            yield self.env.all_of(waits)
+        busy = self.serialisation_ps(size_bytes)
+        yield self.env.timeout(busy)
+        for key, _ in named:
+            self.count(Action.NOC_LINK_BUSY_PS, busy, master=_link_name(key))
+        for _, link in named:
+            link.release()
 
 
 def _link_name(key: object) -> str:

@@ -7,10 +7,11 @@ composition root, to the object that provides it. Memory targets provide
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from typing import Generic, Protocol, TypeVar
 
 import simpy
+from simpy.events import URGENT
 
 from soc.errors import WiringError
 
@@ -168,3 +169,43 @@ def read_then_write(
     write = MemRequest(dst, size_bytes, True, master, qos)
     write.issued_ps = env.now
     yield from mem.transact(write)
+
+
+def drive(
+    gen: Generator[simpy.Event, object, None], on_end: Callable[[], None] | None = None
+) -> Callable[[simpy.Event | None], None]:
+    """Run `gen` as `simpy.Process` runs its generator, without the process's start and
+    end events; returns the function that resumes it (call it with None to start it,
+    or append it to an event's callbacks). `on_end` is called when `gen` finishes.
+    The caller decides when the first step runs: at once, or with `start_soon`."""
+
+    def resume(event: simpy.Event | None) -> None:
+        while True:
+            try:
+                if event is None:
+                    target = gen.send(None)
+                elif event._ok:
+                    target = gen.send(event._value)
+                else:
+                    event._defused = True
+                    target = gen.throw(event._value)
+            except StopIteration:
+                if on_end is not None:
+                    on_end()
+                return
+            if target.callbacks is not None:
+                target.callbacks.append(resume)
+                return
+            event = target
+
+    return resume
+
+
+def start_soon(env: simpy.Environment, resume: Callable[[simpy.Event], None]) -> None:
+    """Call `resume` where `env.process` would run a new process's first step: from an
+    urgent event scheduled now."""
+    start = env.event()
+    start._ok = True
+    start._value = None
+    start.callbacks.append(resume)
+    env.schedule(start, URGENT)

@@ -22,8 +22,6 @@ import os
 import tempfile
 from pathlib import Path
 
-import structlog
-
 from soc.config import ScenarioConfig
 from soc.errors import FlexsocError
 from soc.flexnn import batchcost, cost, descriptor, loopnest, mapper, problem
@@ -32,8 +30,6 @@ from soc.flexnn.descriptor import Descriptor
 from soc.flexnn.mapper import FIXED, MAPPER_VERSION, Choice, LayerMapping, map_layer
 from soc.workloads import Layer
 from soc.workloads import layers as layer_code
-
-log = structlog.get_logger(__name__)
 
 # the modules whose code decides a mapping: an edit of any of them is a new cache key
 _MAPPER_CODE = (mapper, batchcost, cost, loopnest, problem, descriptor, layer_code)
@@ -178,9 +174,16 @@ def _read(path: Path, key: str) -> tuple[Choice, dict[str, Choice | None]] | Non
         return None
     except (OSError, ValueError, KeyError, TypeError, AttributeError, FlexsocError) as exc:
         # a damaged entry is recomputed, whatever the damage
-        log.debug("mapping cache entry ignored", path=str(path), error=str(exc))
+        _debug("mapping cache entry ignored", path=str(path), error=str(exc))
         return None
     return best, baselines
+
+
+def _debug(event: str, **fields: str) -> None:
+    """Log on the rare path only: a cache hit does not import structlog (issue 10)."""
+    import structlog
+
+    structlog.get_logger(__name__).debug(event, **fields)
 
 
 def _write(path: Path, entry: dict) -> None:
@@ -193,6 +196,6 @@ def _write(path: Path, entry: dict) -> None:
             json.dump(entry, handle)
         os.replace(tmp, path)
     except OSError as exc:
-        log.debug("mapping cache not written", path=str(path), error=str(exc))
+        _debug("mapping cache not written", path=str(path), error=str(exc))
         if tmp is not None:
             Path(tmp).unlink(missing_ok=True)

@@ -3,25 +3,21 @@
 from __future__ import annotations
 
 import json
-import logging
 import signal
 import sys
 import time
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import structlog
 import typer
-from rich.console import Console
 
-from soc.assemble import plan_workload
-from soc.config import ScenarioConfig, SocConfig, WorkloadConfig, load_scenario
 from soc.errors import FlexsocError, MappingError, OutputError, WorkloadError
-from soc.flexnn.mapper import FIXED, OBJECTIVES
-from soc.report import render_mapping, render_summary, summary_json_schema, write_layers_csv
-from soc.runner import map_workload, run_scenario, summary_rows, write_csv
-from soc.runner.outputs import RunOrigin
-from soc.units import format_time_ps
+
+# Each command imports what it uses inside its body: a warm `soc map` (mapping cache
+# hit) must not pay for the simulator's modules, simpy or structlog (issue 10).
+if TYPE_CHECKING:
+    from soc.config import ScenarioConfig
 
 app = typer.Typer(
     add_completion=False,
@@ -34,6 +30,10 @@ USER_ERROR = 2
 
 
 def _configure_logging(verbose: bool) -> None:
+    import logging
+
+    import structlog
+
     structlog.configure(
         wrapper_class=structlog.make_filtering_bound_logger(
             logging.DEBUG if verbose else logging.WARNING
@@ -43,6 +43,8 @@ def _configure_logging(verbose: bool) -> None:
 
 
 def _load(scenario: str, overrides: list[str] | None = None) -> ScenarioConfig:
+    from soc.config import load_scenario
+
     return load_scenario(Path(scenario), overrides or ())
 
 
@@ -94,6 +96,13 @@ def run(
     output_format: OutputFormat = FORMAT_OPTION,
 ) -> None:
     """Simulate a scenario; write the run folder and print its summary."""
+    from rich.console import Console
+
+    from soc.report import render_summary, write_layers_csv
+    from soc.runner import run_scenario
+    from soc.runner.outputs import RunOrigin
+    from soc.units import format_time_ps
+
     _configure_logging(verbose)
     config = _cache_setting(_load(scenario, overrides), no_cache)
     out_dir = Path(out) if out else Path("runs") / config.name
@@ -125,6 +134,10 @@ def validate(
     no_cache: bool = NO_CACHE_OPTION,
 ) -> None:
     """Check a scenario (config, workload, mapping) without simulating it."""
+    from rich.console import Console
+
+    from soc.assemble import plan_workload
+
     config = _cache_setting(_load(scenario, overrides), no_cache)
     try:
         plans, _ = plan_workload(config)
@@ -146,6 +159,13 @@ def map_command(
     no_cache: bool = NO_CACHE_OPTION,
 ) -> None:
     """Choose every layer's dataflow and compare it with the fixed dataflows."""
+    from rich.console import Console
+
+    from soc.config import ScenarioConfig, SocConfig, WorkloadConfig
+    from soc.flexnn.mapper import FIXED, OBJECTIVES
+    from soc.report import render_mapping
+    from soc.runner import map_workload, summary_rows, write_csv
+
     if objective not in OBJECTIVES:
         raise typer.BadParameter(f"--objective must be one of {', '.join(OBJECTIVES)}")
     if csv_path and Path(csv_path).exists() and not overwrite:
@@ -195,6 +215,8 @@ def map_command(
 @app.command()
 def schema() -> None:
     """Print the JSON schema of summary.json (docs/summary.schema.json)."""
+    from soc.report import summary_json_schema
+
     sys.stdout.write(summary_json_schema())
 
 

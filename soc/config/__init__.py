@@ -1,21 +1,48 @@
-"""Pydantic models of every configurable block and of a scenario, plus the YAML loader."""
+"""Pydantic models of every configurable block and of a scenario, plus the YAML loader.
 
-from soc.config.dram import DramConfig
-from soc.config.loader import load_scenario, resolved_yaml
-from soc.config.models import (
-    CpuConfig,
-    DescriptorConfig,
-    DmaConfig,
-    DriverConfig,
-    FlexNNConfig,
-    LayerConfig,
-    NocConfig,
-    RunConfig,
-    ScenarioConfig,
-    SocConfig,
-    SramConfig,
-    WorkloadConfig,
-)
+Names are imported from their modules when first used, so that importing one
+module of the package does not import all of them (start-up time, issue 10)."""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from soc.config.dram import DramConfig
+    from soc.config.loader import load_scenario, resolved_yaml
+    from soc.config.models import (
+        CpuConfig,
+        DescriptorConfig,
+        DmaConfig,
+        DriverConfig,
+        FlexNNConfig,
+        LayerConfig,
+        NocConfig,
+        RunConfig,
+        ScenarioConfig,
+        SocConfig,
+        SramConfig,
+        WorkloadConfig,
+    )
+
+_WHERE = {
+    "CpuConfig": "soc.config.models",
+    "DescriptorConfig": "soc.config.models",
+    "DmaConfig": "soc.config.models",
+    "DramConfig": "soc.config.dram",
+    "DriverConfig": "soc.config.models",
+    "FlexNNConfig": "soc.config.models",
+    "LayerConfig": "soc.config.models",
+    "load_scenario": "soc.config.loader",
+    "NocConfig": "soc.config.models",
+    "resolved_yaml": "soc.config.loader",
+    "RunConfig": "soc.config.models",
+    "ScenarioConfig": "soc.config.models",
+    "SocConfig": "soc.config.models",
+    "SramConfig": "soc.config.models",
+    "WorkloadConfig": "soc.config.models",
+}
 
 __all__ = [
     "CpuConfig",
@@ -34,3 +61,16 @@ __all__ = [
     "load_scenario",
     "resolved_yaml",
 ]
+
+
+def __getattr__(name: str) -> object:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -1,10 +1,33 @@
-"""Thin layer over SimPy: integer-ps time, clocks, ports, per-component RNG, logging."""
+"""Thin layer over SimPy: integer-ps time, clocks, ports, per-component RNG, logging.
 
-from soc.kernel.clock import ClockDomain
-from soc.kernel.component import Component, elaborate
-from soc.kernel.ports import MemRequest, Port
-from soc.kernel.recorder import NullRecorder, Recorder
-from soc.kernel.vocab import Action, Level, SpanKind, StallCause
+Names are imported from their modules when first used, so that importing one
+module of the package does not import all of them (start-up time, issue 10)."""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from soc.kernel.clock import ClockDomain
+    from soc.kernel.component import Component, elaborate
+    from soc.kernel.ports import MemRequest, Port
+    from soc.kernel.recorder import NullRecorder, Recorder
+    from soc.kernel.vocab import Action, Level, SpanKind, StallCause
+
+_WHERE = {
+    "Action": "soc.kernel.vocab",
+    "ClockDomain": "soc.kernel.clock",
+    "Component": "soc.kernel.component",
+    "elaborate": "soc.kernel.component",
+    "Level": "soc.kernel.vocab",
+    "MemRequest": "soc.kernel.ports",
+    "NullRecorder": "soc.kernel.recorder",
+    "Port": "soc.kernel.ports",
+    "Recorder": "soc.kernel.recorder",
+    "SpanKind": "soc.kernel.vocab",
+    "StallCause": "soc.kernel.vocab",
+}
 
 __all__ = [
     "Action",
@@ -19,3 +42,16 @@ __all__ = [
     "StallCause",
     "elaborate",
 ]
+
+
+def __getattr__(name: str) -> object:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -1,9 +1,27 @@
-"""Reports from run results: the rich summary tables, CSV rows and the summary's schema."""
+"""Reports from run results: the rich summary tables, CSV rows and the summary's schema.
 
-from soc.report.export import layer_records, write_layers_csv
-from soc.report.mapping import render_mapping
-from soc.report.schema import Summary, summary_json_schema
-from soc.report.summary import render_summary
+Names are imported from their modules when first used, so that importing one
+module of the package does not import all of them (start-up time, issue 10)."""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from soc.report.export import layer_records, write_layers_csv
+    from soc.report.mapping import render_mapping
+    from soc.report.schema import Summary, summary_json_schema
+    from soc.report.summary import render_summary
+
+_WHERE = {
+    "layer_records": "soc.report.export",
+    "render_mapping": "soc.report.mapping",
+    "render_summary": "soc.report.summary",
+    "Summary": "soc.report.schema",
+    "summary_json_schema": "soc.report.schema",
+    "write_layers_csv": "soc.report.export",
+}
 
 __all__ = [
     "Summary",
@@ -13,3 +31,16 @@ __all__ = [
     "summary_json_schema",
     "write_layers_csv",
 ]
+
+
+def __getattr__(name: str) -> object:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -1,6 +1,12 @@
 """Traffic masters that compete with the accelerator for DRAM: a camera, a display
 controller and a generic generator. Each has one port, `mem` (its NoC endpoint), and
 issues requests of `request_bytes` with at most `max_outstanding` in flight.
+
+A camera or display may ask for `request_bytes: line`: one request per line, the same
+bytes at the same times in a fraction of the requests (and events). Their checks keep the
+line as their unit whatever the request size: a camera line is late when the line before
+it is not yet all written, a display line underflows when the FIFO holds less than a
+line, so both are exact at line grain.
 """
 
 from __future__ import annotations
@@ -52,7 +58,7 @@ class CameraMaster(_Master):
 
     def _stream(self) -> Generator[simpy.Event, object, None]:
         cfg = self.config
-        line_bytes = cfg.width * cfg.bytes_per_pixel
+        line_bytes, size = cfg.line_bytes, cfg.request_size
         line_ps = round(PS_PER_S / cfg.fps / cfg.height)
         line = 0
         while True:
@@ -64,11 +70,9 @@ class CameraMaster(_Master):
             offset = (line % cfg.height) * line_bytes
             writes = [
                 self.env.process(
-                    self._request(
-                        self.buffer_addr + offset + o, min(cfg.request_bytes, line_bytes - o), True
-                    )
+                    self._request(self.buffer_addr + offset + o, min(size, line_bytes - o), True)
                 )
-                for o in range(0, line_bytes, cfg.request_bytes)
+                for o in range(0, line_bytes, size)
             ]
             yield self.env.all_of(writes)
             line += 1
@@ -96,7 +100,7 @@ class DisplayMaster(_Master):
     def _fetch(self) -> Generator[simpy.Event, object, None]:
         """Read ahead while the FIFO (counting reads in flight) has room."""
         cfg = self.config
-        size, total = cfg.request_bytes, frame_bytes(cfg)
+        size, total = cfg.request_size, frame_bytes(cfg)
         offset = 0
         while True:
             room = cfg.fifo_bytes - self.level - self._in_flight
@@ -116,7 +120,7 @@ class DisplayMaster(_Master):
 
     def _scan_out(self) -> Generator[simpy.Event, object, None]:
         cfg = self.config
-        line_bytes = cfg.width * cfg.bytes_per_pixel
+        line_bytes = cfg.line_bytes
         line_ps = round(PS_PER_S / cfg.fps / cfg.height)
         line = 1  # the first line is shown one line time after start: the FIFO prefills
         while True:

@@ -47,50 +47,10 @@ import simpy
 
 from soc.config.dram import DramConfig, burst_step_cycles, rotates_bankgroups
 from soc.hw.arbiter import Arbiter, CommandRanks, RequestQueues, token_buckets
+from soc.hw.banked_parts import NEVER, Bank, Txn
 from soc.hw.dram_address import Location, decode
 from soc.hw.dram_base import DramTarget
 from soc.kernel import Action, ClockDomain, MemRequest
-
-NEVER = -(10**12)
-
-
-class _Txn:
-    """A request inside the controller."""
-
-    __slots__ = ("req", "loc", "done", "accepted", "age")
-
-    def __init__(self, req: MemRequest, loc: Location, done: simpy.Event, accepted: list[int]):
-        self.req, self.loc, self.done, self.accepted = req, loc, done, accepted
-        self.age = 0
-
-
-class _Bank:
-    __slots__ = (
-        "open_row",
-        "act_at",
-        "fresh",
-        "pre_ready",
-        "act_ready",
-        "cas_ready",
-        "queue",
-        "options",
-        "choice",
-        "closes_at",
-    )
-
-    def __init__(self) -> None:
-        self.open_row: int | None = None
-        self.act_at = NEVER
-        self.fresh = False  # the open row's first column access is the one it was opened for
-        self.pre_ready = 0  # earliest PRE (tRAS after ACT, tRTP / tWR after CAS)
-        self.act_ready = 0  # earliest ACT (tRP after PRE)
-        self.cas_ready = 0  # earliest CAS (tRCD after ACT)
-        self.queue: deque[_Txn] = deque()
-        # the requests the bank may serve next, one per master (or a single one when the
-        # ranks are static); cached until the bank changes
-        self.options: list[_Txn] | None = None
-        self.choice: tuple[int, str, _Txn] | None = None  # the command, if one option
-        self.closes_at = 0  # the next refresh, which closes the open row
 
 
 class BankedDram(DramTarget):
@@ -113,7 +73,7 @@ class BankedDram(DramTarget):
         """Wait at the front end for a queue entry (the latency counts from there), then
         for the channel to serve the request (or only to take it, if a posted write)."""
         loc = decode(req.addr, self.config.banked, self.config.base_addr)
-        txn = _Txn(req, loc, self.env.event(), accepted)
+        txn = Txn(req, loc, self.env.event(), accepted)
         self.channels[loc.channel].offer(txn)
         yield txn.done
 
@@ -129,15 +89,15 @@ class _Channel:
         self.t = t = config.banked
         self.c = c = t.cycles
         self.index = index
-        self.front: RequestQueues[_Txn] = RequestQueues(
+        self.front: RequestQueues[Txn] = RequestQueues(
             Arbiter(config.arbitration, dict(config.weights), buckets)
         )
         self.ranks = CommandRanks(config.arbitration, dict(config.weights), buckets)
         self.ranked = config.arbitration != "fcfs" or bool(buckets)
         limit = t.age_limit_cycles
         self.age_limit_ps = self.clock.ps(limit) if limit is not None else None
-        self.reads: deque[_Txn] = deque()
-        self.writes: deque[_Txn] = deque()
+        self.reads: deque[Txn] = deque()
+        self.writes: deque[Txn] = deque()
         self.write_addrs: Counter[tuple[int, int]] = Counter()
         self.draining = False
         self.bank_reads = 0  # reads in the bank command queues
@@ -146,9 +106,12 @@ class _Channel:
         self.rotating = rotates_bankgroups(t)
         self.write_max_wait_ps = self.clock.ps(t.write_max_wait_cycles)
         self.regulator_wake = False
-        self.banks = [_Bank() for _ in range(t.ranks * t.bankgroups * t.banks_per_group)]
+        self.banks = [Bank() for _ in range(t.ranks * t.bankgroups * t.banks_per_group)]
         self.busy: set[int] = set()  # banks with queued commands
+        # the scheduler sleeps on `resume`; `wake` (a poke) or `timer` triggers it
         self.wake: simpy.Event | None = None
+        self.timer: simpy.Event | None = None
+        self.resume: simpy.Event | None = None
         self.acts = [deque(maxlen=4) for _ in range(t.ranks)]
         self.last_act_rank = [NEVER] * t.ranks
         self.last_act_group = [[NEVER] * t.bankgroups for _ in range(t.ranks)]
@@ -166,7 +129,7 @@ class _Channel:
 
     # -- front end and queues -------------------------------------------------------
 
-    def offer(self, txn: _Txn) -> None:
+    def offer(self, txn: Txn) -> None:
         self.front.push(txn.req, txn)
         self.refill()
 
@@ -242,9 +205,9 @@ class _Channel:
         if self.draining and (self.reads or self.bank_reads):
             budget = max(0, n_writes - self.t.write_drain_low)
         limit = self.t.command_queue
-        kept: deque[_Txn] = deque()
+        kept: deque[Txn] = deque()
         moved = False
-        order: deque[_Txn] | list[_Txn] = source
+        order: deque[Txn] | list[Txn] = source
         if self.ranked and len(source) > 1:  # free entries go to the best ranked first
             now_ps = self.env.now
             old_before = -1 if self.age_limit_ps is None else now_ps - self.age_limit_ps
@@ -274,8 +237,27 @@ class _Channel:
         return moved
 
     def poke(self) -> None:
-        if self.wake is not None and not self.wake.triggered:
-            self.wake.succeed()
+        """Wake the scheduler if it sleeps (a poke while it runs changes nothing: it
+        looks at the queues again before it sleeps)."""
+        wake = self.wake
+        if wake is not None and not wake.triggered and not self.resume.triggered:
+            wake.succeed()
+
+    def _sleep(self, delay_ps: int) -> simpy.Event:
+        """What the scheduler waits on: `delay_ps` passing or a poke, whichever comes
+        first, then one event more, as `any_of([wake, timeout])` would, so that every
+        event keeps its order, without a Condition's cost."""
+        env = self.env
+        self.wake = wake = simpy.Event(env)
+        self.timer = timer = env.timeout(delay_ps)
+        wake.callbacks.append(self._woken)
+        timer.callbacks.append(self._woken)
+        self.resume = simpy.Event(env)
+        return self.resume
+
+    def _woken(self, event: simpy.Event) -> None:
+        if (event is self.wake or event is self.timer) and not self.resume.triggered:
+            self.resume.succeed()
 
     # -- timing ----------------------------------------------------------------------
 
@@ -295,7 +277,7 @@ class _Channel:
         start = self._last_refresh_start(rank, cycle)
         return start + self.c.trfc if cycle < start + self.c.trfc else cycle
 
-    def _options(self, bank: _Bank) -> list[_Txn]:
+    def _options(self, bank: Bank) -> list[Txn]:
         """The requests this bank may serve next (its head aside, once past the age
         limit), for the scheduler to rank when there are several. FCFS: the head.
         FR-FCFS: the oldest row hit, else the oldest request; under `priority` the most
@@ -310,7 +292,7 @@ class _Channel:
             return [next((txn for txn in queue if txn.loc.row == row), queue[0])]
         if self.ranks.static:
             return [min(queue, key=lambda x: (x.req.qos, x.loc.row != row, x.age))]
-        firsts: dict[tuple[str, bool], _Txn] = {}
+        firsts: dict[tuple[str, bool], Txn] = {}
         for txn in queue:  # oldest first
             key = txn.req.master, txn.req.is_write
             first = firsts.get(key)
@@ -318,7 +300,7 @@ class _Channel:
                 firsts[key] = txn
         return list(firsts.values())
 
-    def _choice(self, bank: _Bank, now_ps: int) -> tuple[int, str, _Txn]:
+    def _choice(self, bank: Bank, now_ps: int) -> tuple[int, str, Txn]:
         """The bank's next command among its options (cached when it has one only)."""
         options = bank.options
         if options is None:
@@ -339,7 +321,7 @@ class _Channel:
         return self._command(bank, txn)
 
     @staticmethod
-    def _command(bank: _Bank, txn: _Txn) -> tuple[int, str, _Txn]:
+    def _command(bank: Bank, txn: Txn) -> tuple[int, str, Txn]:
         """The command `txn` needs next and the cycle the bank's own timing allows it."""
         row = bank.open_row
         if row is None:
@@ -419,20 +401,19 @@ class _Channel:
                 if best is None or key < best[0]:
                     best = (key, cycle, bank_id, kind, txn)
             if best is None:
-                self.wake = self.env.event()
+                self.wake = self.resume = self.env.event()
                 yield self.wake
                 continue
             _, cycle, bank_id, kind, txn = best
             due = clock.ps(cycle)
             if due > self.env.now:
-                self.wake = self.env.event()
-                yield self.env.any_of([self.wake, self.env.timeout(due - self.env.now)])
+                yield self._sleep(due - self.env.now)
                 if self.wake.triggered and self.env.now < due:
                     continue  # a new request may change the choice
             self._issue(bank_id, kind, txn, cycle)
             self.cmd_free = cycle + 1
 
-    def _issue(self, bank_id: int, kind: str, txn: _Txn, cycle: int) -> None:
+    def _issue(self, bank_id: int, kind: str, txn: Txn, cycle: int) -> None:
         t, c = self.t, self.c
         bank = self.banks[bank_id]
         bank.options = bank.choice = None

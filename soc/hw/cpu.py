@@ -17,7 +17,15 @@ import simpy
 
 from soc.config import CpuConfig
 from soc.kernel import Action, ClockDomain, Component, Level, Port, Recorder, SpanKind
-from soc.kernel.ports import AcceleratorControl, Launchable, MemTarget, read_then_write
+from soc.kernel.ports import (
+    AcceleratorControl,
+    Launchable,
+    MemTarget,
+    Window,
+    drive,
+    read_then_write,
+    start_soon,
+)
 
 
 @dataclass(frozen=True)
@@ -107,25 +115,28 @@ class HostCpu(Component):
         if stage.size_bytes == 0:
             yield self.env.timeout(compute_ps)
             return
-        stream = self.env.process(self._stream(stage))
+        stream = self.env.event()  # fires where the stream's process would end
+        window = Window(self.env, self.config.max_outstanding)
+        window.resume = drive(self._stream(stage, window), stream.succeed)
+        start_soon(self.env, window.resume)
         yield self.env.all_of([self.env.timeout(compute_ps), stream])
 
-    def _stream(self, stage: StagePlan) -> Generator[simpy.Event, object, None]:
-        """Read the stage's input and write its output, `max_outstanding` requests deep."""
-        slots = simpy.Resource(self.env, capacity=self.config.max_outstanding)
+    def _stream(self, stage: StagePlan, window: Window) -> Generator[simpy.Event, object, None]:
+        """Read the stage's input and write its output, `max_outstanding` requests deep
+        (run with `drive`, its copies in `window`: see `Window`)."""
         step = self.config.request_bytes
-        in_flight = []
         for offset in range(0, stage.size_bytes, step):
             size = min(step, stage.size_bytes - offset)
-            slot = slots.request()
-            yield slot
-            move = self._copy(stage.src_addr + offset, stage.dst_addr + offset, size, slots, slot)
-            in_flight.append(self.env.process(move))
-        yield self.env.all_of(in_flight)
+            wait = window.slot()
+            if wait is not None:
+                yield wait
+            move = self._copy(stage.src_addr + offset, stage.dst_addr + offset, size)
+            window.issue(drive(move, window.finished))
+        wait = window.drain()
+        if wait is not None:
+            yield wait
 
-    def _copy(
-        self, src: int, dst: int, size: int, slots: simpy.Resource, slot: simpy.Event
-    ) -> Generator[simpy.Event, object, None]:
+    def _copy(self, src: int, dst: int, size: int) -> Generator[simpy.Event, object, None]:
         """One cache-line-sized read then write."""
         start = self.env.now
         yield from read_then_write(
@@ -135,4 +146,3 @@ class HostCpu(Component):
             self.recorder.span(
                 start, self.env.now, self.path, SpanKind.CPU_REQUEST, {"bytes": size}, True
             )
-        slots.release(slot)

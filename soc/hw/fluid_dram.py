@@ -10,6 +10,7 @@ its last byte moved.
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections.abc import Generator
 
@@ -90,9 +91,10 @@ class FluidDram(DramTarget):
         self._flows: list[MemRequest] = []
         self._left: list[float] = []  # bytes each active flow has still to move
         self._ends: list[simpy.Event] = []  # fires when the flow's last byte moved
+        self._keys: list[tuple[str, int]] = []  # (master, QoS) of each active flow
+        self._next_tick: simpy.Event | None = None
         self._rates: list[float] = []
         self._since = 0
-        self._version = 0
         self._caps = {m: r.rate_bytes_per_s for m, r in config.regulators.items()}
         self._known_rates: dict[tuple[tuple[str, int], ...], list[float]] = {}
 
@@ -103,6 +105,7 @@ class FluidDram(DramTarget):
         self._flows.append(req)
         self._left.append(float(req.size_bytes))
         self._ends.append(moved)
+        self._keys.append((req.master, req.qos))
         self._replan()
         if not (yield moved):  # True: `_replan` already waited the latency (see there)
             yield self.env.timeout(self.config.latency_ps)
@@ -125,9 +128,10 @@ class FluidDram(DramTarget):
         latency later instead (the same order, one event fewer per request). This holds
         because `_replan` is the last thing its caller does before the flow's request or
         the tick yields, and the next tick is at least 1 ps ahead."""
+        env = self.env
         left = self._left
         ends = None
-        if any(x <= 1e-6 for x in left):
+        if left and min(left) <= 1e-6:
             done = [i for i, x in enumerate(left) if x <= 1e-6]
             ends = [self._ends[i] for i in done]
             gone = set(done)
@@ -135,15 +139,17 @@ class FluidDram(DramTarget):
             self._flows = [self._flows[i] for i in keep]
             self._left = left = [left[i] for i in keep]
             self._ends = [self._ends[i] for i in keep]
+            self._keys = [self._keys[i] for i in keep]
         self._rates = rates = self._rates_of(self._flows)
-        self._version += 1
+        if self._next_tick is not None:
+            self._drop(self._next_tick)
+            self._next_tick = None
         times = [x / rate for x, rate in zip(left, rates, strict=True) if rate > 0]
         if times:
             wait = max(1, int(-(-min(times) * PS_PER_S // 1)))
-            version = self._version
-            self.env.timeout(wait).callbacks.append(lambda _e: self._tick(version))
+            tick = self._next_tick = env.timeout(wait)
+            tick.callbacks.append(self._tick)
         if ends:
-            env = self.env
             if env.peek() > env.now:
                 latency = self.config.latency_ps
                 for end in ends:
@@ -156,7 +162,7 @@ class FluidDram(DramTarget):
 
     def _rates_of(self, flows: list[MemRequest]) -> list[float]:
         """`fluid_rates` of `flows`, remembered by their (master, QoS) sequence."""
-        key = tuple([(f.master, f.qos) for f in flows])
+        key = tuple(self._keys)
         rates = self._known_rates.get(key)
         if rates is None:
             cfg = self.config
@@ -166,8 +172,19 @@ class FluidDram(DramTarget):
             self._known_rates[key] = rates
         return rates
 
-    def _tick(self, version: int) -> None:
-        if version != self._version:
-            return  # a start or end since then re-planned
+    def _tick(self, _event: simpy.Event) -> None:
+        self._next_tick = None
         self._advance()
         self._replan()
+
+    def _drop(self, tick: simpy.Event) -> None:
+        """Take a completion that a re-plan has made obsolete out of the schedule (its
+        processing would do nothing; the order of every other event is unchanged)."""
+        queue = self.env._queue
+        for i, entry in enumerate(queue):
+            if entry[3] is tick:
+                last = queue.pop()
+                if i < len(queue):
+                    queue[i] = last
+                    heapq.heapify(queue)
+                return

@@ -138,38 +138,38 @@ class Crossbar(Component):
         return busy
 
     def route(self, source: str, req: MemRequest) -> Generator[simpy.Event, object, None]:
-        """Carry `req` from endpoint `source` to its target and back."""
+        """Carry `req` from endpoint `source` to its target and back: a write's data
+        crosses on the way there, a read's on the way back."""
         dest, port = self._decode(req)
-        env, size = self.env, req.size_bytes
+        env, size, write = self.env, req.size_bytes, req.is_write
+        router_ps = self._router_ps
         start = env.now
-        if req.is_write:
-            yield from self._carry(self._up[source], self._down[dest], size)
-            yield env.timeout(self._router_ps)
-            yield from port.peer.transact(req)
-            yield env.timeout(self._router_ps)
+        if write:
+            up, down = self._up[source], self._down[dest]
         else:
-            yield env.timeout(self._router_ps)
+            yield env.timeout(router_ps)
             yield from port.peer.transact(req)
-            yield from self._carry(self._up[dest], self._down[source], size)
-            yield env.timeout(self._router_ps)
-        if self.request_spans:
-            fields = {"dest": dest, "bytes": size}
-            self.recorder.span(
-                start, env.now, self._tracks[source], SpanKind.NOC_TRANSFER, fields, True
-            )
-        self.count(Action.NOC_BYTE_HOP, size, req.master)
-
-    def _carry(self, up: Link, down: Link, size_bytes: int) -> Generator[simpy.Event, object, None]:
-        """Hold the up-link, then also the down-link, while the data passes."""
+            up, down = self._up[dest], self._down[source]
+        # the data holds the up-link, then also the down-link, while it passes
         grant = up.acquire()
         if grant is not None:
             yield grant
         grant = down.acquire()
         if grant is not None:
             yield grant
-        yield self.env.timeout(self.serialisation_ps(size_bytes))
+        yield env.timeout(self.serialisation_ps(size))
         down.release()
         up.release()
+        yield env.timeout(router_ps)
+        if write:
+            yield from port.peer.transact(req)
+            yield env.timeout(router_ps)
+        now = env.now
+        if self.request_spans:
+            fields = {"dest": dest, "bytes": size}
+            track = self._tracks[source]
+            self.recorder.span(start, now, track, SpanKind.NOC_TRANSFER, fields, True)
+        self.recorder.activity(now, self.path, Action.NOC_BYTE_HOP, size, req.master)
 
 
 def mesh_route(src: int, dst: int, cols: int) -> list[tuple[int, int]]:

@@ -209,3 +209,109 @@ def start_soon(env: simpy.Environment, resume: Callable[[simpy.Event], None]) ->
     start._value = None
     start.callbacks.append(resume)
     env.schedule(start, URGENT)
+
+
+class Window:
+    """At most `depth` requests in flight, issued by one generator run with `drive`
+    (`resume` is its resume function), each request run with `drive` too and ending
+    with `finished`. Every step happens at the event position where a process per
+    request, a `simpy.Resource(depth)` of slots and an `all_of` over the requests
+    would take it; a zero-delay event of theirs is left out only when nothing else is
+    scheduled at that time, when it would be the very next event.
+
+    `free` counts free slots (a finished request frees its slot at once, as a release
+    does; a waiting issuer gets it where the release event would be processed).
+    `ended` counts requests whose end was processed (what `all_of` counts). `starting`
+    is a new request whose first step is due where its process's start event would be
+    processed: right after the issuer's current step.
+
+    The issuer uses it as: ``wait = w.slot()`` (yield `wait` unless None), then
+    ``w.issue(drive(request, w.finished))``; at the end ``wait = w.drain()``.
+    """
+
+    __slots__ = ("env", "free", "slot_wait", "all_wait", "issued", "ended", "starting", "resume")
+
+    def __init__(self, env: simpy.Environment, depth: int) -> None:
+        self.env = env
+        self.free = depth
+        self.slot_wait: simpy.Event | None = None
+        self.all_wait: simpy.Event | None = None
+        self.issued = 0
+        self.ended = 0
+        self.starting: Callable[[simpy.Event | None], None] | None = None
+        self.resume: Callable[[simpy.Event | None], None] | None = None
+
+    def _alone(self) -> bool:
+        """True when nothing else is scheduled at the current time."""
+        return self.env.peek() > self.env.now
+
+    def _start_pending(self) -> None:
+        starting = self.starting
+        if starting is not None:
+            self.starting = None
+            starting(None)
+
+    def slot(self) -> simpy.Event | None:
+        """Take a slot: None when the issuer may go on at once, else the event to wait
+        for (the grant comes after the previous request's start, as the resource's)."""
+        env = self.env
+        if self.free:
+            self.free -= 1
+            if self._alone():
+                self._start_pending()
+                return None
+            grant = env.event().succeed()
+        else:  # granted where a finished request's release is processed
+            grant = self.slot_wait = env.event()
+        self._start_pending()
+        return grant
+
+    def issue(self, request: Callable[[simpy.Event | None], None]) -> None:
+        """Start a request (its first step where its process would take it)."""
+        self.issued += 1
+        if self._alone():
+            self.starting = request
+        else:
+            start_soon(self.env, request)
+
+    def drain(self) -> simpy.Event | None:
+        """Wait for every issued request: None when they all have ended and the
+        issuer may go on at once (the counts run on over batches)."""
+        if self.ended < self.issued:
+            wait = self.all_wait = self.env.event()
+            self._start_pending()
+        elif self._alone():
+            wait = None
+        else:
+            wait = self.env.event().succeed()
+        return wait
+
+    def finished(self) -> None:
+        """A request is done: free its slot and count it ended, resuming the issuer if
+        it waits for either (where the release and the process end would)."""
+        self.free += 1
+        if self._alone():
+            self.ended += 1
+            if self.slot_wait is not None:
+                self.free -= 1
+                self.slot_wait = None
+                self.resume(None)
+            elif self.all_wait is not None and self.ended == self.issued:
+                self.all_wait = None
+                self.resume(None)
+            return
+        env = self.env
+        env.event().succeed().callbacks.append(self._released)
+        env.event().succeed().callbacks.append(self._ended)
+
+    def _released(self, _event: simpy.Event) -> None:
+        if self.slot_wait is not None and self.free:
+            self.free -= 1
+            wait, self.slot_wait = self.slot_wait, None
+            wait.succeed()
+
+    def _ended(self, _event: simpy.Event) -> None:
+        self.ended += 1
+        if self.all_wait is not None and self.ended == self.issued:
+            wait, self.all_wait = self.all_wait, None
+            wait.succeed()

@@ -9,11 +9,12 @@ timelines among them) are counter tracks of their component's process.
 
 from __future__ import annotations
 
-import json
+import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import IO
 
+from soc.trace import compact_json
 from soc.trace.events import (
     COUNTER,
     INSTANT,
@@ -27,44 +28,63 @@ from soc.trace.events import (
 
 PS_PER_US = 1e6
 
-_encode = json.JSONEncoder(separators=(",", ":")).encode
+_encode = compact_json.encode
+_HEAD = '{"displayTimeUnit": "ns", "traceEvents": [\n'
 
 
 def _ts(ps: int) -> float:
     return ps / PS_PER_US
 
 
+def _float(value: object) -> str:
+    """JSON of a number (`repr` is what the JSON encoder writes for a finite float)."""
+    if type(value) is float and math.isfinite(value):
+        return float.__repr__(value)
+    return _encode(value)
+
+
 class ChromeTraceSink(Sink):
-    """Writes `path` as {"traceEvents": [...]} with one event per line."""
+    """Writes `path` as {"traceEvents": [...]} with one event per line.
+
+    Lines are collected per batch of records and written together; the file is
+    complete once the sink is closed."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._file: IO[str] | None = None
+        self._lines: list[str] = []  # not yet written
         self._pids: dict[str, int] = {}
         self._tids: dict[tuple[int, str], int] = {}
         self._lanes: dict[str, list[int]] = {}
         self._span_heads: dict[tuple, tuple[str, str]] = {}  # see on_span
+        self._counter_heads: dict[tuple[str, str], tuple[str, str]] = {}  # see on_counter
 
     def _emit(self, record: dict[str, object]) -> None:
-        self._emit_line(_encode(record))
+        self._lines.append(_encode(record))
 
-    def _emit_line(self, line: str) -> None:
+    def _write_lines(self) -> None:
+        lines = self._lines
+        if not lines:
+            return
+        self._lines = []
         if self._file is None:
             self._file = self.path.open("w", encoding="utf-8")
-            self._file.write('{"displayTimeUnit": "ns", "traceEvents": [\n' + line)
+            self._file.write(_HEAD + ",\n".join(lines))
         else:
-            self._file.write(",\n" + line)
+            self._file.write(",\n" + ",\n".join(lines))
 
     def on_records(self, records: Sequence[Record]) -> None:
         """Spans, instants and counters; activity and samples are not drawn."""
+        on_span = self.on_span
         for record in records:
             tag = record[0]
             if tag == SPAN:
-                self.on_span(record[1])
+                on_span(record[1])
             elif tag == INSTANT:
                 self.on_instant(record[1])
             elif tag == COUNTER:
                 self.on_counter(record[1])
+        self._write_lines()
 
     def _ids(self, track: str, lane: int | None = None) -> tuple[int, int]:
         process, _, thread = track.partition(".")
@@ -116,15 +136,12 @@ class ChromeTraceSink(Sink):
                 f'{{"ph":"X","name":{_encode(str(name))},"cat":{_encode(str(kind))},"ts":',
                 f',"pid":{pid},"tid":{tid},"args":',
             )
-        self._emit_line(
-            head[0]
-            + _encode(_ts(event.start_ps))
-            + ',"dur":'
-            + _encode(_ts(event.end_ps - event.start_ps))
-            + head[1]
-            + _encode(event.fields)
-            + "}"
-        )
+        start_ps, end_ps = event.start_ps, event.end_ps
+        if type(start_ps) is int and type(end_ps) is int:  # the quotients are finite floats
+            ts, dur = repr(start_ps / PS_PER_US), repr((end_ps - start_ps) / PS_PER_US)
+        else:
+            ts, dur = _float(_ts(start_ps)), _float(_ts(end_ps - start_ps))
+        self._lines.append(f'{head[0]}{ts},"dur":{dur}{head[1]}{_encode(event.fields)}}}')
 
     def on_instant(self, event: InstantEvent) -> None:
         pid, tid = self._ids(event.track)
@@ -141,20 +158,23 @@ class ChromeTraceSink(Sink):
         )
 
     def on_counter(self, event: CounterEvent) -> None:
-        pid, _ = self._ids(event.track)
-        self._emit(
-            {
-                "ph": "C",
-                "name": event.name,
-                "ts": _ts(event.t_ps),
-                "pid": pid,
-                "args": {event.name: event.value},
-            }
-        )
+        # {"ph": "C", "name", "ts", "pid", "args": {name: value}}, from a cached head
+        key = (event.track, event.name)
+        head = self._counter_heads.get(key)
+        if head is None:
+            pid, _ = self._ids(event.track)
+            name = _encode(event.name)
+            head = self._counter_heads[key] = (
+                f'{{"ph":"C","name":{name},"ts":',
+                f',"pid":{pid},"args":{{{name}:',
+            )
+        self._lines.append(f"{head[0]}{_float(_ts(event.t_ps))}{head[1]}{_float(event.value)}}}}}")
 
     def close(self, end_ps: int) -> None:
+        self._write_lines()
         if self._file is None:
             self._emit({"ph": "M", "name": "process_name", "pid": 0, "args": {"name": "soc"}})
+            self._write_lines()
         assert self._file is not None
         self._file.write("\n]}\n")
         self._file.close()

@@ -13,6 +13,7 @@ from typing import IO
 
 from soc.errors import TraceFormatError
 from soc.kernel.vocab import Action, SpanKind
+from soc.trace import compact_json
 from soc.trace.events import (
     ACTIVITY,
     COUNTER,
@@ -34,35 +35,28 @@ NATIVE_VERSION = 1
 Event = SpanEvent | InstantEvent | CounterEvent | ActivityEvent | SampleEvent
 
 
-_encode = json.JSONEncoder(separators=(",", ":")).encode
-"""One value as compact JSON: what `json.dumps(value, separators=(",", ":"))` writes,
-without building an encoder per call."""
+_encode = compact_json.encode
 
 
-def _number(value: object) -> str:
-    """JSON of a number, fast for the common case (ints: times, amounts)."""
-    return int.__repr__(value) if type(value) is int else _encode(value)
-
-
-def _overlap(value: object) -> str:
-    return f',"overlap":{_encode(value)}}}\n'
+_OVERLAP = {True: ',"overlap":true}\n', False: ',"overlap":false}\n'}
 
 
 class NativeTraceSink(Sink):
     """Writes every event to `path`, one JSON object per line.
 
     A line is exactly ``json.dumps(record, separators=(",", ":"))`` of the record's
-    dict; activity and sample lines, the bulk of a trace, are assembled from cached
-    JSON pieces (their strings repeat) instead of encoding a dict each.
+    dict. Activity, sample and span lines, the bulk of a trace, are formatted from
+    cached JSON pieces (their strings repeat) around the numbers, which are written
+    directly when they are plain ints (what `json.dumps` writes for them too); other
+    values go through the JSON encoder.
     """
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._file: IO[str] | None = None
-        # JSON pieces of lines, by what they encode
-        self._activity_pieces: dict[tuple[str, Action], str] = {}
-        self._sample_pieces: dict[tuple[str, str], str] = {}
-        self._master_pieces: dict[str | None, str] = {}
+        # JSON pieces of lines, by what they encode: (middle, tail) around the numbers
+        self._activity_pieces: dict[tuple[str, Action, str | None], tuple[str, str]] = {}
+        self._sample_pieces: dict[tuple[str, str, str | None], tuple[str, str]] = {}
         self._span_pieces: dict[tuple[str, SpanKind], str] = {}
 
     def _open(self) -> IO[str]:
@@ -75,69 +69,68 @@ class NativeTraceSink(Sink):
     def _write(self, record: dict[str, object]) -> None:
         self._open().write(_encode(record) + "\n")
 
-    def _master_piece(self, master: str | None) -> str:
-        """',"master":<master>}' and the line end."""
-        piece = self._master_pieces.get(master)
-        if piece is None:
-            piece = self._master_pieces[master] = f',"master":{_encode(master)}}}\n'
+    def _activity_piece(self, component: str, action: Action, master: str | None) -> tuple:
+        piece = self._activity_pieces[(component, action, master)] = (
+            f',"component":{_encode(component)},"action":{_encode(action.value)},"amount":',
+            f',"master":{_encode(master)}}}\n',
+        )
+        return piece
+
+    def _sample_piece(self, component: str, name: str, master: str | None) -> tuple:
+        piece = self._sample_pieces[(component, name, master)] = (
+            f',"component":{_encode(component)},"name":{_encode(name)},"value":',
+            f',"master":{_encode(master)}}}\n',
+        )
         return piece
 
     def on_records(self, records: Sequence[Record]) -> None:
         activity_pieces, sample_pieces = self._activity_pieces, self._sample_pieces
-        master_pieces, span_pieces = self._master_pieces, self._span_pieces
-        lines = []
+        span_pieces, overlap_pieces = self._span_pieces, _OVERLAP
+        lines: list[str] = []
+        append = lines.append
         for record in records:
             tag = record[0]
             if tag == ACTIVITY:
                 _, t_ps, component, action, amount, master = record
-                key = (component, action)
-                middle = activity_pieces.get(key)
-                if middle is None:
-                    middle = activity_pieces[key] = (
-                        f',"component":{_encode(component)},'
-                        f'"action":{_encode(action.value)},"amount":'
+                middle, tail = activity_pieces.get(
+                    (component, action, master)
+                ) or self._activity_piece(component, action, master)
+                if type(t_ps) is int and type(amount) is int:
+                    append(f'{{"ev":"activity","t_ps":{t_ps}{middle}{amount}{tail}')
+                else:
+                    append(
+                        f'{{"ev":"activity","t_ps":{_encode(t_ps)}{middle}{_encode(amount)}{tail}'
                     )
-                lines.append(
-                    '{"ev":"activity","t_ps":'
-                    + (int.__repr__(t_ps) if type(t_ps) is int else _encode(t_ps))
-                    + middle
-                    + (int.__repr__(amount) if type(amount) is int else _encode(amount))
-                    + (master_pieces.get(master) or self._master_piece(master))
-                )
             elif tag == SAMPLE:
                 _, t_ps, component, name, value, master = record
-                key = (component, name)
-                middle = sample_pieces.get(key)
-                if middle is None:
-                    middle = sample_pieces[key] = (
-                        f',"component":{_encode(component)},"name":{_encode(name)},"value":'
-                    )
-                lines.append(
-                    '{"ev":"sample","t_ps":'
-                    + (int.__repr__(t_ps) if type(t_ps) is int else _encode(t_ps))
-                    + middle
-                    + (int.__repr__(value) if type(value) is int else _encode(value))
-                    + (master_pieces.get(master) or self._master_piece(master))
+                middle, tail = sample_pieces.get((component, name, master)) or self._sample_piece(
+                    component, name, master
                 )
+                if type(t_ps) is int and type(value) is int:
+                    append(f'{{"ev":"sample","t_ps":{t_ps}{middle}{value}{tail}')
+                else:
+                    append(f'{{"ev":"sample","t_ps":{_encode(t_ps)}{middle}{_encode(value)}{tail}')
             elif tag == SPAN:
                 e = record[1]
-                key = (e.track, e.kind)
-                kind_piece = span_pieces.get(key)
-                if kind_piece is None:
-                    kind_piece = span_pieces[key] = (
+                start_ps, end_ps, overlap = e.start_ps, e.end_ps, e.overlap
+                middle = span_pieces.get((e.track, e.kind))
+                if middle is None:
+                    middle = span_pieces[(e.track, e.kind)] = (
                         f',"track":{_encode(e.track)},"kind":{_encode(e.kind.value)},"fields":'
                     )
-                lines.append(
-                    '{"ev":"span","start_ps":'
-                    + _number(e.start_ps)
-                    + ',"end_ps":'
-                    + _number(e.end_ps)
-                    + kind_piece
-                    + _encode(e.fields)
-                    + (',"overlap":true}\n' if e.overlap is True else _overlap(e.overlap))
+                if type(start_ps) is not int or type(end_ps) is not int:
+                    start_ps, end_ps = _encode(start_ps), _encode(end_ps)  # JSON text
+                tail = (
+                    overlap_pieces[overlap]
+                    if type(overlap) is bool
+                    else f',"overlap":{_encode(overlap)}}}\n'
+                )
+                append(
+                    f'{{"ev":"span","start_ps":{start_ps},"end_ps":{end_ps}'
+                    f"{middle}{_encode(e.fields)}{tail}"
                 )
             else:
-                lines.append(_encode(self._as_dict(tag, record[1])) + "\n")
+                append(_encode(self._as_dict(tag, record[1])) + "\n")
         self._open().write("".join(lines))
 
     @staticmethod

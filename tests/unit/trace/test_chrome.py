@@ -105,3 +105,35 @@ def test_lanes_of_a_track_without_a_thread_part_stay_in_its_process(tmp_path):
     assert names(meta, "pid") == {1: "cpu"}
     assert (a["pid"], b["pid"]) == (1, 1)
     assert names(meta, "tid") == {a["tid"]: "cpu #0", b["tid"]: "cpu #1"}
+
+
+def test_lines_are_compact_json_for_any_numbers(tmp_path):
+    """Times are written as their float in µs whether the ps are ints or not, and
+    counter values as json.dumps writes them (infinity included); batches go through
+    `on_records` and the file holds one event per line."""
+    events = [
+        span(1_000_001, 3_500_000, "npu.load", bytes=64),
+        span(2.5, 7.25, "npu.load", bytes=1),
+        CounterEvent(500_000, "npu.load", "occupancy", 0.75),
+        CounterEvent(600_000, "npu.load", "occupancy", float("inf")),
+        CounterEvent(700_000, "npu.load", "occupancy", 3),
+    ]
+    sink = ChromeTraceSink(tmp_path / "trace.json")
+    sink.on_records([(2, e) if isinstance(e, SpanEvent) else (4, e) for e in events])
+    sink.close(0)
+    lines = (tmp_path / "trace.json").read_text().splitlines()
+    compact = {"separators": (",", ":")}
+    head = {"ph": "X", "name": "load", "cat": "load"}
+    ids = {"pid": 1, "tid": 1}
+    expected = [
+        head | {"ts": 1.000001, "dur": 2.499999} | ids | {"args": {"bytes": 64}},
+        head | {"ts": 2.5e-6, "dur": 4.75e-6} | ids | {"args": {"bytes": 1}},
+        {"ph": "C", "name": "occupancy", "ts": 0.5, "pid": 1, "args": {"occupancy": 0.75}},
+        {"ph": "C", "name": "occupancy", "ts": 0.6, "pid": 1, "args": {"occupancy": float("inf")}},
+        {"ph": "C", "name": "occupancy", "ts": 0.7, "pid": 1, "args": {"occupancy": 3}},
+    ]
+    assert lines[0] == '{"displayTimeUnit": "ns", "traceEvents": ['  # then 3 metadata lines
+    assert lines[4:-1] == [json.dumps(e, **compact) + "," for e in expected[:-1]] + [
+        json.dumps(expected[-1], **compact)
+    ]
+    assert lines[-1] == "]}"

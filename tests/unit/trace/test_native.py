@@ -194,3 +194,44 @@ def test_every_line_is_compact_json_of_its_record(tmp_path, events):
     expected.append('{"ev":"end","t_ps":11}\n')
     assert path.read_text(encoding="utf-8") == "".join(expected)
     assert list(read_native(path)) == flat
+
+
+numbers = st.integers() | st.floats(allow_nan=False) | st.booleans()
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    rows=st.lists(
+        st.tuples(numbers, numbers, numbers, st.sampled_from(Action), st.none() | text, text),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_numbers_that_are_not_plain_ints_are_written_as_json_writes_them(tmp_path, rows):
+    """Times and amounts are formatted directly only when they are ints; floats,
+    infinities and bools (an int subclass) still give json.dumps's text."""
+    path = tmp_path / "trace.jsonl"
+    sink = NativeTraceSink(path)
+    flat = []
+    for t, amount, end, action, master, name in rows:
+        flat += [
+            ActivityEvent(t, name, action, amount, master),
+            SampleEvent(t, name, "latency_ps", amount, master),
+            SpanEvent(t, end, name, SpanKind.LOAD, {"x": amount}, bool(amount)),
+        ]
+    records = [
+        (2, e)
+        if isinstance(e, SpanEvent)
+        else (0 if isinstance(e, ActivityEvent) else 1, *vars_of(e))
+        for e in flat
+    ]
+    sink.on_records(records)
+    sink.close(0)
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)[1:-1]
+    assert lines == [json.dumps(_record(e), separators=(",", ":")) + "\n" for e in flat]
+
+
+def vars_of(e):
+    return (e.t_ps, e.component, e.action if isinstance(e, ActivityEvent) else e.name) + (
+        (e.amount, e.master) if isinstance(e, ActivityEvent) else (e.value, e.master)
+    )

@@ -58,14 +58,13 @@ class EnergyLedger(Sink):
     ) -> None:
         self.table = table
         self.layer_components = layer_components
-        # amount per (top-level component, action), in first-seen order
-        self._amounts: dict[tuple[str, Action], int] = {}
+        # per (component path, action, master), in first-seen order: see `_entry`
+        self._entries: dict[tuple[str, Action, str | None], list] = {}
         # pJ per unit of each action; None for the unpriced ones (statistics only)
         self._price: dict[Action, float | None] = {
             action: None if action in UNPRICED_ACTIONS else table.actions.get(action.value, 0.0)
             for action in Action
         }
-        self._top: dict[str, str] = {}  # component path -> top-level component
         self._by_master: dict[str, float] = defaultdict(float)
         self._power = WindowedSums(window_ps)
         self._layer: str | None = None
@@ -90,65 +89,75 @@ class EnergyLedger(Sink):
             [(ACTIVITY, event.t_ps, event.component, event.action, event.amount, event.master)]
         )
 
+    def _entry(self, path: str, action: Action, master: str | None) -> list:
+        """What pricing a record of (`path`, `action`, `master`) needs, worked out once:
+        [amount so far, pJ per unit (0 if unpriced), top-level component, the master's
+        top-level component or None, whether it belongs to the running layer, the
+        component's power row (made when it first gets energy), whether it is priced]."""
+        price = self._price.get(action, 0.0)
+        component = component_of(path)
+        owner = None if master is None else component_of(master)
+        entry = self._entries[(path, action, master)] = [
+            0,
+            0 if price is None else price,
+            component,
+            owner,
+            component in self.layer_components or owner in self.layer_components,
+            None,
+            price is not None,
+        ]
+        return entry
+
     def on_records(self, records: Sequence[Record]) -> None:
         """Price each activity record in order (floating-point sums are kept in the
         order the events happened, so every breakdown is exactly what pricing them one
         by one gives); follow layers through their instants and spans."""
-        amounts, price_of, top = self._amounts, self._price, self._top
+        entries, new_entry = self._entries, self._entry
         window_ps, power_row = self._power.window_ps, self._power.row
-        by_master, layer_pj, layer_components = (
-            self._by_master,
-            self._layer_pj,
-            self.layer_components,
-        )
+        by_master, layer_pj = self._by_master, self._layer_pj
+        layer = self._layer
         for record in records:
             tag = record[0]
             if tag == ACTIVITY:
                 _, t_ps, path, action, amount, master = record
-                price = price_of.get(action, 0.0)
-                if price is None:
-                    continue
-                component = top.get(path)
-                if component is None:
-                    component = top[path] = component_of(path)
-                key = (component, action)
-                amounts[key] = amounts.get(key, 0) + amount
-                pj = amount * price
+                entry = entries.get((path, action, master)) or new_entry(path, action, master)
+                entry[0] += amount
+                pj = amount * entry[1]
                 if not pj:
                     continue
-                power_row(component)[t_ps // window_ps] += pj
-                if master is not None:
-                    owner = top.get(master)
-                    if owner is None:
-                        owner = top[master] = component_of(master)
-                    by_master[owner] += pj
-                else:
-                    owner = None
-                layer = self._layer
-                if layer is not None and (
-                    component in layer_components or owner in layer_components
-                ):
-                    layer_pj[layer][component] += pj
+                row = entry[5]
+                if row is None:
+                    row = entry[5] = power_row(entry[2])
+                row[t_ps // window_ps] += pj
+                if entry[3] is not None:
+                    by_master[entry[3]] += pj
+                if layer is not None and entry[4]:
+                    layer_pj[layer][entry[2]] += pj
             elif tag == SPAN:
                 self.on_span(record[1])
+                layer = self._layer
             elif tag == INSTANT:
                 self.on_instant(record[1])
+                layer = self._layer
 
     @property
     def _counts(self) -> dict[str, dict[str, int]]:
         """Amount per top-level component and action name (priced actions only)."""
         counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-        for (component, action), amount in self._amounts.items():
-            counts[component][action.value if isinstance(action, Action) else action] += amount
+        for (_, action, _), entry in self._entries.items():
+            if entry[6]:
+                name = action.value if isinstance(action, Action) else action
+                counts[entry[2]][name] += entry[0]
         return counts
 
     def final_counters(self, end_ps: int) -> list[CounterEvent]:
         """Power per component and window (dynamic plus static), in mW."""
-        return [
-            CounterEvent(k * self._power.window_ps, "power", f"{component} mW", w * 1e3)
-            for component, row in self.power_w(end_ps).items()
-            for k, w in enumerate(row)
-        ]
+        window_ps = self._power.window_ps
+        out = []
+        for component, row in self.power_w(end_ps).items():
+            name = f"{component} mW"  # one string for all of the component's counters
+            out += [CounterEvent(k * window_ps, "power", name, w * 1e3) for k, w in enumerate(row)]
+        return out
 
     def power_w(self, end_ps: int) -> dict[str, list[float]]:
         """Watts per component in every window: its dynamic pJ / ps plus static power."""

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import math
+from array import array
 from collections import defaultdict
 from collections.abc import Sequence
+
+import numpy as np
 
 from soc.kernel.vocab import Action, SpanKind
 from soc.trace.events import (
@@ -49,10 +52,14 @@ class StatsCollector(Sink):
         self.layers: dict[str, dict[str, object]] = {}
         self.frames: list[dict[str, int]] = []
         self.deadline_misses: list[dict[str, object]] = []
-        self._amounts: dict[tuple[str, Action, str | None], int] = {}
+        # per (component, action, master), in first-seen order: [amount so far, the
+        # master's bandwidth row if these are DRAM bytes served, else None]
+        self._amounts: dict[tuple[str, Action, str | None], list] = {}
         self._views: tuple[dict, dict] | None = None
         self.end_ps = 0
-        self.samples: dict[tuple[str, str, str | None], list[float]] = defaultdict(list)
+        # the observations of each distribution, in order: 8 bytes each while they are
+        # ints of 64 bits (latencies in ps), a list of the values as given otherwise
+        self.samples: dict[tuple[str, str, str | None], array | list[float]] = {}
         self.events: dict[tuple[str, str], list[dict[str, object]]] = defaultdict(list)
 
     def on_span(self, event: SpanEvent) -> None:
@@ -100,7 +107,21 @@ class StatsCollector(Sink):
             self.events[(event.track, event.name)].append({"t_ps": event.t_ps, **event.fields})
 
     def on_sample(self, event: SampleEvent) -> None:
-        self.samples[(event.component, event.name, event.master)].append(event.value)
+        self._add_sample((event.component, event.name, event.master), event.value)
+
+    def _add_sample(self, key: tuple[str, str, str | None], value: float) -> None:
+        values = self.samples.get(key)
+        if values is None:
+            values = self.samples[key] = array("q")
+        if type(value) is int and type(values) is array:
+            try:
+                values.append(value)
+                return
+            except OverflowError:
+                pass
+        if type(values) is array:  # a value that is no int of 64 bits: keep them all as given
+            values = self.samples[key] = values.tolist()
+        values.append(value)
 
     def distribution(self, component: str, name: str) -> dict[str, dict[str, float]]:
         """Per master: count, mean, p50, p99 and max of the samples."""
@@ -110,15 +131,7 @@ class StatsCollector(Sink):
         ):
             if comp != component or sample_name != name:
                 continue
-            ordered = sorted(values)
-            n = len(ordered)
-            out[master or "-"] = {
-                "count": n,
-                "mean": sum(ordered) / n,
-                "p50": ordered[(n - 1) // 2],
-                "p99": ordered[min(n - 1, math.ceil(0.99 * n) - 1)],
-                "max": ordered[-1],
-            }
+            out[master or "-"] = _distribution(values)
         return out
 
     def on_activity(self, event: ActivityEvent) -> None:
@@ -131,16 +144,32 @@ class StatsCollector(Sink):
         window_ps = self.bandwidth.window_ps
         served = self.bandwidth.row
         self._views = None
+        samples, add_sample = self.samples, self._add_sample
         for record in records:
             tag = record[0]
             if tag == ACTIVITY:
                 _, t_ps, component, action, amount, master = record
-                key = (component, action, master)
-                amounts[key] = amounts.get(key, 0) + amount
-                if master is not None and component == "dram" and action in DRAM_SERVED:
-                    served(master)[t_ps // window_ps] += amount
+                entry = amounts.get((component, action, master))
+                if entry is None:
+                    entry = amounts[(component, action, master)] = [
+                        0,
+                        served(master)
+                        if master is not None and component == "dram" and action in DRAM_SERVED
+                        else None,
+                    ]
+                entry[0] += amount
+                if entry[1] is not None:
+                    entry[1][t_ps // window_ps] += amount
             elif tag == SAMPLE:
-                self.samples[(record[2], record[3], record[5])].append(record[4])
+                key = (record[2], record[3], record[5])
+                values, value = samples.get(key), record[4]
+                if type(values) is array and type(value) is int:
+                    try:
+                        values.append(value)
+                        continue
+                    except OverflowError:
+                        pass
+                add_sample(key, value)
             elif tag == SPAN:
                 self.on_span(record[1])
             elif tag == INSTANT:
@@ -153,7 +182,7 @@ class StatsCollector(Sink):
             by_master: dict[str, dict[str, dict[str, int]]] = defaultdict(
                 lambda: defaultdict(lambda: defaultdict(int))
             )
-            for (component, action, master), amount in self._amounts.items():
+            for (component, action, master), (amount, _) in self._amounts.items():
                 name = action.value if isinstance(action, Action) else str(action)
                 activity[component][name] += amount
                 if master is not None:
@@ -211,6 +240,33 @@ class StatsCollector(Sink):
 
     def count(self, component: str, action: Action) -> int:
         return self.activity.get(component, {}).get(action.value, 0)
+
+
+def _distribution(values: array | list[float]) -> dict[str, float]:
+    """Count, mean, p50, p99 and max of `values` (ints of 64 bits are sorted as such,
+    without making an object of each; the results are the same plain numbers)."""
+    n = len(values)
+    p50, p99 = (n - 1) // 2, min(n - 1, math.ceil(0.99 * n) - 1)
+    if type(values) is array and n:
+        ordered = np.sort(np.frombuffer(values, dtype=np.int64))
+        low, high = int(ordered[0]), int(ordered[-1])
+        fits = max(-low, high) * n < 2**63  # so does every partial sum
+        total = int(ordered.sum()) if fits else sum(values)
+        return {
+            "count": n,
+            "mean": total / n,
+            "p50": int(ordered[p50]),
+            "p99": int(ordered[p99]),
+            "max": high,
+        }
+    ordered = sorted(values)
+    return {
+        "count": n,
+        "mean": sum(ordered) / n,
+        "p50": ordered[p50],
+        "p99": ordered[p99],
+        "max": ordered[-1],
+    }
 
 
 def _sparsity_row(entry: dict, runs: int) -> dict[str, object]:

@@ -58,8 +58,12 @@ class WindowedSums:
         """One counter per key and window: its amount per ps x `scale`, named
         "<key> <unit>" on `track`."""
         out = []
+        window_ps = self.window_ps
         for key, row in self.per_ps(end_ps).items():
-            for k, value in enumerate(row):
-                out.append(CounterEvent(k * self.window_ps, track, f"{key} {unit}", value * scale))
+            name = f"{key} {unit}"  # one string for all of the key's counters
+            out += [
+                CounterEvent(k * window_ps, track, name, value * scale)
+                for k, value in enumerate(row)
+            ]
         out.sort(key=lambda e: e.t_ps)
         return out

@@ -1,9 +1,11 @@
 """StatsCollector: per-run layer means and bound, frames, activity and masters."""
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from soc.kernel.vocab import Action, SpanKind
-from soc.trace.events import ActivityEvent, InstantEvent, SpanEvent
+from soc.trace.events import ActivityEvent, InstantEvent, SampleEvent, SpanEvent
 from soc.trace.stats import StatsCollector
 
 
@@ -156,3 +158,49 @@ def test_sparse_layer_speedup_estimates_and_imbalance():
     assert row["min_density_speedup"] == 2.0  # 1 / min(0.5, 0.5)
     assert row["imbalance_cycles"] == (50 - 24) // 2
     assert row["performed_macs"] == 30
+
+
+def test_distribution_by_hand():
+    stats = StatsCollector()
+    stats.on_records(
+        [(1, t, "dram", "latency_ps", v, "dma") for t, v in enumerate([40, 10, 30, 20])]
+    )
+    # sorted 10 20 30 40: p50 the 2nd value, p99 the 4th (ceil(0.99 * 4) = 4)
+    assert stats.distribution("dram", "latency_ps") == {
+        "dma": {"count": 4, "mean": 25.0, "p50": 20, "p99": 40, "max": 40}
+    }
+    assert stats.distribution("dram", "other") == {}
+
+
+def _plain_distribution(values):
+    """What the summary reports, from a plain sorted list (independent of the sink)."""
+    ordered = sorted(values)
+    n = len(ordered)
+    return {
+        "count": n,
+        "mean": sum(ordered) / n,
+        "p50": ordered[(n - 1) // 2],
+        "p99": ordered[min(n - 1, -(-99 * n // 100) - 1)],
+        "max": ordered[-1],
+    }
+
+
+many_ints = st.lists(st.integers(-(2**63), 2**63 - 1), min_size=1, max_size=300)
+any_values = st.lists(
+    st.integers(-(2**70), 2**70) | st.floats(-1e30, 1e30) | st.booleans(), min_size=1, max_size=30
+)
+
+
+@given(values=many_ints | any_values | st.lists(st.integers(0, 10**7), min_size=1, max_size=300))
+def test_distribution_equals_that_of_the_plain_list(values):
+    """Samples are kept compactly while they are 64-bit ints; every reported number
+    (and its type: an int stays an int, True stays True) is what the list gives."""
+    stats = StatsCollector()
+    half = len(values) // 2  # through both entry points: batches and single events
+    stats.on_records([(1, 0, "dram", "latency_ps", v, None) for v in values[:half]])
+    for v in values[half:]:
+        stats.on_sample(SampleEvent(0, "dram", "latency_ps", v, None))
+    got = stats.distribution("dram", "latency_ps")["-"]
+    expected = _plain_distribution(values)
+    assert got == expected
+    assert [type(got[k]) for k in expected] == [type(expected[k]) for k in expected]

@@ -58,6 +58,9 @@ class Component:
         self.clock = clock
         self.recorder = recorder
         self.request_spans = recorder.level >= Level.REQUEST
+        # the recorder's hot methods, bound once (`count` runs about once per request)
+        self._activity = recorder.activity
+        self._sample = recorder.sample
         self.rng = component_rng(seed, path)
         self._ports: list[Port] = []
         self._log = structlog.get_logger("soc").bind(component=path)
@@ -117,11 +120,17 @@ class Component:
     def count(self, action: Action, amount: int, master: str | None = None) -> None:
         """Report activity (bytes, MACs, ...) for energy and statistics."""
         if amount:
-            self.recorder.activity(self.env.now, self.path, action, int(amount), master)
+            self._activity(
+                self.env.now,
+                self.path,
+                action,
+                amount if type(amount) is int else int(amount),  # int() of an int costs
+                master,
+            )
 
     def sample(self, name: str, value: float, master: str | None = None) -> None:
         """One observation of a distribution (e.g. a request's latency in ps)."""
-        self.recorder.sample(self.env.now, self.path, name, value, master)
+        self._sample(self.env.now, self.path, name, value, master)
 
     def log(self, event: str, **fields: object) -> None:
         """Debug log stamped with simulated time."""

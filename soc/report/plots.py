@@ -14,9 +14,30 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 PS_PER_US = 1e6
+DPI = 100
+
+
+def _figure(width: float, height: float) -> Figure:
+    """A figure of `width` x `height` inches at the resolution it is saved in, laid out
+    by matplotlib's constrained layout."""
+    fig = Figure(figsize=(width, height), dpi=DPI, layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _save(fig: Figure, path: Path) -> None:
+    """`fig.savefig(path, dpi=DPI)`, with the layout done once beforehand: saving a
+    figure that has a layout engine first draws it without rendering, only to lay it
+    out; laying it out directly gives the same figure for less."""
+    engine = fig.get_layout_engine()
+    if engine is not None:
+        engine.execute(fig)
+        fig.set_layout_engine(None)
+    fig.savefig(path, dpi=DPI)
 
 
 def layer_time_parts(summary: dict) -> tuple[list[str], dict[str, list[float]]]:
@@ -37,7 +58,7 @@ def layer_time_parts(summary: dict) -> tuple[list[str], dict[str, list[float]]]:
 
 
 def _stacked_bars(path: Path, names: list[str], parts: dict, ylabel: str, title: str) -> None:
-    fig = Figure(figsize=(max(6.0, 0.5 * len(names) + 2), 4), layout="constrained")
+    fig = _figure(max(6.0, 0.5 * len(names) + 2), 4)
     ax = fig.add_subplot()
     bottom = [0.0] * len(names)
     for label, values in parts.items():
@@ -49,13 +70,13 @@ def _stacked_bars(path: Path, names: list[str], parts: dict, ylabel: str, title:
     ax.tick_params(axis="x", labelrotation=90 if len(names) > 12 else 0)
     if parts:
         ax.legend(fontsize="small")
-    fig.savefig(path, dpi=100)
+    _save(fig, path)
 
 
 def _stacked_timeline(
     path: Path, window_ps: int, series: dict[str, list[float]], ylabel: str, title: str
 ) -> None:
-    fig = Figure(figsize=(8, 4), layout="constrained")
+    fig = _figure(8, 4)
     ax = fig.add_subplot()
     if series:
         length = len(next(iter(series.values())))
@@ -65,7 +86,7 @@ def _stacked_timeline(
     ax.set_xlabel("time (µs)")
     ax.set_ylabel(ylabel)
     ax.set_title(title)
-    fig.savefig(path, dpi=100)
+    _save(fig, path)
 
 
 def write_plots(summary: dict, out_dir: Path) -> list[Path]:

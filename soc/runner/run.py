@@ -136,6 +136,20 @@ def build_summary(
     }
 
 
+def write_json(path: Path, data: object, chunk: int = 1 << 16) -> None:
+    """`path.write_text(json.dumps(data, indent=2) + "\n")`, written in pieces: a long
+    run's summary (its timelines) is never held as one string."""
+    pieces: list[str] = []
+    with path.open("w") as out:
+        for piece in json.JSONEncoder(indent=2).iterencode(data):
+            pieces.append(piece)
+            if len(pieces) >= chunk:
+                out.write("".join(pieces))
+                pieces.clear()
+        pieces.append("\n")
+        out.write("".join(pieces))
+
+
 def simulate(
     config: ScenarioConfig, sinks: list[Sink]
 ) -> tuple[AssembledSoc, StatsCollector, dict]:
@@ -185,7 +199,7 @@ def run_scenario(
 
             write_plots(summary, staging / "plots")
         (staging / "config.yaml").write_text(resolved_yaml(config), encoding="utf-8")
-        (staging / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+        write_json(staging / "summary.json", summary)
         publish(staging, out_dir)
     except BaseException:
         discard(staging)

@@ -92,8 +92,9 @@ class Tracer:
         """Flush, hand every sink's final counters to all sinks, then close them."""
         self.flush()
         final = [event for sink in self.sinks for event in sink.final_counters(end_ps)]
-        if final:
-            records = [(COUNTER, event) for event in final]
+        batch = self._batch_records
+        for start in range(0, len(final), batch):  # in batches, like every other record
+            records = [(COUNTER, event) for event in final[start : start + batch]]
             for sink in self.sinks:
                 sink.on_records(records)
         for sink in self.sinks:

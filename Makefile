@@ -23,7 +23,10 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 run: $(VENV)/.installed
 	$(BIN)/soc run $(SCENARIO)
 
+# the suite starts `soc` in many subprocesses: compile soc's bytecode once, since
+# PYTHONDONTWRITEBYTECODE would otherwise make each of them compile it again
 test: $(VENV)/.installed-dev
+	$(BIN)/python -m compileall -q soc
 	$(BIN)/python -m pytest -q
 
 bench: $(VENV)/.installed-dev

@@ -114,9 +114,7 @@ class FluidDram(DramTarget):
         """Move every flow by its rate since the last change."""
         now = self.env.now
         elapsed = (now - self._since) / PS_PER_S
-        left = self._left
-        for i, rate in enumerate(self._rates[: len(left)]):
-            left[i] -= rate * elapsed
+        self._left = [x - r * elapsed for x, r in zip(self._left, self._rates, strict=True)]
         self._since = now
 
     def _replan(self) -> None:

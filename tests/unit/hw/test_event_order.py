@@ -182,3 +182,39 @@ def test_drive_runs_a_generator_as_a_process_would():
     assert run(False) == run(True) == [
         (0, "a"), (0, "b"), (1, "a"), (1, "b"), (1, "a", "v"), (1, "b", "v")
     ]
+
+
+def test_fluid_dram_drops_the_completion_a_new_flow_made_obsolete():
+    """A alone at 1 B/ns from 0 (1000 B: done at 1000 ns); B joins at 400 ns, both at
+    0.5 B/ns: A's last 600 B take 1200 ns (done at 1600 ns), B then has 400 B left
+    alone (done at 2000 ns). Each finishes a 100 ns latency later. Only the two ticks
+    that finish a flow are processed; the one planned for 1000 ns is not."""
+    from soc.config import DramConfig
+    from soc.hw.fluid_dram import FluidDram
+    from soc.kernel import MemRequest, NullRecorder
+
+    class Counted(FluidDram):
+        ticks = 0
+
+        def _tick(self, event):
+            Counted.ticks += 1
+            super()._tick(event)
+
+    env = simpy.Environment()
+    config = DramConfig(
+        fidelity="fluid", base_addr=0, size_bytes=2**20, bandwidth_bytes_per_s=1e9,
+        efficiency=1.0, latency_ps=100_000,
+    )
+    dram = Counted(env, "dram", config, NullRecorder())
+    ends = {}
+
+    def master(name, at):
+        yield env.timeout(at)
+        yield from dram.transact(MemRequest(0, 1000, False, name))
+        ends[name] = env.now
+
+    env.process(master("a", 0))
+    env.process(master("b", 400_000))
+    env.run()
+    assert ends == {"a": 1_600_000 + 100_000, "b": 2_000_000 + 100_000}
+    assert Counted.ticks == 2

@@ -13,7 +13,7 @@ to the trace as counter tracks "power" / "<component> mW").
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from soc.energy.table import EnergyTable
 from soc.kernel.vocab import LAYER_START, UNPRICED_ACTIONS, Action, SpanKind
@@ -28,7 +28,7 @@ from soc.trace.events import (
     Sink,
     SpanEvent,
 )
-from soc.trace.timeline import WindowedSums
+from soc.trace.timeline import WindowedSums, add_at
 
 
 def component_of(path: str) -> str:
@@ -128,7 +128,10 @@ class EnergyLedger(Sink):
                 row = entry[5]
                 if row is None:
                     row = entry[5] = power_row(entry[2])
-                row[t_ps // window_ps] += pj
+                try:
+                    row[t_ps // window_ps] += pj
+                except (IndexError, TypeError):  # a window beyond the row so far
+                    add_at(row, t_ps // window_ps, pj)
                 if entry[3] is not None:
                     by_master[entry[3]] += pj
                 if layer is not None and entry[4]:
@@ -150,14 +153,14 @@ class EnergyLedger(Sink):
                 counts[entry[2]][name] += entry[0]
         return counts
 
-    def final_counters(self, end_ps: int) -> list[CounterEvent]:
-        """Power per component and window (dynamic plus static), in mW."""
+    def final_counters(self, end_ps: int) -> Iterator[CounterEvent]:
+        """Power per component and window (dynamic plus static), in mW, component by
+        component; made as they are taken."""
         window_ps = self._power.window_ps
-        out = []
         for component, row in self.power_w(end_ps).items():
             name = f"{component} mW"  # one string for all of the component's counters
-            out += [CounterEvent(k * window_ps, "power", name, w * 1e3) for k, w in enumerate(row)]
-        return out
+            for k, w in enumerate(row):
+                yield CounterEvent(k * window_ps, "power", name, w * 1e3)
 
     def power_w(self, end_ps: int) -> dict[str, list[float]]:
         """Watts per component in every window: its dynamic pJ / ps plus static power."""

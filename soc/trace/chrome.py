@@ -78,6 +78,8 @@ class ChromeTraceSink(Sink):
         on_span = self.on_span
         for record in records:
             tag = record[0]
+            if tag < SPAN:  # activity and samples, most of the records
+                continue
             if tag == SPAN:
                 on_span(record[1])
             elif tag == INSTANT:

@@ -12,7 +12,7 @@ and counters carry their event object:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from soc.kernel.vocab import Action, SpanKind
@@ -68,7 +68,7 @@ class SampleEvent:
     master: str | None
 
 
-ACTIVITY = 0
+ACTIVITY = 0  # the numerous kinds first: a sink may skip them with `tag < SPAN`
 SAMPLE = 1
 SPAN = 2
 INSTANT = 3
@@ -114,9 +114,10 @@ class Sink:
     def on_sample(self, event: SampleEvent) -> None:
         pass
 
-    def final_counters(self, end_ps: int) -> list[CounterEvent]:
+    def final_counters(self, end_ps: int) -> Iterable[CounterEvent]:
         """Counters this sink derives from the whole run (timelines), handed to every
-        sink before they close."""
+        sink before they close: a list, or a generator that makes them as they are
+        taken. They must not depend on the final counters of other sinks."""
         return []
 
     def close(self, end_ps: int) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from array import array
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 
@@ -23,7 +23,7 @@ from soc.trace.events import (
     Sink,
     SpanEvent,
 )
-from soc.trace.timeline import DRAM_SERVED, WindowedSums
+from soc.trace.timeline import DRAM_SERVED, WindowedSums, add_at
 
 _SUMMED = (
     "macs",
@@ -159,7 +159,10 @@ class StatsCollector(Sink):
                     ]
                 entry[0] += amount
                 if entry[1] is not None:
-                    entry[1][t_ps // window_ps] += amount
+                    try:
+                        entry[1][t_ps // window_ps] += amount
+                    except (IndexError, TypeError):  # a window beyond the row so far
+                        add_at(entry[1], t_ps // window_ps, amount)
             elif tag == SAMPLE:
                 key = (record[2], record[3], record[5])
                 values, value = samples.get(key), record[4]
@@ -200,7 +203,7 @@ class StatsCollector(Sink):
         """Amount per component, action and master (activity that names a master)."""
         return self._view()[1]
 
-    def final_counters(self, end_ps: int) -> list[CounterEvent]:
+    def final_counters(self, end_ps: int) -> Iterator[CounterEvent]:
         return self.bandwidth.counters(end_ps, "dram.bandwidth", "GB/s", 1e12 / 1e9)
 
     def close(self, end_ps: int) -> None:

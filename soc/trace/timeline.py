@@ -7,7 +7,8 @@ that keeps one hands it to the others at the end of the run as counter events (s
 
 from __future__ import annotations
 
-from collections import defaultdict
+from array import array
+from collections.abc import Iterator
 
 from soc.kernel.vocab import Action
 from soc.trace.events import ActivityEvent, CounterEvent
@@ -23,20 +24,35 @@ def dram_master(event: ActivityEvent) -> str | None:
     return None
 
 
+def add_at(row: array, k: int, amount: float) -> None:
+    """`row[k] += amount`, growing `row` with zero windows as far as needed (the hot
+    paths do the addition in place and call this when it raises)."""
+    k = int(k)
+    if k >= len(row):
+        grow = max(k + 1 - len(row), len(row) // 8 + 64)  # and some: few copies
+        row.frombytes(bytes(row.itemsize * grow))  # zeros
+    row[k] += amount
+
+
 class WindowedSums:
     """Amounts per key in windows [k * window_ps, (k + 1) * window_ps); an amount counts
-    in the window of its time stamp (a request's bytes where it completes)."""
+    in the window of its time stamp (a request's bytes where it completes). Times are
+    never negative. Each key's windows are one array of floats (8 bytes a window)."""
 
     def __init__(self, window_ps: int) -> None:
         self.window_ps = window_ps
-        self._bins: dict[str, dict[int, float]] = defaultdict(lambda: defaultdict(float))
+        self._rows: dict[str, array] = {}
 
     def add(self, t_ps: int, key: str, amount: float) -> None:
-        self._bins[key][t_ps // self.window_ps] += amount
+        add_at(self.row(key), t_ps // self.window_ps, amount)
 
-    def row(self, key: str) -> dict[int, float]:
-        """`key`'s amounts by window index (a defaultdict: add to it in place)."""
-        return self._bins[key]
+    def row(self, key: str) -> array:
+        """`key`'s amounts by window index, made empty on first use; add to it with
+        `add_at` (or in place, where `row[k] += amount` does not raise IndexError)."""
+        row = self._rows.get(key)
+        if row is None:
+            row = self._rows[key] = array("d")
+        return row
 
     def spans(self, end_ps: int) -> list[int]:
         """Length of every window up to `end_ps` (the last one is cut there)."""
@@ -49,21 +65,22 @@ class WindowedSums:
     def per_ps(self, end_ps: int) -> dict[str, list[float]]:
         """Each key's amount per ps in every window up to `end_ps`."""
         spans = self.spans(end_ps)
-        return {
-            key: [self._bins[key].get(k, 0.0) / span for k, span in enumerate(spans)]
-            for key in sorted(self._bins)
-        }
-
-    def counters(self, end_ps: int, track: str, unit: str, scale: float) -> list[CounterEvent]:
-        """One counter per key and window: its amount per ps x `scale`, named
-        "<key> <unit>" on `track`."""
-        out = []
-        window_ps = self.window_ps
-        for key, row in self.per_ps(end_ps).items():
-            name = f"{key} {unit}"  # one string for all of the key's counters
-            out += [
-                CounterEvent(k * window_ps, track, name, value * scale)
-                for k, value in enumerate(row)
-            ]
-        out.sort(key=lambda e: e.t_ps)
+        out = {}
+        for key in sorted(self._rows):
+            row = self._rows[key]
+            kept = min(len(row), len(spans))
+            out[key] = [row[k] / spans[k] for k in range(kept)]
+            out[key] += [0.0 / span for span in spans[kept:]]
         return out
+
+    def counters(self, end_ps: int, track: str, unit: str, scale: float) -> Iterator[CounterEvent]:
+        """One counter per key and window: its amount per ps x `scale`, named
+        "<key> <unit>" on `track`; in time order, keys in sorted order at each time.
+        Made as they are taken (a long run has many windows)."""
+        rows = self.per_ps(end_ps)
+        names = [f"{key} {unit}" for key in rows]  # one string for all of a key's counters
+        window_ps = self.window_ps
+        for k in range(len(self.spans(end_ps))):
+            t_ps = k * window_ps
+            for name, row in zip(names, rows.values(), strict=True):
+                yield CounterEvent(t_ps, track, name, row[k] * scale)

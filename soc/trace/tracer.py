@@ -89,13 +89,16 @@ class Tracer:
             self.flush()
 
     def close(self, end_ps: int) -> None:
-        """Flush, hand every sink's final counters to all sinks, then close them."""
+        """Flush, hand every sink's final counters to all sinks (sink by sink, in
+        batches, like every other record), then close them."""
         self.flush()
-        final = [event for sink in self.sinks for event in sink.final_counters(end_ps)]
-        batch = self._batch_records
-        for start in range(0, len(final), batch):  # in batches, like every other record
-            records = [(COUNTER, event) for event in final[start : start + batch]]
-            for sink in self.sinks:
-                sink.on_records(records)
+        for source in self.sinks:
+            records = self._records
+            for event in source.final_counters(end_ps):
+                records.append((COUNTER, event))
+                if len(records) >= self._batch_records:
+                    self.flush()
+                    records = self._records
+            self.flush()
         for sink in self.sinks:
             sink.close(end_ps)

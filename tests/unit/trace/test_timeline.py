@@ -43,3 +43,43 @@ def test_dram_bandwidth_reaches_the_chrome_trace_as_counters(tmp_path):
         (1.0, "cam GB/s", pytest.approx(3.0)),
         (1.0, "dma GB/s", 0.0),
     ]
+
+
+def test_far_windows_and_windows_never_reached_are_zero_until_the_end():
+    bins = WindowedSums(window_ps=1_000)
+    bins.add(5_500, "dma", 10)
+    bins.add(1_000_000 - 1, "dma", 7)  # window 999, far beyond the first
+    bins.add(5_999, "dma", 2.5)
+    row = bins.per_ps(1_000_000)["dma"]
+    assert len(row) == 1_000
+    assert row[5] == 12.5 / 1_000 and row[999] == 7 / 1_000
+    assert sum(1 for v in row if v) == 2
+    assert bins.per_ps(2_000_000)["dma"][1_000:] == [0.0] * 1_000
+
+
+def test_final_counters_reach_every_sink_in_time_order_in_batches():
+    """Counters are made as the tracer takes them, batch by batch: the other sinks see
+    one counter per window and master, by time, masters in sorted order."""
+    from soc.trace.events import Sink
+
+    class Counters(Sink):
+        def __init__(self):
+            self.got = []
+
+        def on_counter(self, event):
+            self.got.append((event.t_ps, event.name, event.value))
+
+    stats, log = StatsCollector(window_ps=1_000_000), Counters()
+    tracer = Tracer(Level.PHASE, [stats, log], batch_records=3)
+    tracer.activity(0, "dram", Action.DRAM_READ_BYTE, 2_000, "dma")
+    tracer.activity(2_100_000, "dram", Action.DRAM_READ_BYTE, 4_000, "cam")
+    tracer.close(3_000_000)
+    gbps = [(t, name, pytest.approx(v)) for t, name, v in log.got]
+    assert gbps == [
+        (0, "cam GB/s", 0.0),
+        (0, "dma GB/s", 2.0),
+        (1_000_000, "cam GB/s", 0.0),
+        (1_000_000, "dma GB/s", 0.0),
+        (2_000_000, "cam GB/s", 4.0),
+        (2_000_000, "dma GB/s", 0.0),
+    ]

@@ -5,8 +5,9 @@ module of the package does not import all of them (start-up time, issue 10)."""
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from soc import lazy_names
 
 if TYPE_CHECKING:
     from soc.report.export import layer_records, write_layers_csv
@@ -32,15 +33,4 @@ __all__ = [
     "write_layers_csv",
 ]
 
-
-def __getattr__(name: str) -> object:
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = lazy_names(__name__, _WHERE)

@@ -71,3 +71,24 @@ def test_the_probe_sees_what_a_command_imports(tmp_path):
     scenario = Path(__file__).resolve().parents[3] / "scenarios" / "quickstart.yaml"
     _, modules = probe("validate", str(scenario), cache_dir=tmp_path)
     assert "soc.assemble.build" in loaded(modules, SIMULATOR)
+
+
+def test_package_names_resolve_to_their_modules_and_are_not_stored():
+    """A package's names are its modules' objects, looked up on use: nothing is written
+    into the package (STYLE rule 9: no module-level mutable state)."""
+    import soc.config
+    import soc.config.models
+    import soc.energy
+    import soc.energy.table
+
+    assert soc.config.ScenarioConfig is soc.config.models.ScenarioConfig
+    assert soc.energy.load_energy_table is soc.energy.table.load_energy_table
+    assert "ScenarioConfig" not in vars(soc.config)
+    assert "load_energy_table" not in vars(soc.energy)
+    assert {"ScenarioConfig", "load_scenario"} <= set(dir(soc.config))
+    try:
+        soc.config.NoSuchName  # noqa: B018
+    except AttributeError as exc:
+        assert "soc.config" in str(exc) and "NoSuchName" in str(exc)
+    else:
+        raise AssertionError("an unknown name resolved")

@@ -17,22 +17,44 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import importlib.util
 import json
 import os
 import tempfile
 from pathlib import Path
 
-from soc.config import ScenarioConfig
+from soc.config import FlexNNConfig, ScenarioConfig, SramConfig
 from soc.errors import FlexsocError
-from soc.flexnn import batchcost, cost, descriptor, loopnest, mapper, problem
+from soc.flexnn.choice import FIXED, MAPPER_VERSION, Choice, LayerMapping
 from soc.flexnn.cost import Cost, CostParams
 from soc.flexnn.descriptor import Descriptor
-from soc.flexnn.mapper import FIXED, MAPPER_VERSION, Choice, LayerMapping, map_layer
 from soc.workloads import Layer
-from soc.workloads import layers as layer_code
 
-# the modules whose code decides a mapping: an edit of any of them is a new cache key
-_MAPPER_CODE = (mapper, batchcost, cost, loopnest, problem, descriptor, layer_code)
+# the modules whose code decides a mapping: an edit of any of them is a new cache key.
+# Named, not imported: a cache hit needs neither the search nor numpy (issue 10).
+_MAPPER_CODE = (
+    "soc.flexnn.mapper",
+    "soc.flexnn.choice",
+    "soc.flexnn.batchcost",
+    "soc.flexnn.cost",
+    "soc.flexnn.loopnest",
+    "soc.flexnn.problem",
+    "soc.flexnn.descriptor",
+    "soc.workloads.layers",
+)
+# a scenario's FlexNN fields that do not decide a mapping: round batching is applied to
+# finished plans (soc.assemble.build)
+_NOT_MAPPING = {"round_batch"}
+
+
+def map_layer(
+    layer: Layer, hw: FlexNNConfig, sram: SramConfig, params: CostParams, objective: str
+) -> LayerMapping:
+    """The mapper's search (`soc.flexnn.mapper.map_layer`), imported on a cache miss
+    only: it needs numpy, a cache hit does not."""
+    from soc.flexnn.mapper import map_layer as search
+
+    return search(layer, hw, sram, params, objective)
 
 
 def cache_root() -> Path:
@@ -62,7 +84,7 @@ def layer_shape(layer: Layer) -> tuple:
 def _code_digest() -> str:
     digest = hashlib.sha256()
     for module in _MAPPER_CODE:
-        digest.update(Path(module.__file__).read_bytes())
+        digest.update(Path(importlib.util.find_spec(module).origin).read_bytes())
     return digest.hexdigest()
 
 
@@ -74,7 +96,7 @@ def mapping_key(
         "mapper": MAPPER_VERSION,
         "code": code,
         "layer": layer_shape(layer),
-        "flexnn": scenario.soc.flexnn.model_dump(mode="json"),
+        "flexnn": scenario.soc.flexnn.model_dump(mode="json", exclude=_NOT_MAPPING),
         "sram": scenario.soc.sram.model_dump(mode="json"),
         "prices": params.prices,
         "dram_bytes_per_cycle": params.dram_bytes_per_cycle,

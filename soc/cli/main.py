@@ -143,7 +143,7 @@ def validate(
         plans, _ = plan_workload(config)
     except (WorkloadError, MappingError) as exc:
         raise _in_scenario(scenario, exc) from None
-    rounds = sum(len(plan.rounds) for plan in plans)
+    rounds = sum(plan.rounds.round_count for plan in plans)  # not batches (round_batch)
     Console().print(f"ok: {config.name}: {len(plans)} layers, {rounds:,} rounds per frame")
 
 
@@ -162,7 +162,7 @@ def map_command(
     from rich.console import Console
 
     from soc.config import ScenarioConfig, SocConfig, WorkloadConfig
-    from soc.flexnn.mapper import FIXED, OBJECTIVES
+    from soc.flexnn.choice import FIXED, OBJECTIVES
     from soc.report import render_mapping
     from soc.runner import map_workload, summary_rows, write_csv
 

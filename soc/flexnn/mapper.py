@@ -28,44 +28,25 @@ import numpy as np
 from soc.config import FlexNNConfig, SramConfig
 from soc.errors import MappingError
 from soc.flexnn.batchcost import BatchCost, LevelLoops, evaluate_levels, loop_arrays
+from soc.flexnn.choice import FIXED, OBJECTIVES, Choice, LayerMapping
 from soc.flexnn.cost import Cost, CostParams, evaluate
 from soc.flexnn.descriptor import Descriptor
 from soc.flexnn.loopnest import Loop
 from soc.flexnn.problem import DIMS, REDUCTION_DIMS, layer_sizes, tensor_elements
 from soc.workloads import Layer
 
-# part of every mapping cache key: bump it when the search space or the ranking changes
-MAPPER_VERSION = 1
-OBJECTIVES = ("energy", "latency", "edp")
 ORDERS: dict[str, tuple[str, ...]] = {  # outer to inner
     "os": ("G", "K", "P", "Q", "C", "R", "S"),
     "ws": ("G", "K", "C", "R", "S", "P", "Q"),
     "is": ("G", "C", "R", "S", "P", "Q", "K"),
     "rs": ("G", "K", "C", "S", "Q", "P", "R"),
 }
-FIXED = ("is", "ws", "os", "rs")
 _EXTRA_ORDERS = (
     ("G", "P", "Q", "K", "C", "R", "S"),
     ("G", "C", "K", "R", "S", "P", "Q"),
     ("G", "K", "P", "C", "R", "S", "Q"),
 )
 RF_TILES_KEPT = 6
-
-
-@dataclass(frozen=True)
-class Choice:
-    descriptor: Descriptor
-    cost: Cost
-
-
-@dataclass(frozen=True)
-class LayerMapping:
-    """The flexible choice for a layer and the best of each fixed dataflow (None where
-    the dataflow does not fit the layer)."""
-
-    layer: Layer
-    best: Choice
-    baselines: dict[str, Choice | None]
 
 
 def _balanced(size: int, limit: int) -> int:

@@ -102,6 +102,16 @@ def test_a_changed_input_misses(cache_dir, searches, changed):
     assert len(list(cache_dir.iterdir())) == 10
 
 
+def test_round_batch_shares_the_key_and_pe_rows_does_not(cache_dir, searches):
+    """Round batching is applied to finished plans: it does not decide a mapping."""
+    map_workload(scenario())
+    searches.clear()
+    map_workload(scenario(flexnn={"round_batch": 8}))
+    assert searches == [] and len(list(cache_dir.iterdir())) == 5
+    map_workload(scenario(flexnn={"pe_rows": 8}))
+    assert len(searches) == 5 and len(list(cache_dir.iterdir())) == 10
+
+
 def test_a_changed_energy_table_misses(cache_dir, searches, tmp_path):
     from soc.energy import load_energy_table
 

@@ -74,3 +74,33 @@ def test_long_text_wraps_at_spaces_and_titles_wrap_at_the_console():
     for word in nest.split():  # every loop level is printed whole: names are not markup
         assert word in text
     assert " ".join(text.split()).count("Per-layer dataflow") == 6
+
+
+def _rendered_width(columns, rows) -> int:
+    """Cells of the widest line of the table as rich prints it on a very wide console."""
+    from rich.cells import cell_len
+
+    from soc.report.tables import _build
+
+    console = Console(width=500, record=True, file=io.StringIO())
+    console.print(_build(columns, rows, list(range(len(columns)))))
+    return max(cell_len(line) for line in console.export_text().splitlines())
+
+
+def test_the_width_worked_out_for_a_split_is_the_printed_width():
+    """`fits` does not build tables: its arithmetic must match what rich prints, for
+    headers rich reads as markup, multi-line and double-width cells, empty columns."""
+    from soc.report.tables import _content_widths, _natural_width
+
+    columns = [Column("layer", "left"), Column("a"), Column("[b]x"), Column(""), Column("nest")]
+    rows = [["conv1", "12", "", "日本", "a b"], ["fc\nlonger", "", "3", "", ""]]
+    console = Console(width=500, file=io.StringIO())
+    content = _content_widths(columns, rows, console)
+    assert content == [6, 2, 1, 4, 4]  # "longer", "12", "x" / "3", two wide chars, "nest"
+    for keep in ([0], [0, 1], [0, 2, 3], [0, 1, 2, 3, 4], [3], [1, 4]):
+        picked = [columns[i] for i in keep]
+        shown = [[row[i] for i in keep] for row in rows]
+        assert _natural_width(content, keep) == _rendered_width(picked, shown), keep
+    # by hand: an edge each side, one separator, "layer"/"conv1" padded on its inner
+    # side only, "longer" 6 + 1, "12" 1 + 2
+    assert _natural_width(content, [0, 1]) == 1 + 7 + 1 + 3 + 1

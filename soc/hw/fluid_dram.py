@@ -13,6 +13,7 @@ from __future__ import annotations
 import heapq
 import math
 from collections.abc import Generator
+from operator import truediv
 
 import simpy
 from simpy.events import NORMAL
@@ -142,9 +143,13 @@ class FluidDram(DramTarget):
         if self._next_tick is not None:
             self._drop(self._next_tick)
             self._next_tick = None
-        times = [x / rate for x, rate in zip(left, rates, strict=True) if rate > 0]
-        if times:
-            wait = max(1, int(-(-min(times) * PS_PER_S // 1)))
+        if 0.0 in rates:  # a flow at rate 0 has no completion time
+            times = [x / rate for x, rate in zip(left, rates, strict=True) if rate > 0]
+            soonest = min(times) if times else None
+        else:
+            soonest = min(map(truediv, left, rates)) if left else None
+        if soonest is not None:
+            wait = max(1, int(-(-soonest * PS_PER_S // 1)))
             tick = self._next_tick = env.timeout(wait)
             tick.callbacks.append(self._tick)
         if ends:

@@ -155,9 +155,12 @@ def simulate(
 ) -> tuple[AssembledSoc, StatsCollector, dict]:
     """Assemble and run `config` with extra `sinks`; return system, stats and energy."""
     table = load_energy_table(config.soc.energy_table)
-    stats = StatsCollector(config.run.timeline_window_ps)
-    ledger = EnergyLedger(table, config.run.timeline_window_ps)
-    tracer = Tracer(Level.parse(config.run.trace_level), [stats, ledger, *sinks])
+    window = config.run.timeline_window_ps
+    stats = StatsCollector(window)
+    ledger = EnergyLedger(table, window)
+    tracer = Tracer(
+        Level.parse(config.run.trace_level), [stats, ledger, *sinks], activity_window_ps=window
+    )
     system = assemble(config, tracer)
     try:
         system.env.run(until=system.cpu.finished)

@@ -52,3 +52,31 @@ def test_sinks_see_every_event_in_order_once_a_batch_is_full():
     tracer.counter(5, "sram", "bank conflicts", 1)
     tracer.close(9)  # flushes the rest
     assert log.got[4:] == [CounterEvent(5, "sram", "bank conflicts", 1)]
+
+
+def test_activity_is_summed_per_window_and_settled_before_layer_boundaries():
+    log = Log()
+    tracer = Tracer(Level.LAYER, [log], activity_window_ps=100)
+    mac, byte = Action.MAC, Action.SRAM_READ_BYTE
+    tracer.activity(10, "npu", mac, 5, None)
+    tracer.activity(20, "sram", byte, 64, "npu.load")
+    tracer.activity(30, "npu", mac, 7, None)
+    tracer.activity(150, "npu", mac, 2, None)  # a new window: the first one's sums go out
+    tracer.instant(160, "npu", "layer_start", {"layer": "fc"})  # settles window 2 so far
+    tracer.activity(170, "npu", mac, 1, None)
+    tracer.span(155, 180, "npu.compute", SpanKind.COMPUTE, {}, False)  # not a boundary
+    tracer.activity(175, "npu", mac, 3, None)
+    tracer.span(160, 180, "npu", SpanKind.LAYER, {"layer": "fc"}, False)  # the layer's end
+    tracer.activity(190, "npu", mac, 4, None)
+    tracer.close(200)
+    compute = SpanEvent(155, 180, "npu.compute", SpanKind.COMPUTE, {}, False)
+    assert log.got == [
+        ActivityEvent(30, "npu", mac, 12, None),  # 5 + 7, stamped with the latest increment
+        ActivityEvent(30, "sram", byte, 64, "npu.load"),
+        ActivityEvent(150, "npu", mac, 2, None),
+        InstantEvent(160, "npu", "layer_start", {"layer": "fc"}),
+        compute,  # spans other than a layer's pass without settling
+        ActivityEvent(175, "npu", mac, 4, None),  # 1 + 3, inside the layer
+        SpanEvent(160, 180, "npu", SpanKind.LAYER, {"layer": "fc"}, False),
+        ActivityEvent(190, "npu", mac, 4, None),  # after the layer, settled at close
+    ]

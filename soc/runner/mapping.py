@@ -14,7 +14,7 @@ from pathlib import Path
 from soc.assemble.dataflows import cost_params
 from soc.assemble.mappings import LayerMapper
 from soc.config import ScenarioConfig
-from soc.flexnn.mapper import FIXED, LayerMapping
+from soc.flexnn.choice import FIXED, LayerMapping
 from soc.runner.outputs import write_file
 from soc.workloads import load_workload
 

@@ -15,7 +15,13 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from soc.config.models import KeyPathError, ScenarioConfig
+from soc.config.models import (
+    CameraConfig,
+    DisplayConfig,
+    GeneratorConfig,
+    KeyPathError,
+    ScenarioConfig,
+)
 from soc.errors import ConfigError
 
 KeyPath = tuple[str | int, ...]
@@ -187,6 +193,23 @@ def _apply_override(data: dict[str, Any], at: KeyPath, value: Any, text: str) ->
     node[last] = value
 
 
+# pydantic names a discriminated union's member in an error's location
+# (masters[0].camera.fps); the user wrote masters[0].fps
+_UNION_TAGS = frozenset(
+    c.model_fields["kind"].annotation.__args__[0]
+    for c in (CameraConfig, DisplayConfig, GeneratorConfig)
+)
+
+
+def _without_tags(loc: KeyPath) -> KeyPath:
+    """`loc` without the union tags pydantic puts after a list index."""
+    return tuple(
+        part
+        for i, part in enumerate(loc)
+        if not (i and isinstance(loc[i - 1], int) and part in _UNION_TAGS)
+    )
+
+
 def _validation_message(
     exc: ValidationError,
     path: Path,
@@ -195,7 +218,7 @@ def _validation_message(
 ) -> str:
     errors = exc.errors()
     first = errors[0]
-    loc: KeyPath = tuple(first["loc"])
+    loc: KeyPath = _without_tags(tuple(first["loc"]))
     cause = first.get("ctx", {}).get("error")
     if isinstance(cause, KeyPathError):  # a validator naming a key below its model
         loc += cause.loc

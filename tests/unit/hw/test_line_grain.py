@@ -67,12 +67,14 @@ def test_line_resolves_to_one_line_of_bytes():
     [
         (
             "masters[0].request_bytes=lines",
-            "masters[0].camera.request_bytes: 'lines' is neither a positive size "
+            "--set masters[0].request_bytes=lines: masters[0].request_bytes: 'lines' is "
+            "neither a positive size "
             "(e.g. '256 B') nor 'line'",
         ),
         (
             "masters[1].fifo_bytes=4 KiB",
-            "masters[1].display.fifo_bytes: 4096 B holds no request of 7680 B "
+            "--set masters[1].fifo_bytes=4 KiB: masters[1].fifo_bytes: 4096 B holds no "
+            "request of 7680 B "
             "(request_bytes: line): the display could never read",
         ),
     ],

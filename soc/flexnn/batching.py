@@ -7,6 +7,10 @@ unbatched rounds; what is lost is the overlap of load, compute and drain inside 
 (a batch's load finishes before its compute starts) and the bank spread of its accesses
 (a batch reads and writes one contiguous range from its first round's address).
 
+With zero-skipping, a batch carries its rounds' accumulator accesses already scaled to
+the MACs performed (`SparseRounds.accumulator_accesses`, round by round), so the sums
+stay exact.
+
 Batches never cross an SRAM tile (the DMA schedule stays the same) and end at the last
 round in them that closes an output tile, so every drained byte leaves with the batch
 whose rounds produced it. The output register file is taken by a batch that opens an
@@ -75,7 +79,12 @@ def batch_rounds(plan: LayerPlan, k: int, sram: SramConfig) -> LayerPlan:
     def summed(values: np.ndarray) -> np.ndarray:
         return np.add.reduceat(values, starts).astype(values.dtype)
 
-    fields = {name: summed(getattr(table, name)) for name in _SUMMED}
+    per_round = {name: getattr(table, name) for name in _SUMMED}
+    if plan.sparse is not None:  # the accumulator's accesses with zero pairs skipped
+        per_round["of_updates"], per_round["of_reads"] = plan.sparse.accumulator_accesses(
+            table.macs, table.of_updates, table.of_reads
+        )
+    fields = {name: summed(values) for name, values in per_round.items()}
     closes = table.closes_output[ends]
     any_opens = np.logical_or.reduceat(table.opens_output, starts)
     opens = np.zeros(len(starts), dtype=bool)

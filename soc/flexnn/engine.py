@@ -93,6 +93,11 @@ class _Job:
         sparse = plan.sparse
         self.rounds["cycles"] = (sparse.cycles if sparse else table.compute_cycles).tolist()
         self.rounds["performed"] = (sparse.performed if sparse else table.macs).tolist()
+        if sparse is not None and per_row is None:  # batched tables carry them scaled
+            updates, reads = sparse.accumulator_accesses(
+                table.macs, table.of_updates, table.of_reads
+            )
+            self.rounds["of_updates"], self.rounds["of_reads"] = updates.tolist(), reads.tolist()
         self.busy_ps = {SpanKind.LOAD: 0, SpanKind.COMPUTE: 0, SpanKind.DRAIN: 0}
         self.stall_ps = dict.fromkeys(StallCause, 0)
 
@@ -215,10 +220,8 @@ class FlexNNEngine(Component):
             self.count(Action.MAC_GATED, macs - performed)
             self.count(Action.MAC_SLOT, cycles * lanes)
             # operand reads, and the OF accumulator's read-modify-writes (fewer when
-            # zero pairs are skipped)
+            # zero pairs are skipped: see SparseRounds.accumulator_accesses)
             updates, reads = rounds["of_updates"][r], rounds["of_reads"][r]
-            if performed != macs:
-                updates, reads = updates * performed // macs, reads * performed // macs
             acc = self.config.acc_bytes
             self.count(Action.RF_READ_BYTE, 2 * performed * self.config.data_bytes + reads * acc)
             self.count(Action.RF_WRITE_BYTE, updates * acc)

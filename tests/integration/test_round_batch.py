@@ -9,9 +9,13 @@ from .conftest import ROOT, soc
 SCENARIO = ROOT / "tests" / "integration" / "data" / "knobs.yaml"
 
 
-def run(tmp_path, k):
+SPARSE = ("workload.sparsity.activations=0.5", "workload.sparsity.weights=0.5")
+
+
+def run(tmp_path, k, *overrides):
     out = tmp_path / f"k{k}"
-    result = soc("run", str(SCENARIO), "--out", str(out), "--set", f"soc.flexnn.round_batch={k}")
+    sets = [arg for o in (f"soc.flexnn.round_batch={k}", *overrides) for arg in ("--set", o)]
+    result = soc("run", str(SCENARIO), "--out", str(out), *sets)
     assert result.returncode == 0, result.stderr
     return json.loads((out / "summary.json").read_text())
 
@@ -22,8 +26,15 @@ def runs(tmp_path_factory):
     return run(tmp, 1), run(tmp, 4)
 
 
-def test_batched_rounds_keep_every_count_and_the_dynamic_energy(runs):
-    one, four = runs
+@pytest.fixture(scope="module")
+def sparse_runs(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("round_batch_sparse")
+    return run(tmp, 1, *SPARSE), run(tmp, 4, *SPARSE)
+
+
+@pytest.mark.parametrize("which", ["runs", "sparse_runs"])
+def test_batched_rounds_keep_every_count_and_the_dynamic_energy(which, request):
+    one, four = request.getfixturevalue(which)
     assert four["macs"] == one["macs"]
     for a, b in zip(one["layers"], four["layers"], strict=True):
         for field in ("rounds", "macs", "dense_cycles", "sparse_cycles", "performed_macs"):

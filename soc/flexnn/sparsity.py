@@ -35,11 +35,13 @@ class SparseRounds:
     performed: np.ndarray
     balanced: np.ndarray
 
-    def accumulator_accesses(self, rounds_macs: np.ndarray, updates: np.ndarray, reads: np.ndarray):
+    def accumulator_accesses(
+        self, macs: np.ndarray, updates: np.ndarray, reads: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
         """The OF accumulator's updates and reads with zero pairs skipped: each round's
         dense counts scaled by its performed / dense MACs (floor, as integers)."""
-        skipped = self.performed != rounds_macs
-        divisor = np.maximum(rounds_macs, 1)
+        skipped = self.performed != macs
+        divisor = np.maximum(macs, 1)
         return (
             np.where(skipped, updates * self.performed // divisor, updates),
             np.where(skipped, reads * self.performed // divisor, reads),

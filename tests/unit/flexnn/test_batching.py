@@ -5,6 +5,7 @@ import numpy as np
 from soc.config import SramConfig
 from soc.flexnn.batching import batch_rounds, batch_starts
 from soc.flexnn.plan import LayerPlan, RoundTable, SramTile
+from soc.flexnn.sparsity import SparseRounds
 
 
 def table(tile, opens, closes, of_bytes=None, if_bytes=None):
@@ -78,3 +79,21 @@ def test_round_batch_1_is_the_plan_itself():
     t = table([0, 0], [1, 0], [0, 1])
     plan = plan_of(t, (SramTile(0, (), (), 0, 2),))
     assert batch_rounds(plan, 1, SramConfig()) is plan
+
+
+def test_a_sparse_batch_sums_each_rounds_scaled_accumulator_accesses():
+    # round 0 performs 40 of its 100 MACs, round 1 all 100: the OF updates (10 a round)
+    # scale to 10 * 40 // 100 = 4 and 10, the reads (5) to 2 and 5; the batch carries
+    # the sums of the scaled counts
+    t = table([0, 0], [1, 0], [0, 1], of_bytes=[0, 8])
+    sparse = SparseRounds(
+        cycles=np.array([3, 5]), performed=np.array([40, 100]), balanced=np.array([3, 5])
+    )
+    plan = LayerPlan(None, None, (SramTile(0, (), (), 0, 2),), t, sparse)
+    b = batch_rounds(plan, 2, SramConfig())
+    assert b.rounds.of_updates.tolist() == [14] and b.rounds.of_reads.tolist() == [7]
+    assert b.sparse.performed.tolist() == [140] and b.sparse.cycles.tolist() == [8]
+    updates, reads = sparse.accumulator_accesses(
+        np.array([100, 100]), np.array([7, 7]), np.array([3, 3])
+    )
+    assert updates.tolist() == [7 * 40 // 100, 7] and reads.tolist() == [3 * 40 // 100, 3]

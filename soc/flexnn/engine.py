@@ -13,6 +13,10 @@ Life cycle of a layer (`launch(plan)` returns its completion interrupt):
 - `_drain` writes finished outputs back to the SRAM (at `drain_bytes_per_cycle`) and,
   after a tile's last round, asks the DMA to write the tile to DRAM.
 
+A row of the layer's round table may stand for several rounds run as one step
+(`soc.flexnn.round_batch`, see `soc.flexnn.batching`); the hand-offs between the phases
+cost a SimPy event only when a phase has to wait (`soc.kernel.handoff`).
+
 Compute stalls are attributed: the part of a wait for a round during which that
 round's load waited for its tile's DMA is dma-bound, the rest load-bound; waiting for a
 free OF half is drain-bound.

@@ -15,13 +15,9 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from soc.config.models import (
-    CameraConfig,
-    DisplayConfig,
-    GeneratorConfig,
-    KeyPathError,
-    ScenarioConfig,
-)
+from soc.config.keypath import KeyPathError
+from soc.config.masters import CameraConfig, DisplayConfig, GeneratorConfig
+from soc.config.models import ScenarioConfig
 from soc.errors import ConfigError
 
 KeyPath = tuple[str | int, ...]

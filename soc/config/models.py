@@ -6,48 +6,24 @@ Every field carries its unit in its name; YAML may give a unit string ("1.3 GHz"
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import BeforeValidator, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from soc.config.block import Block
 from soc.config.dram import DramConfig
+from soc.config.keypath import KeyPathError, name_list
+from soc.config.masters import MasterConfig
 from soc.config.quantities import (
-    BandwidthBps,
     Count,
     FreqHz,
     PositiveBytes,
     SizeBytes,
     TimePs,
 )
-from soc.units import parse_size_bytes
-
-
-class KeyPathError(ValueError):
-    """A validator's error about a key below its model: `loc` is the key's path from
-    that model (the loader prefixes where the model sits and finds the line)."""
-
-    def __init__(self, loc: tuple[str | int, ...], message: str) -> None:
-        super().__init__(message)
-        self.loc = loc
-
-    def dotted(self) -> str:
-        """`loc` as written in YAML: ``per_layer.conv1``, ``layers[2].source``."""
-        return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in self.loc).lstrip(".")
-
-
-def name_list(names: Sequence[str], wanted: str) -> str:
-    """The known names for an error message: all of a few; of many, the count, the
-    first and last, and the closest to `wanted`."""
-    if len(names) <= 12:
-        return ", ".join(names) or "none"
-    close = difflib.get_close_matches(wanted, names, n=3)
-    hint = f"; closest: {', '.join(close)}" if close else ""
-    return f"{len(names)} of them, {names[0]}, {names[1]}, ..., {names[-1]}{hint}"
 
 
 class CpuConfig(Block):
@@ -375,102 +351,6 @@ class RunConfig(Block):
     )
 
 
-class MasterBase(Block):
-    """A traffic master on the NoC: its name, QoS class and request stream shape."""
-
-    name: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$")
-    priority: int = Field(1, ge=0, description="QoS class (0 = most urgent)")
-    request_bytes: PositiveBytes = Field(256, description="size of its memory requests")
-    max_outstanding: Count = Field(8, description="requests in flight")
-
-
-LINE = "line"
-"""`request_bytes` of a camera or display that issues one request per line."""
-
-
-def _size_or_line(value: object) -> object:
-    """A positive size in bytes, or 'line'."""
-    if isinstance(value, str) and value.strip() == LINE:
-        return LINE
-    try:
-        size = parse_size_bytes(value)
-    except ValueError:
-        size = 0
-    if size <= 0:
-        raise ValueError(f"{value!r} is neither a positive size (e.g. '256 B') nor 'line'")
-    return size
-
-
-LineOrBytes = Annotated[int | Literal["line"], BeforeValidator(_size_or_line)]
-LINE_GRAIN = (
-    "size of its memory requests, or 'line': one request per line (width x "
-    "bytes_per_pixel), far fewer events for the same bytes; late lines and underflows stay "
-    "exact per line. At banked fidelity a request is opened in the bank of its first "
-    "address, so a line that crosses rows pays one activation"
-)
-
-
-class _LineMaster(MasterBase):
-    """A camera or display: a frame of `height` lines of `width` pixels at `fps`."""
-
-    request_bytes: LineOrBytes = Field(256, description=LINE_GRAIN)
-    kind: str  # each kind's Literal; declared here to keep the keys in their order
-    width: Count
-    height: Count
-    bytes_per_pixel: Count = 2
-    fps: float = Field(gt=0)
-
-    @property
-    def line_bytes(self) -> int:
-        return self.width * self.bytes_per_pixel
-
-    @property
-    def request_size(self) -> int:
-        """Bytes per request: `request_bytes`, or one line's under 'line'."""
-        return self.line_bytes if self.request_bytes == LINE else self.request_bytes
-
-
-class CameraConfig(_LineMaster):
-    """Writes a frame every 1/fps, line by line at the line rate."""
-
-    kind: Literal["camera"]
-    bytes_per_pixel: Count = 2
-
-
-class DisplayConfig(_LineMaster):
-    """Reads its frame buffer line by line into a FIFO the panel drains at line rate."""
-
-    kind: Literal["display"]
-    bytes_per_pixel: Count = 4
-    fifo_bytes: PositiveBytes = Field(
-        64 * 1024, description="FIFO depth (at least one request: reads fill it whole)"
-    )
-
-    @model_validator(mode="after")
-    def _fifo_holds_a_request(self) -> DisplayConfig:
-        if self.request_size > self.fifo_bytes:
-            raise KeyPathError(
-                ("fifo_bytes",),
-                f"{self.fifo_bytes} B holds no request of {self.request_size} B "
-                f"(request_bytes: {self.request_bytes}): the display could never read",
-            )
-        return self
-
-
-class GeneratorConfig(MasterBase):
-    """Requests at a fixed rate over a region: sequential, random or strided."""
-
-    kind: Literal["generator"]
-    rate_bytes_per_s: BandwidthBps
-    pattern: Literal["sequential", "random", "strided"] = "sequential"
-    stride_bytes: PositiveBytes = Field(4096, description="strided pattern step")
-    region_bytes: PositiveBytes = Field(16 * 2**20, description="address range it walks")
-    write: bool = False
-
-
-MasterConfig = Annotated[
-    CameraConfig | DisplayConfig | GeneratorConfig, Field(discriminator="kind")
-]
 BUILT_IN_MASTERS = ("cpu", "dma")
 NOC_ENDPOINTS = ("cpu", "dma", "dram", "sram")  # as soc.assemble wires them, masters besides
 RUN_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]{0,99}")

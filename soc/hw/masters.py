@@ -15,7 +15,7 @@ from collections.abc import Generator
 
 import simpy
 
-from soc.config.models import CameraConfig, DisplayConfig, GeneratorConfig
+from soc.config.masters import CameraConfig, DisplayConfig, GeneratorConfig
 from soc.kernel import Component, MemRequest, Port, Recorder, SpanKind
 from soc.kernel.clock import PICOSECOND_CLOCK, PS_PER_S
 from soc.kernel.ports import MemTarget

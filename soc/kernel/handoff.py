@@ -52,9 +52,9 @@ EMPTY = object()
 class Queue:
     """An unbounded FIFO of items between producers and consumers:
 
-        item = queue.get()
-        if item is EMPTY:
-            item = yield queue.wait()
+    item = queue.get()
+    if item is EMPTY:
+        item = yield queue.wait()
     """
 
     __slots__ = ("_env", "_items", "_waiting")

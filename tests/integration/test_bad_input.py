@@ -50,8 +50,7 @@ CASES = {
         ": workload.sparsity.per_layer.conv9: no such layer (layers: conv1, dw2, pw3, conv4, fc5)",
     ),
     "a master's key, named as written": (
-        GOOD
-        + "masters:\n  - {kind: display, name: lcd, width: 8, height: 8, bytes_per_pixel: 4,"
+        GOOD + "masters:\n  - {kind: display, name: lcd, width: 8, height: 8, bytes_per_pixel: 4,"
         " fps: 0}\n",
         ":17: masters[0].fps: Input should be greater than 0",  # the entry line
     ),

@@ -4,7 +4,7 @@ import pytest
 import simpy
 
 from soc.config import DmaConfig, DramConfig, NocConfig
-from soc.config.models import GeneratorConfig
+from soc.config.masters import GeneratorConfig
 from soc.hw import BankedDram, Crossbar, DmaEngine, FluidDram
 from soc.hw.masters import TrafficGenerator
 from soc.kernel import NullRecorder, elaborate

@@ -114,7 +114,7 @@ def test_per_layer_naming_no_zoo_layer_is_refused_at_planning(tmp_path):
 
 
 def test_long_layer_lists_are_shortened_to_the_closest_names():
-    from soc.config.models import name_list
+    from soc.config.keypath import name_list
 
     names = [f"layer{i}" for i in range(20)]
     message = name_list(names, "layer1x")

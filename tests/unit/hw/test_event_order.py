@@ -179,9 +179,11 @@ def test_drive_runs_a_generator_as_a_process_would():
         env.run()
         return log
 
-    assert run(False) == run(True) == [
-        (0, "a"), (0, "b"), (1, "a"), (1, "b"), (1, "a", "v"), (1, "b", "v")
-    ]
+    assert (
+        run(False)
+        == run(True)
+        == [(0, "a"), (0, "b"), (1, "a"), (1, "b"), (1, "a", "v"), (1, "b", "v")]
+    )
 
 
 def test_fluid_dram_drops_the_completion_a_new_flow_made_obsolete():
@@ -202,8 +204,12 @@ def test_fluid_dram_drops_the_completion_a_new_flow_made_obsolete():
 
     env = simpy.Environment()
     config = DramConfig(
-        fidelity="fluid", base_addr=0, size_bytes=2**20, bandwidth_bytes_per_s=1e9,
-        efficiency=1.0, latency_ps=100_000,
+        fidelity="fluid",
+        base_addr=0,
+        size_bytes=2**20,
+        bandwidth_bytes_per_s=1e9,
+        efficiency=1.0,
+        latency_ps=100_000,
     )
     dram = Counted(env, "dram", config, NullRecorder())
     ends = {}

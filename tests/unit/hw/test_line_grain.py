@@ -8,7 +8,7 @@ import pytest
 import simpy
 
 from soc.config import DramConfig, load_scenario
-from soc.config.models import CameraConfig, DisplayConfig
+from soc.config.masters import CameraConfig, DisplayConfig
 from soc.errors import FlexsocError
 from soc.hw.banked_dram import BankedDram
 from soc.hw.masters import build_master

@@ -144,7 +144,7 @@ class StatsCollector(Sink):
         window_ps = self.bandwidth.window_ps
         served = self.bandwidth.row
         self._views = None
-        samples, add_sample = self.samples, self._add_sample
+        add_sample = self._add_sample
         for record in records:
             tag = record[0]
             if tag == ACTIVITY:
@@ -164,15 +164,7 @@ class StatsCollector(Sink):
                     except (IndexError, TypeError):  # a window beyond the row so far
                         add_at(entry[1], t_ps // window_ps, amount)
             elif tag == SAMPLE:
-                key = (record[2], record[3], record[5])
-                values, value = samples.get(key), record[4]
-                if type(values) is array and type(value) is int:
-                    try:
-                        values.append(value)
-                        continue
-                    except OverflowError:
-                        pass
-                add_sample(key, value)
+                add_sample((record[2], record[3], record[5]), record[4])
             elif tag == SPAN:
                 self.on_span(record[1])
             elif tag == INSTANT:

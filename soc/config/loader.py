@@ -16,7 +16,7 @@ import yaml
 from pydantic import ValidationError
 
 from soc.config.keypath import KeyPathError
-from soc.config.masters import CameraConfig, DisplayConfig, GeneratorConfig
+from soc.config.masters import MASTER_KINDS
 from soc.config.models import ScenarioConfig
 from soc.errors import ConfigError
 
@@ -189,20 +189,13 @@ def _apply_override(data: dict[str, Any], at: KeyPath, value: Any, text: str) ->
     node[last] = value
 
 
-# pydantic names a discriminated union's member in an error's location
-# (masters[0].camera.fps); the user wrote masters[0].fps
-_UNION_TAGS = frozenset(
-    c.model_fields["kind"].annotation.__args__[0]
-    for c in (CameraConfig, DisplayConfig, GeneratorConfig)
-)
-
-
 def _without_tags(loc: KeyPath) -> KeyPath:
-    """`loc` without the union tags pydantic puts after a list index."""
+    """`loc` without the union tags pydantic puts after a list index: it names a
+    master's key masters[0].camera.fps where the user wrote masters[0].fps."""
     return tuple(
         part
         for i, part in enumerate(loc)
-        if not (i and isinstance(loc[i - 1], int) and part in _UNION_TAGS)
+        if not (i and isinstance(loc[i - 1], int) and part in MASTER_KINDS)
     )
 
 

@@ -3,7 +3,7 @@ A scenario's `masters` list holds any of them, told apart by `kind`."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import BeforeValidator, Field, model_validator
 
@@ -109,3 +109,7 @@ class GeneratorConfig(MasterBase):
 MasterConfig = Annotated[
     CameraConfig | DisplayConfig | GeneratorConfig, Field(discriminator="kind")
 ]
+MASTER_KINDS = tuple(
+    get_args(c.model_fields["kind"].annotation)[0] for c in get_args(get_args(MasterConfig)[0])
+)
+"""The `kind` of every master config in the union (what pydantic names a member by)."""

@@ -77,7 +77,9 @@ def layer_shape(layer: Layer) -> tuple:
         layer.r,
         layer.s,
         layer.stride,
-        layer.padding,
+        layer.pads,
+        layer.groups,
+        layer.dilation,
     )
 
 

@@ -140,8 +140,9 @@ def _spatial_product(ds: DataSpace, loops: LevelLoops) -> np.ndarray:
 def _elements(layer: Layer, ext: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """`problem.tensor_elements` for every candidate."""
     g, k, c, p, q, r, s = (ext[:, i] for i in range(len(DIMS)))
-    st = layer.stride
-    return g * c * ((p - 1) * st + r) * ((q - 1) * st + s), g * k * c * r * s, g * k * p * q
+    st, dil = layer.stride, layer.dilation
+    h_in, w_in = (p - 1) * st + (r - 1) * dil + 1, (q - 1) * st + (s - 1) * dil + 1
+    return g * c * h_in * w_in, g * k * c * r * s, g * k * p * q
 
 
 def _ceil_div(a: np.ndarray, b: int) -> np.ndarray:

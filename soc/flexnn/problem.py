@@ -1,9 +1,9 @@
 """A layer as a loop-nest problem: dimensions G, K, C, P, Q, R, S (batch 1).
 
 G counts groups: a convolution has G = 1; a depthwise convolution has G = channels and
-K = C = 1 per group. Inputs are indexed by (G, C, stride x P + R, stride x Q + S), so a
-tile's input footprint is its sliding-window bounding box (padding included, as in
-Timeloop).
+K = C = 1 per group. Inputs are indexed by (G, C, stride x P + dilation x R,
+stride x Q + dilation x S), so a tile's input footprint is its sliding-window bounding box
+(padding included, as in Timeloop).
 """
 
 from __future__ import annotations
@@ -32,13 +32,15 @@ def layer_sizes(layer: Layer) -> dict[str, int]:
 
 def conv_problem(layer: Layer, sizes: dict[str, int] | None = None) -> Problem:
     """The loop-nest problem of `layer`; `sizes` overrides dimension sizes (padding)."""
-    st = layer.stride
+    st, dil = layer.stride, layer.dilation
     return Problem(
         layer.name,
         dict(sizes or layer_sizes(layer)),
         (
             DataSpace(FL, (((1, "G"),), ((1, "K"),), ((1, "C"),), ((1, "R"),), ((1, "S"),))),
-            DataSpace(IF, (((1, "G"),), ((1, "C"),), ((st, "P"), (1, "R")), ((st, "Q"), (1, "S")))),
+            DataSpace(
+                IF, (((1, "G"),), ((1, "C"),), ((st, "P"), (dil, "R")), ((st, "Q"), (dil, "S")))
+            ),
             DataSpace(OF, (((1, "G"),), ((1, "K"),), ((1, "P"),), ((1, "Q"),)), read_write=True),
         ),
     )
@@ -50,9 +52,9 @@ def tensor_elements(layer: Layer, extents: dict[str, int]) -> tuple[int, int, in
     e = extents.get
     g, k, c = e("G", 1), e("K", 1), e("C", 1)
     p, q, r, s = e("P", 1), e("Q", 1), e("R", 1), e("S", 1)
-    st = layer.stride
+    st, dil = layer.stride, layer.dilation
     return (
-        g * c * ((p - 1) * st + r) * ((q - 1) * st + s),
+        g * c * ((p - 1) * st + (r - 1) * dil + 1) * ((q - 1) * st + (s - 1) * dil + 1),
         g * k * c * r * s,
         g * k * p * q,
     )

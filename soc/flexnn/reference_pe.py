@@ -25,8 +25,9 @@ def _operands(layer: Layer, t: LayerTensors, idx: dict[str, int]) -> tuple[bool,
     g, k, c, p, q, r, s = (idx[x] for x in DIMS)
     channel = g * layer.c_per_group + c
     weight = t.weights[g * layer.k_per_group + k, c, r, s]
-    h = p * layer.stride + r - layer.padding
-    w = q * layer.stride + s - layer.padding
+    top, left, _, _ = layer.pads
+    h = p * layer.stride + r * layer.dilation - top
+    w = q * layer.stride + s * layer.dilation - left
     inside = 0 <= h < layer.h and 0 <= w < layer.w
     return bool(inside and t.ifmap[channel, h, w]), bool(weight)
 

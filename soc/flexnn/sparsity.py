@@ -83,9 +83,11 @@ def _grouped(layer: Layer, t: LayerTensors) -> tuple[np.ndarray, np.ndarray]:
     g = layer.groups
     weights = t.weights.reshape(g, layer.k_per_group, layer.c_per_group, layer.r, layer.s)
     ifmap = t.ifmap.reshape(g, layer.c_per_group, layer.h, layer.w)
-    pad, st = layer.padding, layer.stride
-    padded = np.pad(ifmap, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
-    windows = sliding_window_view(padded, (layer.r, layer.s), axis=(2, 3))
+    top, left, bottom, right = layer.pads
+    st, dil = layer.stride, layer.dilation
+    padded = np.pad(ifmap, ((0, 0), (0, 0), (top, bottom), (left, right)))
+    span_r, span_s = (layer.r - 1) * dil + 1, (layer.s - 1) * dil + 1
+    windows = sliding_window_view(padded, (span_r, span_s), axis=(2, 3))[..., ::dil, ::dil]
     windows = windows[:, :, : (layer.p - 1) * st + 1 : st, : (layer.q - 1) * st + 1 : st]
     return weights, np.ascontiguousarray(windows.transpose(0, 1, 4, 5, 2, 3))
 

@@ -20,6 +20,10 @@ class Layer:
     `source` names the layer whose output is the input; a name that is not a layer of
     the workload is a tensor made by an operation the accelerator does not run (a
     pooling, a residual add), which gets its own buffer.
+
+    `padding` pads every side alike; `pads` (top, left, bottom, right) overrides it for
+    asymmetric padding. `groups` is C for a depthwise layer and 1 by default; a grouped
+    convolution sets it. `dilation` spaces the kernel's taps.
     """
 
     name: str
@@ -33,15 +37,28 @@ class Layer:
     stride: int = 1
     padding: int = 0
     source: str | None = None  # producer of the input; None = the previous layer
+    pads: tuple[int, int, int, int] | None = None  # top, left, bottom, right
+    groups: int = 0  # 0: C for dwconv, else 1
+    dilation: int = 1
 
     def __post_init__(self) -> None:
-        for field in ("c", "k", "h", "w", "r", "s", "stride"):
+        if self.pads is None:
+            object.__setattr__(self, "pads", (self.padding,) * 4)
+        if self.groups == 0:
+            object.__setattr__(self, "groups", self.c if self.op == "dwconv" else 1)
+        for field in ("c", "k", "h", "w", "r", "s", "stride", "groups", "dilation"):
             if getattr(self, field) <= 0:
                 raise WorkloadError(f"layer {self.name}: {field} must be positive")
-        if self.padding < 0:
+        if self.padding < 0 or min(self.pads) < 0:
             raise WorkloadError(f"layer {self.name}: padding must be non-negative")
         if self.op == "dwconv" and self.k != self.c:
             raise WorkloadError(f"layer {self.name}: dwconv needs k == c ({self.k} != {self.c})")
+        if self.op == "dwconv" and self.groups != self.c:
+            raise WorkloadError(f"layer {self.name}: dwconv has groups == c = {self.c}")
+        if self.c % self.groups or self.k % self.groups:
+            raise WorkloadError(
+                f"layer {self.name}: groups {self.groups} must divide c = {self.c} and k = {self.k}"
+            )
         if self.op == "fc" and (self.h, self.w, self.r, self.s) != (1, 1, 1, 1):
             raise WorkloadError(f"layer {self.name}: fc takes a flat input (h = w = r = s = 1)")
         if self.p <= 0 or self.q <= 0:
@@ -51,16 +68,14 @@ class Layer:
             )
 
     @property
-    def groups(self) -> int:
-        return self.c if self.op == "dwconv" else 1
-
-    @property
     def p(self) -> int:
-        return (self.h + 2 * self.padding - self.r) // self.stride + 1
+        top, _, bottom, _ = self.pads
+        return (self.h + top + bottom - self.dilation * (self.r - 1) - 1) // self.stride + 1
 
     @property
     def q(self) -> int:
-        return (self.w + 2 * self.padding - self.s) // self.stride + 1
+        _, left, _, right = self.pads
+        return (self.w + left + right - self.dilation * (self.s - 1) - 1) // self.stride + 1
 
     @property
     def c_per_group(self) -> int:

@@ -25,7 +25,7 @@ def concat(ctx: OnnxImporter, node) -> None:
     ins = [t for t in node.input if t]
     shapes = [ctx.full[t] if t in ctx.tensor else ctx.consts.shape(t) for t in ins]
     rank = len(shapes[0])
-    axis = int(ctx.attr("axis", 0)) % rank  # type: ignore[call-overload]
+    axis = int(ctx.attr("axis", 0)) % rank
     rest = {s[:axis] + s[axis + 1 :] for s in shapes}
     if len(rest) != 1 or any(len(s) != rank for s in shapes):
         raise ctx.fail(f"cannot concatenate {', '.join(map(fmt_shape, shapes))} on axis {axis}")
@@ -59,7 +59,7 @@ def resize(ctx: OnnxImporter, node) -> None:
             scales = ctx.value(2, "scales")
     if ctx.attr("keep_aspect_ratio_policy", "stretch") != "stretch":
         raise ctx.fail("keep_aspect_ratio_policy other than 'stretch'")
-    axes = [int(a) % 4 for a in ctx.attr("axes", range(4))]  # type: ignore[union-attr]
+    axes = [int(a) % 4 for a in ctx.attr("axes", range(4))]
     out = list(full)
     if sizes is not None and sizes.size:
         for a, v in zip(axes, sizes.reshape(-1), strict=True):
@@ -83,7 +83,7 @@ def transpose(ctx: OnnxImporter, node) -> None:
     """A transpose that keeps the order of the axes longer than 1 moves no data (free);
     any other is a real transpose on the CPU."""
     x, full = ctx.act(0)
-    perm = [int(p) for p in ctx.attr("perm", range(len(full) - 1, -1, -1))]  # type: ignore[union-attr]
+    perm = [int(p) for p in ctx.attr("perm", range(len(full) - 1, -1, -1))]
     if sorted(perm) != list(range(len(full))):
         raise ctx.fail(f"perm {perm} is not a permutation of {len(full)} axes")
     out = tuple(full[p] for p in perm)
@@ -117,7 +117,7 @@ def reshape(ctx: OnnxImporter, node) -> None:
             target = ctx.value(1, "the target shape").reshape(-1)
             out = reshape_target(full, target, bool(ctx.attr("allowzero", 0)))
         elif op == "Flatten":
-            out = flatten_shape(full, int(ctx.attr("axis", 1)))  # type: ignore[call-overload]
+            out = flatten_shape(full, int(ctx.attr("axis", 1)))
         elif op in ("Squeeze", "Unsqueeze"):
             given = [ctx.value(1, "axes")] if ctx.has(1) else []
             axes = axes_of(ctx.attrs_raw(), [None, *given], 1)
@@ -138,7 +138,7 @@ def pad(ctx: OnnxImporter, node) -> None:
     src, full = ctx.act(0)
     mode = ctx.attr("mode", "constant")
     if ctx.opset < 11:
-        pads, value = list(ctx.attr("pads", ())), float(ctx.attr("value", 0.0))  # type: ignore[arg-type, call-overload]
+        pads, value = list(ctx.attr("pads", ())), float(ctx.attr("value", 0.0))
     elif ctx.is_const(1) and (not ctx.has(2) or ctx.is_const(2)) and not ctx.has(3):
         pads = [int(p) for p in ctx.value(1, "pads").reshape(-1)]
         value = float(ctx.value(2, "value").reshape(-1)[0]) if ctx.has(2) else 0.0
@@ -165,6 +165,7 @@ def _infer_outputs(ctx: OnnxImporter, node) -> list[Shape | None]:
     """The node's output shapes: ONNX's inference of this one node over the shapes
     flexsoc knows, else the whole model's inference."""
     from onnx import defs, helper, numpy_helper, shape_inference
+    from onnx.defs import SchemaError
 
     types, data = {}, {}
     for t in node.input:
@@ -182,8 +183,8 @@ def _infer_outputs(ctx: OnnxImporter, node) -> list[Shape | None]:
         found = shape_inference.infer_node_outputs(
             schema, node, types, data, opset_imports=list(ctx.model.opset_import)
         )
-    except Exception:  # no schema (a custom op) or inference refused: use the model's
-        found = {}
+    except (SchemaError, shape_inference.InferenceError, RuntimeError, ValueError):
+        found = {}  # no schema (a custom op) or inference refused: use the model's
     shapes: list[Shape | None] = []
     for out in node.output:
         dims = None

@@ -47,7 +47,7 @@ class Constants:
     def shape(self, name: str) -> tuple[int, ...]:
         if name in self._values:
             return tuple(self._values[name].shape)
-        return tuple(int(d) for d in self._protos[name].dims)  # type: ignore[attr-defined]
+        return tuple(int(d) for d in self._protos[name].dims)
 
     def elem_type(self, name: str) -> int:
         """The ONNX element type (TensorProto.FLOAT = 1, ...)."""
@@ -55,7 +55,7 @@ class Constants:
             from onnx import helper
 
             return helper.np_dtype_to_tensor_dtype(self._values[name].dtype)
-        return int(self._protos[name].data_type)  # type: ignore[attr-defined]
+        return int(self._protos[name].data_type)
 
     def value(self, name: str) -> np.ndarray:
         """The tensor's values (raises ValueError if they are not stored in the file)."""
@@ -63,9 +63,9 @@ class Constants:
             from onnx import numpy_helper
 
             proto = self._protos[name]
-            if proto.data_location == 1:  # type: ignore[attr-defined]  # EXTERNAL
+            if proto.data_location == 1:  # EXTERNAL
                 raise ValueError(f"{name!r} is stored outside the file (external data)")
-            self._values[name] = numpy_helper.to_array(proto)  # type: ignore[arg-type]
+            self._values[name] = numpy_helper.to_array(proto)
         return self._values[name]
 
 
@@ -84,31 +84,31 @@ def relayout(x: np.ndarray, shape: Sequence[int]) -> np.ndarray:
 
 def reshape_target(shape: Sequence[int], target: Sequence[int], allowzero: bool = False) -> tuple:
     """Reshape's output shape: 0 copies the input's dim (unless allowzero), -1 is inferred."""
-    out = [int(v) for v in target]
+    target = [int(v) for v in target]
+    shape = [int(v) for v in shape]
+    out = target
     for i, v in enumerate(out):
         if v == 0 and not allowzero:
             if i >= len(shape):
-                raise ValueError(
-                    f"shape {list(target)} copies dim {i} of a rank-{len(shape)} input"
-                )
+                raise ValueError(f"shape {target} copies dim {i} of a rank-{len(shape)} input")
             out[i] = shape[i]
     total = math.prod(shape)
     if out.count(-1) > 1:
-        raise ValueError(f"shape {list(target)} has more than one -1")
+        raise ValueError(f"shape {target} has more than one -1")
     if -1 in out:
         known = math.prod(v for v in out if v != -1)
         if known == 0 or total % known:
-            raise ValueError(f"cannot reshape {list(shape)} to {list(target)}")
+            raise ValueError(f"cannot reshape {shape} to {target}")
         out[out.index(-1)] = total // known
     if math.prod(out) != total or min(out, default=0) < 0:
-        raise ValueError(f"cannot reshape {list(shape)} to {list(target)}")
+        raise ValueError(f"cannot reshape {shape} to {target}")
     return tuple(out)
 
 
 def axes_of(attrs: Attrs, inputs: Sequence[Value], index: int) -> list[int] | None:
     """An `axes` list: the attribute (older opsets) or the input at `index` (newer)."""
     if "axes" in attrs:
-        return [int(a) for a in attrs["axes"]]  # type: ignore[union-attr]
+        return [int(a) for a in attrs["axes"]]
     if len(inputs) > index and inputs[index] is not None:
         return [int(a) for a in np.asarray(inputs[index]).reshape(-1)]
     return None
@@ -119,7 +119,7 @@ def squeeze_shape(shape: Sequence[int], axes: list[int] | None) -> tuple:
         return tuple(d for d in shape if d != 1)
     drop = {a % len(shape) for a in axes}
     if any(shape[a] != 1 for a in drop):
-        raise ValueError(f"cannot squeeze axes {axes} of {list(shape)}")
+        raise ValueError(f"cannot squeeze axes {axes} of {shape}")
     return tuple(d for i, d in enumerate(shape) if i not in drop)
 
 
@@ -147,7 +147,7 @@ def _constant(attrs: Attrs) -> np.ndarray:
     from onnx import numpy_helper
 
     if "value" in attrs:
-        return numpy_helper.to_array(attrs["value"])  # type: ignore[arg-type]
+        return numpy_helper.to_array(attrs["value"])
     for key, dtype in (
         ("value_float", np.float32),
         ("value_floats", np.float32),
@@ -169,11 +169,11 @@ def _constant_of_shape(x: np.ndarray, attrs: Attrs) -> np.ndarray:
 
 def _slice(x: np.ndarray, attrs: Attrs, inputs: Sequence[Value], opset: int) -> np.ndarray:
     if opset < 10:
-        starts, ends = list(attrs["starts"]), list(attrs["ends"])  # type: ignore[call-overload]
-        axes = list(attrs.get("axes", range(len(starts))))  # type: ignore[call-overload]
+        starts, ends = list(attrs["starts"]), list(attrs["ends"])
+        axes = list(attrs.get("axes", range(len(starts))))
         steps = [1] * len(starts)
     else:
-        starts, ends = [list(np.asarray(v).reshape(-1)) for v in inputs[1:3]]  # type: ignore[arg-type]
+        starts, ends = [list(np.asarray(v).reshape(-1)) for v in inputs[1:3]]
         axes = axes_of({}, inputs, 3) or list(range(len(starts)))
         has_steps = len(inputs) > 4 and inputs[4] is not None
         steps = list(np.asarray(inputs[4]).reshape(-1)) if has_steps else [1] * len(starts)
@@ -256,17 +256,17 @@ def fold(op: str, inputs: Sequence[Value], attrs: Attrs, opset: int, outputs: in
         shape = np.array(x.shape, np.int64)
         if op == "Size":
             return [np.array(x.size, np.int64)]
-        return [shape[int(attrs.get("start", 0)) : attrs.get("end")]]  # type: ignore[misc]
+        return [shape[int(attrs.get("start", 0)) : attrs.get("end")]]
     if op == "Cast":
-        dtype = _np_dtype(int(attrs["to"]))  # type: ignore[call-overload]
+        dtype = _np_dtype(int(attrs["to"]))
         if uniform(x):
             return [np.broadcast_to(x.reshape(-1)[:1].reshape(()).astype(dtype), x.shape)]
         return [x.astype(dtype)]
     if op == "Reshape":
-        target = reshape_target(x.shape, inputs[1].reshape(-1), bool(attrs.get("allowzero", 0)))  # type: ignore[union-attr]
+        target = reshape_target(x.shape, inputs[1].reshape(-1), bool(attrs.get("allowzero", 0)))
         return [relayout(x, target)]
     if op == "Flatten":
-        return [relayout(x, flatten_shape(x.shape, int(attrs.get("axis", 1))))]  # type: ignore[call-overload]
+        return [relayout(x, flatten_shape(x.shape, int(attrs.get("axis", 1))))]
     if op == "Squeeze":
         return [relayout(x, squeeze_shape(x.shape, axes_of(attrs, inputs, 1)))]
     if op == "Unsqueeze":
@@ -274,21 +274,21 @@ def fold(op: str, inputs: Sequence[Value], attrs: Attrs, opset: int, outputs: in
     if op == "Transpose":
         perm = attrs.get("perm", list(range(x.ndim))[::-1])
         if uniform(x):
-            return [relayout(x, [x.shape[int(p)] for p in perm])]  # type: ignore[union-attr]
+            return [relayout(x, [x.shape[int(p)] for p in perm])]
         return [np.transpose(x, perm)]
     if op == "Expand":
-        shape = np.broadcast_shapes(x.shape, tuple(int(v) for v in inputs[1].reshape(-1)))  # type: ignore[union-attr]
+        shape = np.broadcast_shapes(x.shape, tuple(int(v) for v in inputs[1].reshape(-1)))
         return [np.broadcast_to(x, shape)]
     if op == "Gather":
-        return [np.take(x, inputs[1], axis=int(attrs.get("axis", 0)))]  # type: ignore[call-overload]
+        return [np.take(x, inputs[1], axis=int(attrs.get("axis", 0)))]
     if op == "Slice":
         return [_slice(x, attrs, inputs, opset)]
     if op == "Concat":
-        return [np.concatenate(list(inputs), axis=int(attrs["axis"]))]  # type: ignore[call-overload]
+        return [np.concatenate(list(inputs), axis=int(attrs["axis"]))]
     if op == "Range":
         return [np.arange(x, inputs[1], inputs[2]).astype(x.dtype)]
     if op == "Where":
         return [np.where(x, inputs[1], inputs[2])]
     if op == "Tile":
-        return [np.tile(x, tuple(int(v) for v in inputs[1].reshape(-1)))]  # type: ignore[union-attr]
+        return [np.tile(x, tuple(int(v) for v in inputs[1].reshape(-1)))]
     raise Unfoldable(op)

@@ -15,6 +15,9 @@ What the graph gets:
   folded into that layer (it gets a bias); so is an Add / Sub (bias) or Mul / Div
   (scale) by a per-channel constant there. A zero `Pad` on H / W read only by convs
   becomes their padding;
+- a Transpose that keeps the order of the axes longer than 1 moves no data and is
+  free; any other (TF2ONNX's NHWC -> NCHW of the input, ShuffleNet's channel shuffle)
+  is a real 'transpose' op on the CPU;
 - every op flexsoc does not model becomes a node of kind 'other' (the host CPU runs
   it), its output shape from ONNX shape inference: `unsupported_ops(graph)` lists
   them, and they are logged. An op it models but whose attributes it cannot (a 1-D or
@@ -67,19 +70,20 @@ def fmt_shape(shape: Shape) -> str:
 
 def _read(path: Path):
     import onnx  # lazily: importing soc stays fast
+    from google.protobuf.message import DecodeError
 
     try:
         model = onnx.load(str(path), load_external_data=False)
     except OSError as e:
         raise WorkloadError(f"{path}: cannot read the file ({e.strerror or e})") from None
-    except Exception as e:  # protobuf's DecodeError and friends
+    except DecodeError as e:
         first = str(e).splitlines()[0] if str(e) else type(e).__name__
         raise WorkloadError(
             f"{path}: not an ONNX model (malformed or truncated: {first})"
         ) from None
     try:
         onnx.checker.check_model(model)
-    except Exception as e:
+    except (onnx.checker.ValidationError, ValueError) as e:
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         raise WorkloadError(f"{path}: not a valid ONNX model ({first})") from None
     return model
@@ -288,7 +292,8 @@ class OnnxImporter:
 
         try:
             inferred = shape_inference.infer_shapes(self.model, data_prop=True)
-        except Exception as e:  # inference is a cross-check and a fallback: go on without
+        except (shape_inference.InferenceError, RuntimeError, ValueError) as e:
+            # inference is a cross-check and a fallback: go on without it
             log.info("%s: ONNX shape inference failed (%s)", self.file, e)
             return
         g = inferred.graph
@@ -324,7 +329,7 @@ class OnnxImporter:
                 value = np.array(math.prod(full), np.int64)
             else:
                 start, end = self.attr("start", 0), self.attr("end", None)
-                value = np.array(full, np.int64)[start:end]  # type: ignore[misc]
+                value = np.array(full, np.int64)[start:end]
             self.consts.add(node.output[0], value)
             return True
         constant = all(t == "" or t in self.consts for t in ins)

@@ -35,7 +35,7 @@ Pads = tuple[int, int, int, int]
 
 def _square(ctx: OnnxImporter, key: str) -> int:
     """One value for H and W (a flexsoc layer has a single stride and dilation)."""
-    values = [int(v) for v in ctx.attr(key, (1, 1))]  # type: ignore[union-attr]
+    values = [int(v) for v in ctx.attr(key, (1, 1))]
     if len(values) != 2 or values[0] != values[1]:
         raise ctx.fail(f"{key} {values} differ between H and W (flexsoc takes one value for both)")
     return values[0]
@@ -45,7 +45,7 @@ def _pads(ctx: OnnxImporter, size: Shape, kernel: Shape, stride: int, dilation: 
     """(top, left, bottom, right) from `pads` or `auto_pad`."""
     auto = ctx.attr("auto_pad", "NOTSET")
     if auto == "NOTSET":
-        pads = [int(p) for p in ctx.attr("pads", (0, 0, 0, 0))]  # type: ignore[union-attr]
+        pads = [int(p) for p in ctx.attr("pads", (0, 0, 0, 0))]
         if len(pads) != 4:
             raise ctx.fail(f"pads {pads} are not 4 values (top, left, bottom, right)")
         return (pads[0], pads[1], pads[2], pads[3])
@@ -91,13 +91,13 @@ def conv(ctx: OnnxImporter, node) -> None:
     if len(w) != 4:
         raise ctx.fail(f"weight {fmt_shape(w)} is not K x C/groups x R x S")
     k, c_per_group, r, s = w
-    groups = int(ctx.attr("group", 1))  # type: ignore[call-overload]
+    groups = int(ctx.attr("group", 1))
     if c_per_group * groups != full[1]:
         raise ctx.fail(
             f"weight {fmt_shape(w)} with group {groups} reads {c_per_group * groups} channels, "
             f"the input has {full[1]}"
         )
-    kernel = tuple(int(v) for v in ctx.attr("kernel_shape", (r, s)))  # type: ignore[union-attr]
+    kernel = tuple(int(v) for v in ctx.attr("kernel_shape", (r, s)))
     if kernel != (r, s):
         raise ctx.fail(f"kernel_shape {list(kernel)} does not match weight {fmt_shape(w)}")
     stride, dilation = _square(ctx, "strides"), _square(ctx, "dilations")
@@ -186,7 +186,7 @@ def batch_norm(ctx: OnnxImporter, node) -> None:
     if ctx.foldable(node.input[0]) and ctx.layers[x] == 1:
         ctx.emit(node.output[0], x, full)  # folded: the conv / fc gets a bias
         return
-    eps = float(ctx.attr("epsilon", 1e-5))  # type: ignore[arg-type]
+    eps = float(ctx.attr("epsilon", 1e-5))
     bn = Node(ctx.name, "mul", (x,), batchless(full), op_type=node.op_type, attrs=(("eps", eps),))
     ctx.add(bn, full)
 
@@ -225,7 +225,11 @@ def sum_op(ctx: OnnxImporter, node) -> None:
         other(ctx, node)
         return
     xs = [ctx.tensor[t] for t in node.input]
-    full = tuple(int(d) for d in np.broadcast_shapes(*(ctx.full[t] for t in node.input)))
+    shapes = [ctx.full[t] for t in node.input]
+    try:
+        full = tuple(int(d) for d in np.broadcast_shapes(*shapes))
+    except ValueError:
+        raise ctx.fail(f"cannot broadcast {', '.join(map(fmt_shape, shapes))}") from None
     if len(xs) == 1:
         out = ctx.builder.reshape(
             ctx.name, xs[0], batchless(full), kind="identity", op_type=node.op_type
@@ -273,7 +277,7 @@ def activation(ctx: OnnxImporter, node) -> None:
 
 def softmax(ctx: OnnxImporter, node) -> None:
     x, full = ctx.act(0)
-    axis = int(ctx.attr("axis", 1 if ctx.opset < 13 else -1))  # type: ignore[call-overload]
+    axis = int(ctx.attr("axis", 1 if ctx.opset < 13 else -1))
     ctx.builder.op(ctx.name, "softmax", [x], batchless(full), op_type=node.op_type, axis=axis)
     ctx.emit(node.output[0], ctx.name, full)
 
@@ -287,7 +291,7 @@ def pool(ctx: OnnxImporter, node) -> None:
         raise ctx.fail(f"a {len(full) - 2}-D pooling; flexsoc imports 2-D pooling only")
     if len(node.output) > 1 and ctx.readers[node.output[1]]:
         raise ctx.fail("MaxPool's Indices output is read; flexsoc does not model it")
-    kernel = tuple(int(v) for v in ctx.attr("kernel_shape", ()))  # type: ignore[union-attr]
+    kernel = tuple(int(v) for v in ctx.attr("kernel_shape", ()))
     if len(kernel) != 2:
         raise ctx.fail(f"kernel_shape {list(kernel)} is not 2-D")
     stride = _square(ctx, "strides")

@@ -369,3 +369,29 @@ def test_constant_of_shape_weights_stay_unallocated(tmp_path: Path) -> None:
     ]  # fmt: skip
     g = load_onnx(one_op(tmp_path, nodes, inits=[fx.ints("wshape", [4096, 8, 1, 1])]))
     assert g.layers[0].k == 4096 and g.macs == 4096 * 8 * 16 * 16
+
+
+def test_auto_pad_same_lower_and_valid(tmp_path: Path) -> None:
+    nodes = [
+        helper.make_node("Conv", ["x", "w"], ["a"], name="lower", kernel_shape=[3, 3],
+                         strides=[2, 2], auto_pad="SAME_LOWER"),
+        helper.make_node("Conv", ["a", "w2"], ["y"], name="valid", kernel_shape=[3, 3],
+                         auto_pad="VALID"),
+    ]  # fmt: skip
+    g = load_onnx(
+        one_op(tmp_path, nodes, inits=[fx.zeros("w", 4, 8, 3, 3), fx.zeros("w2", 4, 4, 3, 3)])
+    )
+    # SAME_LOWER, 16 at stride 2: out 8, pad (8-1)*2 + 3 - 16 = 1, at the start
+    assert g.layers[0].pads == (1, 1, 0, 0) and node(g, "lower").shape == (4, 8, 8)
+    assert g.layers[1].pads == (0, 0, 0, 0) and node(g, "valid").shape == (4, 6, 6)
+
+
+def test_gemm_trans_a_with_alpha_beta_is_an_fc(tmp_path: Path) -> None:
+    nodes = [
+        helper.make_node("Transpose", ["x"], ["xt"], name="t", perm=[1, 0]),
+        helper.make_node("Gemm", ["xt", "w", "b"], ["y"], name="fc", transA=1, alpha=0.5,
+                         beta=2.0),
+    ]  # fmt: skip
+    g = load_onnx(one_op(tmp_path, nodes, (1, 16), [fx.zeros("w", 16, 4), fx.zeros("b", 4)]))
+    assert kinds(g) == ["reshape", "fc"]  # a transpose of a unit axis moves no data
+    assert (g.layers[0].c, g.layers[0].k, g.macs) == (16, 4, 64)

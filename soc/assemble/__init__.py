@@ -10,18 +10,16 @@ from typing import TYPE_CHECKING
 from soc import lazy_names
 
 if TYPE_CHECKING:
-    from soc.assemble.build import AssembledSoc, assemble, plan_workload
+    from soc.assemble.build import AssembledSoc, assemble
 
 _WHERE = {
     "assemble": "soc.assemble.build",
     "AssembledSoc": "soc.assemble.build",
-    "plan_workload": "soc.assemble.build",
 }
 
 __all__ = [
     "AssembledSoc",
     "assemble",
-    "plan_workload",
 ]
 
 __getattr__, __dir__ = lazy_names(__name__, _WHERE)

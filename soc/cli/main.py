@@ -136,11 +136,11 @@ def validate(
     """Check a scenario (config, workload, mapping) without simulating it."""
     from rich.console import Console
 
-    from soc.assemble import plan_workload
+    from soc.plan import plan_workload
 
     config = _cache_setting(_load(scenario, overrides), no_cache)
     try:
-        plans, _ = plan_workload(config)
+        plans = plan_workload(config).plans
     except (WorkloadError, MappingError) as exc:
         raise _in_scenario(scenario, exc) from None
     rounds = sum(plan.rounds.round_count for plan in plans)  # not batches (round_batch)

@@ -136,8 +136,14 @@ def _preset_supersedes(
 
 
 def _resolve_arrays(data: dict[str, Any], path: Path) -> None:
-    """`workload.sparsity.arrays` and `.onnx` are relative to the scenario file."""
+    """`workload.sparsity.arrays` and `.onnx`, and the file of an 'onnx:' or 'scalesim:'
+    `workload.model`, are relative to the scenario file."""
     workload = data.get("workload")
+    model = workload.get("model") if isinstance(workload, dict) else None
+    if isinstance(model, str) and model.partition(":")[0] in ("onnx", "scalesim"):
+        kind, _, file = model.partition(":")
+        if file:
+            workload["model"] = f"{kind}:{(path.parent / file).resolve()}"
     sparsity = workload.get("sparsity") if isinstance(workload, dict) else None
     for key in ("arrays", "onnx"):
         if isinstance(sparsity, dict) and isinstance(sparsity.get(key), str):

@@ -25,6 +25,48 @@ from soc.config.quantities import (
     TimePs,
 )
 
+FALLBACK_KINDS = (
+    "conv", "fc", "matmul", "maxpool", "avgpool", "globalavgpool", "globalmaxpool",
+    "relu", "clip", "hardswish", "hardsigmoid", "sigmoid", "silu", "leakyrelu", "tanh", "gelu",
+    "add", "mul", "sub", "div", "concat", "resize", "softmax", "transpose", "other",
+)  # fmt: skip
+
+
+class FallbackCost(Block):
+    """What an op of the network costs when it runs on the host CPU: compute cycles per
+    element it makes (a pooling: per window tap; a global pooling: per input element),
+    or per MAC for a matmul, conv or fc; plus the DRAM traffic of reading its inputs and
+    writing its output, in requests of `request_bytes`."""
+
+    cycles_per_element: float = Field(
+        0.25, ge=0, description="vectorised element-wise work (16 B SIMD at 4 lanes/cycle)"
+    )
+    cycles_per_mac: float = Field(0.125, ge=0, description="matmul / conv / fc on the CPU")
+    per_kind: dict[str, float] = Field(
+        default_factory=lambda: {"softmax": 4.0, "sigmoid": 2.0, "resize": 1.0, "other": 1.0},
+        description="cycles per element (per MAC for matmul, conv, fc) of one op kind",
+    )
+    request_bytes: PositiveBytes = Field(
+        1024, description="its streams' memory requests (the prefetcher's, not one line's)"
+    )
+
+    @field_validator("per_kind")
+    @classmethod
+    def _known_kinds(cls, value: dict[str, float]) -> dict[str, float]:
+        for kind, cycles in value.items():
+            if kind not in FALLBACK_KINDS:
+                known = name_list(FALLBACK_KINDS, kind)
+                raise ValueError(f"unknown op kind {kind!r} (known: {known})")
+            if not (cycles >= 0 and cycles < float("inf")):
+                raise ValueError(f"{kind}: cycles must be a finite number >= 0, not {cycles}")
+        return value
+
+    def cycles(self, kind: str) -> float:
+        """Cycles per unit of work of an op of `kind`."""
+        if kind in self.per_kind:
+            return self.per_kind[kind]
+        return self.cycles_per_mac if kind in ("matmul", "conv", "fc") else self.cycles_per_element
+
 
 class CpuConfig(Block):
     """Host CPU running the driver program."""
@@ -35,6 +77,7 @@ class CpuConfig(Block):
     request_bytes: PositiveBytes = Field(64, description="size of the CPU's memory requests")
     max_outstanding: Count = Field(8, description="CPU memory requests in flight")
     priority: int = Field(1, ge=0, description="QoS class of its requests (0 = most urgent)")
+    fallback: FallbackCost = FallbackCost()
 
 
 class DmaConfig(Block):
@@ -248,10 +291,21 @@ class SparsityConfig(Block):
         )
 
 
-class WorkloadConfig(Block):
-    """What the accelerator runs: a zoo model or an inline list of layers."""
+MODEL_KINDS = ("zoo", "onnx", "scalesim")
 
-    model: str | None = Field(None, description="'zoo:<name>'")
+
+class WorkloadConfig(Block):
+    """What the SoC runs: a model (the zoo's, an ONNX file, a SCALE-Sim topology CSV) or an
+    inline list of layers."""
+
+    model: str | None = Field(
+        None, description="'zoo:<name>', 'onnx:<path.onnx>' or 'scalesim:<path.csv>'"
+    )
+    padding: Literal["none", "same"] | None = Field(
+        None,
+        description="scalesim: none (SCALE-Sim's convention, the default) or same "
+        "(as the original network pads)",
+    )
     layers: list[LayerConfig] | None = None
     dataflow: Dataflow = Field("auto", description="auto (mapper), is, ws, os, rs or loops")
     objective: Literal["energy", "latency", "edp"] = Field("edp", description="for auto")
@@ -264,8 +318,13 @@ class WorkloadConfig(Block):
     def _one_source(self) -> WorkloadConfig:
         if (self.model is None) == (self.layers is None):
             raise ValueError("give exactly one of 'model' or 'layers'")
-        if self.model is not None and not self.model.startswith("zoo:"):
-            raise ValueError(f"model {self.model!r} must be 'zoo:<name>'")
+        kind, _, rest = (self.model or "").partition(":")
+        if self.model is not None and (kind not in MODEL_KINDS or not rest):
+            raise ValueError(
+                f"model {self.model!r} must be 'zoo:<name>', 'onnx:<path>' or 'scalesim:<path>'"
+            )
+        if self.padding is not None and kind != "scalesim":
+            raise ValueError("padding applies to a 'scalesim:' model only")
         if self.layers is not None:
             error = self._source_error(self.layers) or self.layer_name_error(
                 [lc.name for lc in self.layers]

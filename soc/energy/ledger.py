@@ -48,16 +48,19 @@ def dynamic_energy_pj(counts: dict[str, int], table: EnergyTable) -> dict[str, f
 class EnergyLedger(Sink):
     """Collects priced activity; `breakdown()` after the run closes. `layer_components`
     names the top-level components whose activity (or whose requests' activity
-    elsewhere) belongs to the running layer."""
+    elsewhere) belongs to the running engine layer; `host_components` those that belong
+    to an op running on the host CPU (a layer too, in the breakdown)."""
 
     def __init__(
         self,
         table: EnergyTable,
         window_ps: int = 10_000_000,
         layer_components: frozenset[str] = frozenset({"npu", "dma"}),
+        host_components: frozenset[str] = frozenset({"cpu"}),
     ) -> None:
         self.table = table
         self.layer_components = layer_components
+        self.host_components = host_components
         # per (component path, action, master), in first-seen order: see `_entry`
         self._entries: dict[tuple[str, Action, str | None], list] = {}
         # pJ per unit of each action; None for the unpriced ones (statistics only)
@@ -68,6 +71,8 @@ class EnergyLedger(Sink):
         self._by_master: dict[str, float] = defaultdict(float)
         self._power = WindowedSums(window_ps)
         self._layer: str | None = None
+        self._member = 4  # where an entry says it belongs to the running layer (see _entry)
+        self._layer_static: dict[str, frozenset[str]] = {}
         self._layer_pj: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
         self._layer_ps: dict[str, int] = defaultdict(int)
         self._layer_runs: dict[str, int] = defaultdict(int)
@@ -76,9 +81,14 @@ class EnergyLedger(Sink):
     def on_instant(self, event: InstantEvent) -> None:
         if event.name == LAYER_START:
             self._layer = str(event.fields["layer"])
+            host = component_of(event.track) in self.host_components
+            self._member = 7 if host else 4
+            self._layer_static[self._layer] = (
+                self.host_components if host else self.layer_components
+            )
 
     def on_span(self, event: SpanEvent) -> None:
-        if event.kind == SpanKind.LAYER:
+        if event.kind in (SpanKind.LAYER, SpanKind.HOST_OP):
             layer = str(event.fields["layer"])
             self._layer_ps[layer] += event.end_ps - event.start_ps
             self._layer_runs[layer] += 1
@@ -92,8 +102,9 @@ class EnergyLedger(Sink):
     def _entry(self, path: str, action: Action, master: str | None) -> list:
         """What pricing a record of (`path`, `action`, `master`) needs, worked out once:
         [amount so far, pJ per unit (0 if unpriced), top-level component, the master's
-        top-level component or None, whether it belongs to the running layer, the
-        component's power row (made when it first gets energy), whether it is priced]."""
+        top-level component or None, whether it belongs to the running engine layer, the
+        component's power row (made when it first gets energy), whether it is priced,
+        whether it belongs to an op running on the host]."""
         price = self._price.get(action, 0.0)
         component = component_of(path)
         owner = None if master is None else component_of(master)
@@ -105,6 +116,7 @@ class EnergyLedger(Sink):
             component in self.layer_components or owner in self.layer_components,
             None,
             price is not None,
+            component in self.host_components or owner in self.host_components,
         ]
         return entry
 
@@ -115,7 +127,7 @@ class EnergyLedger(Sink):
         entries, new_entry = self._entries, self._entry
         window_ps, power_row = self._power.window_ps, self._power.row
         by_master, layer_pj = self._by_master, self._layer_pj
-        layer = self._layer
+        layer, member = self._layer, self._member
         for record in records:
             tag = record[0]
             if tag == ACTIVITY:
@@ -134,14 +146,14 @@ class EnergyLedger(Sink):
                     add_at(row, t_ps // window_ps, pj)
                 if entry[3] is not None:
                     by_master[entry[3]] += pj
-                if layer is not None and entry[4]:
+                if layer is not None and entry[member]:
                     layer_pj[layer][entry[2]] += pj
             elif tag == SPAN:
                 self.on_span(record[1])
                 layer = self._layer
             elif tag == INSTANT:
                 self.on_instant(record[1])
-                layer = self._layer
+                layer, member = self._layer, self._member
 
     @property
     def _counts(self) -> dict[str, dict[str, int]]:
@@ -177,10 +189,12 @@ class EnergyLedger(Sink):
 
     def _by_layer(self) -> dict[str, dict[str, object]]:
         """Per layer, per run of it (frame): dynamic pJ by component, and the static pJ
-        of the layer components over the layer's time."""
+        of the layer's components (the engine's, or the host's) over the layer's time."""
         out = {}
-        static_w = sum(self.table.static_power.get(c, 0.0) for c in self.layer_components)
+        static_power = self.table.static_power
         for layer, runs in self._layer_runs.items():
+            members = self._layer_static.get(layer, self.layer_components)
+            static_w = sum(static_power.get(c, 0.0) for c in members)
             per_component = {c: pj / runs for c, pj in sorted(self._layer_pj[layer].items())}
             dynamic = sum(per_component.values())
             static = static_w * self._layer_ps[layer] / runs

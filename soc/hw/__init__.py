@@ -1,7 +1,7 @@
 """SimPy components of the SoC: CPU, DMA, NoC, SRAM banks, DRAM."""
 
 from soc.hw.banked_dram import BankedDram
-from soc.hw.cpu import DriverProgram, HostCpu, StagePlan
+from soc.hw.cpu import HostCpu, HostWork, Program
 from soc.hw.dma import DmaEngine
 from soc.hw.dram import SimpleDram
 from soc.hw.fluid_dram import FluidDram
@@ -13,14 +13,14 @@ __all__ = [
     "BankedDram",
     "Crossbar",
     "DmaEngine",
-    "DriverProgram",
     "FluidDram",
     "HostCpu",
+    "HostWork",
     "RoutedNoc",
     "SimpleDram",
     "SramBanks",
-    "StagePlan",
     "bank_bytes",
     "build_master",
     "master_buffer_bytes",
+    "Program",
 ]

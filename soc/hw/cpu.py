@@ -1,17 +1,19 @@
 """Host CPU running the driver program.
 
-Per frame: pre-processing (compute at `cycles_per_byte` overlapped with streaming its
-buffer through memory), then for every layer: program the descriptor registers over
-MMIO, launch, sleep until the completion interrupt (+ `irq_latency_ps`); then
-post-processing. Frames start every 1/fps (or back to back); a frame longer than the
-deadline is recorded as a miss.
+Per frame: pre-processing, then the frame's steps in order: an accelerator job is
+programmed over MMIO, launched, and waited for until its completion interrupt
+(+ `irq_latency_ps`); an op that falls back to the CPU computes for its cycles while
+streaming its inputs and output through memory; then post-processing. Frames start
+every 1/fps (or back to back); a frame longer than the deadline is recorded as a miss.
+
+The program is plain data made by the planner (`soc.plan`); this module states only
+what it needs of it (`Program`, `HostWork`).
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Generator, Sequence
-from dataclasses import dataclass
+from collections.abc import Generator, Iterator, Sequence
+from typing import Protocol
 
 import simpy
 
@@ -20,35 +22,61 @@ from soc.kernel import Action, ClockDomain, Component, Level, Port, Recorder, Sp
 from soc.kernel.ports import (
     AcceleratorControl,
     Launchable,
+    MemRequest,
     MemTarget,
     Window,
     drive,
     read_then_write,
     start_soon,
 )
+from soc.kernel.vocab import LAYER_START
 
 
-@dataclass(frozen=True)
-class StagePlan:
-    """A CPU stage: compute over `size_bytes`, reading them at `src_addr` and writing them
-    to `dst_addr` (e.g. raw camera frame -> input tensor)."""
+class HostWork(Protocol):
+    """Work the CPU does itself: `cycles` of compute while it reads the `reads` ranges
+    and writes the `writes` ranges ((address, bytes) each) in `request_bytes` requests.
+    The i-th request-sized piece of the reads is read before the i-th of the writes."""
 
-    cycles_per_byte: float
-    size_bytes: int
-    src_addr: int
-    dst_addr: int
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def cycles(self) -> int: ...
+
+    @property
+    def reads(self) -> Sequence[tuple[int, int]]: ...
+
+    @property
+    def writes(self) -> Sequence[tuple[int, int]]: ...
+
+    @property
+    def request_bytes(self) -> int: ...
 
 
-@dataclass(frozen=True)
-class DriverProgram:
-    """What the driver does: frames, pacing, deadline, stages and accelerator jobs."""
+class Program(Protocol):
+    """What the driver runs: frames, pacing, deadline, and per frame pre-processing, the
+    steps (accelerator jobs or CPU ops, in order) and post-processing."""
 
-    frames: int
-    period_ps: int | None
-    deadline_ps: int | None
-    preprocess: StagePlan
-    postprocess: StagePlan
-    jobs: Sequence[Launchable]
+    @property
+    def frames(self) -> int: ...
+
+    @property
+    def period_ps(self) -> int | None: ...
+
+    @property
+    def deadline_ps(self) -> int | None: ...
+
+    @property
+    def preprocess(self) -> HostWork: ...
+
+    @property
+    def postprocess(self) -> HostWork: ...
+
+    @property
+    def steps(self) -> Sequence[Launchable | HostWork]: ...
 
 
 class HostCpu(Component):
@@ -62,7 +90,7 @@ class HostCpu(Component):
         env: simpy.Environment,
         path: str,
         config: CpuConfig,
-        program: DriverProgram,
+        program: Program,
         recorder: Recorder,
         seed: int = 0,
     ) -> None:
@@ -86,8 +114,11 @@ class HostCpu(Component):
             with self.span(SpanKind.FRAME, Level.LAYER, track=f"{self.path}.frames", frame=frame):
                 with self.span(SpanKind.PREPROCESS, frame=frame):
                     yield from self._stage(program.preprocess)
-                for job in program.jobs:
-                    yield from self._run_job(job)
+                for step in program.steps:
+                    if hasattr(step, "register_count"):
+                        yield from self._run_job(step)
+                    else:
+                        yield from self._host_op(step, frame)
                 with self.span(SpanKind.POSTPROCESS, frame=frame):
                     yield from self._stage(program.postprocess)
             latency = self.env.now - start
@@ -108,11 +139,27 @@ class HostCpu(Component):
             yield done
             yield self.env.timeout(self.config.irq_latency_ps)
 
-    def _stage(self, stage: StagePlan) -> Generator[simpy.Event, object, None]:
-        """Compute over a buffer while streaming it through memory; both must finish."""
-        compute_ps = self.clock.ps(math.ceil(stage.cycles_per_byte * stage.size_bytes))
+    def _host_op(self, op: HostWork, frame: int) -> Generator[simpy.Event, object, None]:
+        """An op of the network that runs here: a layer-level span of its own, so that
+        the energy and the per-op table see it as they see an accelerator layer."""
+        start = self.env.now
+        self.instant(LAYER_START, layer=op.name)
+        yield from self._stage(op)
+        fields = {
+            "layer": op.name,
+            "op": op.kind,
+            "frame": frame,
+            "cycles": op.cycles,
+            "read_bytes": sum(size for _, size in op.reads),
+            "write_bytes": sum(size for _, size in op.writes),
+        }
+        self.recorder.span(start, self.env.now, self.path, SpanKind.HOST_OP, fields, False)
+
+    def _stage(self, stage: HostWork) -> Generator[simpy.Event, object, None]:
+        """Compute while streaming the stage's data through memory; both must finish."""
+        compute_ps = self.clock.ps(stage.cycles)
         self.count(Action.CPU_ACTIVE_PS, compute_ps)
-        if stage.size_bytes == 0:
+        if not stage.reads and not stage.writes:
             yield self.env.timeout(compute_ps)
             return
         stream = self.env.event()  # fires where the stream's process would end
@@ -121,28 +168,53 @@ class HostCpu(Component):
         start_soon(self.env, window.resume)
         yield self.env.all_of([self.env.timeout(compute_ps), stream])
 
-    def _stream(self, stage: StagePlan, window: Window) -> Generator[simpy.Event, object, None]:
-        """Read the stage's input and write its output, `max_outstanding` requests deep
+    def _stream(self, stage: HostWork, window: Window) -> Generator[simpy.Event, object, None]:
+        """Read the stage's inputs and write its output, `max_outstanding` requests deep
         (run with `drive`, its copies in `window`: see `Window`)."""
-        step = self.config.request_bytes
-        for offset in range(0, stage.size_bytes, step):
-            size = min(step, stage.size_bytes - offset)
+        step = stage.request_bytes
+        reads, writes = _pieces(stage.reads, step), _pieces(stage.writes, step)
+        for read, write in _pairs(reads, writes):
             wait = window.slot()
             if wait is not None:
                 yield wait
-            move = self._copy(stage.src_addr + offset, stage.dst_addr + offset, size)
-            window.issue(drive(move, window.finished))
+            window.issue(drive(self._copy(read, write), window.finished))
         wait = window.drain()
         if wait is not None:
             yield wait
 
-    def _copy(self, src: int, dst: int, size: int) -> Generator[simpy.Event, object, None]:
-        """One cache-line-sized read then write."""
+    def _copy(
+        self, read: tuple[int, int] | None, write: tuple[int, int] | None
+    ) -> Generator[simpy.Event, object, None]:
+        """One request-sized read then write (either may be missing)."""
         start = self.env.now
-        yield from read_then_write(
-            self.env, self.mem.peer, self.path, src, dst, size, self.config.priority
-        )
+        qos, mem = self.config.priority, self.mem.peer
+        paired = read is not None and write is not None and read[1] == write[1]
+        if paired:
+            yield from read_then_write(self.env, mem, self.path, read[0], write[0], read[1], qos)
+        else:
+            for piece, is_write in ((read, False), (write, True)):
+                if piece is not None:
+                    request = MemRequest(piece[0], piece[1], is_write, self.path, qos)
+                    request.issued_ps = self.env.now
+                    yield from mem.transact(request)
         if self.request_spans:
+            size = read[1] if paired else sum(p[1] for p in (read, write) if p is not None)
             self.recorder.span(
                 start, self.env.now, self.path, SpanKind.CPU_REQUEST, {"bytes": size}, True
             )
+
+
+def _pieces(ranges: Sequence[tuple[int, int]], step: int) -> Iterator[tuple[int, int]]:
+    """(address, bytes) pieces of at most `step` bytes covering `ranges` in order."""
+    for addr, size in ranges:
+        for offset in range(0, size, step):
+            yield addr + offset, min(step, size - offset)
+
+
+def _pairs(reads: Iterator, writes: Iterator) -> Iterator[tuple]:
+    """The i-th read piece with the i-th write piece (None where one list is shorter)."""
+    while True:
+        read, write = next(reads, None), next(writes, None)
+        if read is None and write is None:
+            return
+        yield read, write

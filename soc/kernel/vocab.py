@@ -24,6 +24,7 @@ class SpanKind(StrEnum):
     POSTPROCESS = "postprocess"
     MMIO = "mmio"
     WAIT_IRQ = "wait_irq"
+    HOST_OP = "host_op"  # an op of the network that runs on the host CPU
     LOAD = "load"
     COMPUTE = "compute"
     DRAIN = "drain"

@@ -215,6 +215,21 @@ class Energy(_Model):
     power_over_time: PowerOverTime = _field("power timeline")
 
 
+class Op(_Model):
+    """One op of the workload graph: where it ran and why, and what it cost per frame."""
+
+    op: str = _field("op name (an accelerator layer's name for conv / fc)")
+    kind: str = _field("op kind: conv, fc, maxpool, add, relu, softmax, other, ...")
+    op_type: str = _field("the op as the model file or zoo wrote it (an ONNX op type, say)")
+    unit: str = _field("npu (the engine), cpu (host fallback), fused (into `into`), free")
+    reason: str = _field("why it ran there")
+    into: str | None = _field("fused: the op that applies it; free: the op whose buffer it is")
+    macs: int = _field("multiply-accumulates (conv, fc, matmul)")
+    elapsed_ps: int = _field("npu / cpu: its time per frame; fused, free: 0", "ps")
+    read_bytes: int = _field("cpu: bytes it reads per frame", "B")
+    write_bytes: int = _field("cpu: bytes it writes per frame", "B")
+
+
 class Summary(_Model):
     """summary.json: the results of one `soc run`, deterministic for (scenario, seed)."""
 
@@ -227,6 +242,8 @@ class Summary(_Model):
     frames: list[Frame] = _field("every frame, in order")
     deadline_misses: int = _field("frames that ended after their deadline")
     layers: list[Layer] = _field("accelerator layers, in execution order")
+    ops: list[Op] = _field("every op of the workload graph, in execution order")
+    notes: list[str] = _field("how the workload was read (conventions, ops not modelled)")
     macs: MacCounts = _field("MAC totals")
     dram: Dram = _field("DRAM traffic")
     sram: Sram = _field("SRAM bank conflicts")

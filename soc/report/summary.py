@@ -60,6 +60,46 @@ def _render_sparsity(rows: list[dict], console: Console) -> None:
     )
 
 
+def _render_ops(ops: list[dict], console: Console) -> None:
+    """The ops that did not run on the engine: one row per CPU op, one line per kind of
+    fused or free op."""
+    host = [op for op in ops if op["unit"] == "cpu"]
+    if host:
+        cells = [
+            [
+                op["op"],
+                op["op_type"] or op["kind"],
+                _us(op["elapsed_ps"]),
+                format_bytes(op["read_bytes"] + op["write_bytes"]),
+                op["reason"],
+            ]
+            for op in host
+        ]
+        print_table(
+            console,
+            "Ops on the host CPU, per frame (times in us; traffic read + written)",
+            [
+                *_columns("op", left=True),
+                *_columns("type", left=True, group=1),
+                *_columns("time", "traffic", group=1),
+                *_columns("why", left=True, group=2),
+            ],
+            cells,
+        )
+    groups: dict[tuple[str, str], list[str]] = {}
+    for op in ops:
+        if op["unit"] in ("fused", "free"):
+            where = "engine drains" if "drain" in op["reason"] else "CPU passes"
+            key = (op["unit"], where if op["unit"] == "fused" else "")
+            groups.setdefault(key, []).append(op["op_type"] or op["kind"])
+    for (unit, where), kinds in sorted(groups.items()):
+        counted = ", ".join(f"{kinds.count(k)} {k}" for k in dict.fromkeys(kinds))
+        if unit == "fused":
+            console.print(f"fused into {where} (no pass of their own): {escape(counted)}")
+        else:
+            console.print(f"free (a change of shape, no data moved): {escape(counted)}")
+
+
 def render_summary(summary: dict, console: Console) -> None:
     """Print latency, per-layer phases, DRAM traffic and energy."""
     frames = summary["frames"]
@@ -106,6 +146,9 @@ def render_summary(summary: dict, console: Console) -> None:
     )
     if any(row["if_density"] < 1 or row["fl_density"] < 1 for row in summary["layers"]):
         _render_sparsity(summary["layers"], console)
+    _render_ops(summary.get("ops", []), console)
+    for note in summary.get("notes", []):
+        console.print(f"note: {escape(note)}")
 
     dram = summary["dram"]
     timeline = dram["bandwidth_over_time"]

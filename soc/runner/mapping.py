@@ -1,7 +1,7 @@
 """Map a whole workload: the flexible dataflow of every layer and the fixed baselines.
 
 Layers of identical shape (ResNet's repeated blocks) are searched once per run, and
-mappings are kept in the persistent mapping cache (soc/assemble/mappings.py).
+mappings are kept in the persistent mapping cache (soc/plan/mappings.py).
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
-from soc.assemble.dataflows import cost_params
-from soc.assemble.mappings import LayerMapper
 from soc.config import ScenarioConfig
 from soc.flexnn.choice import FIXED, LayerMapping
+from soc.plan.dataflows import cost_params
+from soc.plan.mappings import LayerMapper
 from soc.runner.outputs import write_file
 from soc.workloads import load_workload
 

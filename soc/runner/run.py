@@ -96,6 +96,35 @@ def _master_row(actions: dict[str, int], seconds: float) -> dict[str, object]:
     return row
 
 
+def _ops_summary(system: AssembledSoc, stats: StatsCollector) -> list[dict[str, object]]:
+    """Per op of the graph: its placement and, per frame, its time and traffic."""
+    layers = {row["layer"]: row for row in stats.layer_rows()}
+    rows = []
+    for p in system.workload.placements:
+        node, name = p.node, p.node.name
+        host = stats.host_ops.get(name)
+        elapsed = 0
+        if p.unit == "npu" and name in layers:
+            elapsed = layers[name]["elapsed_ps"]
+        elif host is not None:
+            elapsed = host["elapsed_ps"] // host["runs"]
+        rows.append(
+            {
+                "op": name,
+                "kind": node.kind,
+                "op_type": node.op_type,
+                "unit": p.unit,
+                "reason": p.reason,
+                "into": p.into,
+                "macs": node.macs,
+                "elapsed_ps": elapsed,
+                "read_bytes": host["read_bytes"] if host else 0,
+                "write_bytes": host["write_bytes"] if host else 0,
+            }
+        )
+    return rows
+
+
 def build_summary(
     config: ScenarioConfig, system: AssembledSoc, stats: StatsCollector, energy: dict
 ) -> dict[str, object]:
@@ -111,6 +140,8 @@ def build_summary(
         "frames": stats.frames,
         "deadline_misses": len(stats.deadline_misses),
         "layers": stats.layer_rows(),
+        "ops": _ops_summary(system, stats),
+        "notes": list(system.workload.graph.notes),
         "macs": {
             "executed": stats.count("npu", Action.MAC),
             "gated": stats.count("npu", Action.MAC_GATED),

@@ -61,10 +61,19 @@ class StatsCollector(Sink):
         # ints of 64 bits (latencies in ps), a list of the values as given otherwise
         self.samples: dict[tuple[str, str, str | None], array | list[float]] = {}
         self.events: dict[tuple[str, str], list[dict[str, object]]] = defaultdict(list)
+        # ops run on the host CPU: per op, runs, summed time, cycles and bytes per run
+        self.host_ops: dict[str, dict[str, int]] = {}
 
     def on_span(self, event: SpanEvent) -> None:
         if event.kind == SpanKind.LAYER:
             self._add_layer(event)
+        elif event.kind == SpanKind.HOST_OP:
+            f = event.fields
+            entry = self.host_ops.setdefault(str(f["layer"]), {"runs": 0, "elapsed_ps": 0})
+            entry["runs"] += 1
+            entry["elapsed_ps"] += event.end_ps - event.start_ps
+            entry["cycles"] = f["cycles"]
+            entry["read_bytes"], entry["write_bytes"] = f["read_bytes"], f["write_bytes"]
         elif event.kind == SpanKind.FRAME:
             self.frames.append(
                 {

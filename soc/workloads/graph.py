@@ -86,6 +86,7 @@ class Graph:
     inputs: tuple[tuple[str, Shape], ...]
     nodes: tuple[Node, ...]
     outputs: tuple[str, ...]
+    notes: tuple[str, ...] = ()  # what a user should know of how it was read
 
     def shape(self, tensor: str) -> Shape:
         return self.shapes()[tensor]

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
 
 from soc.config import WorkloadConfig
 from soc.errors import WorkloadError
+from soc.workloads.graph import Graph, graph_of_layers
 from soc.workloads.layers import Layer, check_chain
+from soc.workloads.models import GRAPHS
 
 
 def edge_cnn() -> list[Layer]:
@@ -69,33 +73,63 @@ def resnet50() -> list[Layer]:
     return layers
 
 
-ZOO: dict[str, Callable[[], list[Layer]]] = {"edge_cnn": edge_cnn, "resnet50": resnet50}
+# networks written as layer lists; the zoo's other networks are graphs (`GRAPHS`)
+ZOO: dict[str, Callable[[], list[Layer]]] = {"edge_cnn": edge_cnn}
+
+
+def load_graph(config: WorkloadConfig) -> Graph:
+    """The operator graph a workload config names: an inline layer list (checked to
+    chain), a zoo model, an ONNX file or a SCALE-Sim topology CSV."""
+    if config.layers is not None:
+        return graph_of_layers("layers", _inline_layers(config))
+    kind, _, name = (config.model or "").partition(":")
+    if kind == "onnx":
+        from soc.workloads.onnx_import import load_onnx
+
+        return load_onnx(Path(name))
+    if kind == "scalesim":
+        from soc.workloads.scalesim import load_scalesim
+
+        padding = config.padding or "none"
+        graph = load_scalesim(Path(name), padding)
+        if padding == "none":
+            note = (
+                "SCALE-Sim topology without padding, as SCALE-Sim counts it: output = "
+                "(input - kernel) / stride + 1 (workload.padding: same pads as the network)"
+            )
+            graph = replace(graph, notes=(*graph.notes, note))
+        return graph
+    if name in GRAPHS:
+        return GRAPHS[name]()
+    if name in ZOO:
+        layers = ZOO[name]()
+        check_chain(layers)
+        return graph_of_layers(name, layers)
+    known = ", ".join(sorted(set(ZOO) | set(GRAPHS)))
+    raise WorkloadError(f"workload.model: unknown zoo model {name!r} (known: {known})")
 
 
 def load_workload(config: WorkloadConfig) -> list[Layer]:
-    """The layers a workload config names, checked to chain."""
-    if config.layers is not None:
-        layers = [
-            Layer(
-                name=lc.name,
-                op=lc.op,
-                c=lc.c,
-                k=lc.c if lc.op == "dwconv" and lc.k is None else (lc.k or 0),
-                h=lc.h,
-                w=lc.w,
-                r=lc.r,
-                s=lc.s,
-                stride=lc.stride,
-                padding=lc.padding,
-                source=lc.source,
-            )
-            for lc in config.layers
-        ]
-    else:
-        name = (config.model or "").removeprefix("zoo:")
-        if name not in ZOO:
-            known = ", ".join(sorted(ZOO))
-            raise WorkloadError(f"workload.model: unknown zoo model {name!r} (known: {known})")
-        layers = ZOO[name]()
+    """The accelerator layers (every conv and fc) of the workload's graph, in order."""
+    return load_graph(config).layers
+
+
+def _inline_layers(config: WorkloadConfig) -> list[Layer]:
+    layers = [
+        Layer(
+            name=lc.name,
+            op=lc.op,
+            c=lc.c,
+            k=lc.c if lc.op == "dwconv" and lc.k is None else (lc.k or 0),
+            h=lc.h,
+            w=lc.w,
+            r=lc.r,
+            s=lc.s,
+            stride=lc.stride,
+            padding=lc.padding,
+            source=lc.source,
+        )
+        for lc in config.layers
+    ]
     check_chain(layers)
     return layers

@@ -9,7 +9,7 @@ SOC = Path(__file__).resolve().parents[2] / "soc"
 
 BOTTOM = {"units", "errors"}
 # what the composition root may use; runner adds report, cli adds runner
-ASSEMBLE = {"hw", "flexnn", "workloads", "energy", "trace", "kernel", "config"} | BOTTOM
+ASSEMBLE = {"plan", "hw", "flexnn", "workloads", "energy", "trace", "kernel", "config"} | BOTTOM
 ALLOWED: dict[str, set[str]] = {
     "units": set(),
     "errors": set(),
@@ -20,6 +20,7 @@ ALLOWED: dict[str, set[str]] = {
     "energy": {"trace", "kernel", "config"} | BOTTOM,
     "flexnn": {"kernel", "config", "workloads"} | BOTTOM,
     "hw": {"kernel", "config"} | BOTTOM,
+    "plan": {"flexnn", "workloads", "energy", "config"} | BOTTOM,
     "assemble": ASSEMBLE,
     "report": BOTTOM,
     "runner": {"report", "assemble"} | ASSEMBLE,
@@ -27,7 +28,7 @@ ALLOWED: dict[str, set[str]] = {
     "cli": {"runner", "report", "assemble"} | ASSEMBLE,
 }
 # Only these third-party packages may be used inside the simulation core.
-NO_SIMPY = {"workloads", "config", "energy", "units", "errors", "report"}
+NO_SIMPY = {"workloads", "config", "energy", "units", "errors", "report", "plan"}
 
 
 def _package(path: Path) -> str:

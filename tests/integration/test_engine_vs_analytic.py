@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from soc.assemble import plan_workload
-from soc.assemble.dataflows import cost_params
 from soc.config import load_scenario
 from soc.flexnn.cost import evaluate
+from soc.plan import plan_workload
+from soc.plan.dataflows import cost_params
 from soc.runner import simulate
 
 SCENARIO = """\
@@ -37,7 +37,7 @@ def _layer_run(dataflow: str):
         path = Path(tmp) / "s.yaml"
         path.write_text(SCENARIO.format(dataflow=dataflow))
         config = load_scenario(path)
-    (plan,), _ = plan_workload(config)
+    (plan,) = plan_workload(config).plans
     analytic = evaluate(plan.layer, config.soc.flexnn, plan.descriptor, cost_params(config))
     _, stats, energy = simulate(config, [])
     return config, analytic, stats.layer_rows(), energy

@@ -6,8 +6,8 @@ from collections import defaultdict
 
 import pytest
 
-from soc.assemble import plan_workload
 from soc.config import load_scenario
+from soc.plan import plan_workload
 
 from .conftest import QUICKSTART, soc
 
@@ -89,7 +89,7 @@ def test_macs_executed_equal_the_network_macs(summary):
 
 def test_dma_bytes_requested_equal_dram_bytes_served(summary):
     # What the DMA was asked to move between DRAM and SRAM, from the plans' transfers.
-    plans, program = plan_workload(load_scenario(QUICKSTART))
+    plans = plan_workload(load_scenario(QUICKSTART)).plans
     fetched = sum(t.size_bytes for p in plans for tile in p.tiles for t in tile.fetches)
     written = sum(t.size_bytes for p in plans for tile in p.tiles for t in tile.writebacks)
     frames = len(summary["frames"])

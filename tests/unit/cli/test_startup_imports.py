@@ -57,7 +57,7 @@ def test_a_warm_map_imports_no_simulator(tmp_path):
     cold, modules = probe("map", "edge_cnn", cache_dir=tmp_path)
     assert "simpy" not in modules and len(list((tmp_path / "mappings").iterdir())) == 5
     warm, modules = probe("map", "edge_cnn", cache_dir=tmp_path)
-    assert "soc.assemble.mappings" in modules  # it did map, through the cache
+    assert "soc.plan.mappings" in modules  # it did map, through the cache
     assert loaded(modules, SIMULATOR) == []
     # the same table; only the time it took may differ
     assert [line for line in warm if "mapped in" not in line] == [
@@ -67,10 +67,10 @@ def test_a_warm_map_imports_no_simulator(tmp_path):
 
 
 def test_the_probe_sees_what_a_command_imports(tmp_path):
-    """The checks above can fail: `soc validate` plans through the composition root."""
+    """The checks above can fail: `soc validate` compiles the workload's layer plans."""
     scenario = Path(__file__).resolve().parents[3] / "scenarios" / "quickstart.yaml"
     _, modules = probe("validate", str(scenario), cache_dir=tmp_path)
-    assert "soc.assemble.build" in loaded(modules, SIMULATOR)
+    assert "soc.flexnn.plan" in loaded(modules, SIMULATOR)
 
 
 def test_package_names_resolve_to_their_modules_and_are_not_stored():

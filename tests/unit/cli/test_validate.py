@@ -5,9 +5,9 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from soc.assemble import plan_workload
 from soc.cli.main import app
 from soc.config import load_scenario
+from soc.plan import plan_workload
 
 QUICKSTART = Path(__file__).resolve().parents[3] / "scenarios" / "quickstart.yaml"
 
@@ -24,9 +24,9 @@ def rounds_reported(*overrides: str) -> tuple[int, int]:
 
 def test_batched_rounds_are_counted_as_rounds(tmp_path, monkeypatch):
     monkeypatch.setenv("FLEXSOC_CACHE_DIR", str(tmp_path))
-    plans, _ = plan_workload(load_scenario(QUICKSTART))  # round_batch 1: a row is a round
+    plans = plan_workload(load_scenario(QUICKSTART)).plans  # round_batch 1: a row is a round
     expected = sum(len(plan.rounds) for plan in plans)
     assert rounds_reported() == (len(plans), expected)
-    batched, _ = plan_workload(load_scenario(QUICKSTART, ["soc.flexnn.round_batch=8"]))
+    batched = plan_workload(load_scenario(QUICKSTART, ["soc.flexnn.round_batch=8"])).plans
     assert sum(len(plan.rounds) for plan in batched) < expected  # rows are batches now
     assert rounds_reported("soc.flexnn.round_batch=8") == (len(plans), expected)

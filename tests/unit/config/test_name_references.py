@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from soc.assemble import plan_workload
 from soc.config import load_scenario
 from soc.errors import ConfigError, WorkloadError
+from soc.plan import plan_workload
 
 LAYERS = """\
 name: t

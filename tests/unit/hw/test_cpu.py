@@ -6,8 +6,9 @@ from dataclasses import dataclass
 import pytest
 
 from soc.config import CpuConfig
-from soc.hw import DriverProgram, HostCpu, StagePlan
+from soc.hw import HostCpu
 from soc.kernel import Action, SpanKind, elaborate
+from soc.plan import DriverProgram, HostStep
 
 # 1 GHz core: one cycle is 1000 ps.
 PERIOD_PS = 1000
@@ -22,6 +23,15 @@ NPU_DELAY_PS = 3_000_000
 MMIO_PS = 10 * CFG.mmio_write_latency_ps  # the default job programs 10 registers
 # one frame of the default program: 10 x 50 ns of MMIO + 3 us job + 1 us interrupt
 FRAME_PS = MMIO_PS + NPU_DELAY_PS + CFG.irq_latency_ps
+
+
+def StagePlan(cycles_per_byte: float, size_bytes: int, src_addr: int, dst_addr: int) -> HostStep:
+    """A pre-processing stage: compute over a buffer while copying it, in 64 B requests."""
+    cycles = math.ceil(cycles_per_byte * size_bytes)
+    reads, writes = ((src_addr, size_bytes),), ((dst_addr, size_bytes),)
+    return HostStep("stage", "stage", cycles, reads, writes, CFG.request_bytes)
+
+
 NO_STAGE = StagePlan(cycles_per_byte=0.0, size_bytes=0, src_addr=0, dst_addr=0)
 
 

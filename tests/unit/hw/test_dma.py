@@ -9,15 +9,14 @@ from soc.errors import WiringError
 from soc.hw import (
     Crossbar,
     DmaEngine,
-    DriverProgram,
     HostCpu,
     SimpleDram,
     SramBanks,
-    StagePlan,
 )
 from soc.hw.dma import split_requests
 from soc.kernel import Action, NullRecorder, elaborate
 from soc.kernel.ports import DmaTransfer
+from soc.plan import DriverProgram, HostStep
 
 # Every clock is 1 GHz: one cycle is 1000 ps.
 PERIOD_PS = 1000
@@ -145,8 +144,8 @@ def test_submit_to_a_missing_channel_is_rejected(env, recorder):
 
 
 def test_elaborate_names_every_unbound_port(env):
-    stage = StagePlan(0.0, 0, 0, 0)
-    program = DriverProgram(1, None, None, stage, stage, jobs=())
+    stage = HostStep("stage", "stage", 0, (), (), 64)
+    program = DriverProgram(1, None, None, stage, stage, steps=())
     cpu = HostCpu(env, "cpu", CpuConfig(), program, NullRecorder())
     dma = DmaEngine(env, "dma", DmaConfig(), NullRecorder())
     noc = Crossbar(env, "noc", NOC, NullRecorder())

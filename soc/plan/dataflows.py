@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from soc.assemble.mappings import LayerMapper
 from soc.config import DescriptorConfig, ScenarioConfig
 from soc.config.models import Dataflow
 from soc.energy import EnergyTable, load_energy_table
 from soc.errors import MappingError
 from soc.flexnn import Descriptor
 from soc.flexnn.cost import CostParams
+from soc.plan.mappings import LayerMapper
 from soc.workloads import Layer
 
 

@@ -7,9 +7,9 @@ import json
 import pytest
 import yaml
 
-import soc.assemble.mappings as mappings
-from soc.assemble import plan_workload
+import soc.plan.mappings as mappings
 from soc.config import ScenarioConfig, SocConfig, WorkloadConfig
+from soc.plan import plan_workload
 from soc.runner import map_workload
 
 ZOO = "zoo:edge_cnn"  # the quickstart's network: five layers of four kinds
@@ -79,7 +79,7 @@ def test_planning_a_run_searches_each_shape_once(cache_dir, searches):
     config = scenario().model_copy(
         update={"workload": WorkloadConfig(model="zoo:resnet50", objective="edp")}
     )
-    plans, _ = plan_workload(without_cache(config))
+    plans = plan_workload(without_cache(config)).plans
     assert len(plans) == 54 and len(searches) == 24
 
 

@@ -33,6 +33,7 @@ from __future__ import annotations
 import logging
 import math
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -366,5 +367,9 @@ class OnnxImporter:
         others = Counter(n.op_type for n in unsupported_ops(graph))
         if others:
             listed = ", ".join(f"{op} x{n}" for op, n in sorted(others.items()))
-            log.warning("%s: ops flexsoc does not model run on the CPU: %s", self.file, listed)
+            note = (
+                f"{self.file}: ops flexsoc does not model run on the CPU at "
+                f"soc.cpu.fallback's 'other' cost: {listed}"
+            )
+            graph = replace(graph, notes=(*graph.notes, note))
         return graph

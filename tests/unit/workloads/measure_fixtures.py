@@ -130,11 +130,13 @@ def image_tensor() -> np.ndarray:
 
 
 def ort_values(w: Weights, x: np.ndarray, names: tuple[str, ...]) -> dict[str, np.ndarray]:
-    """The tensors `names` when onnxruntime runs the model (as written, no optimisation)."""
+    """The tensors `names` when onnxruntime runs the model (as written, no optimisation,
+    one thread)."""
     import onnxruntime as ort
 
     options = ort.SessionOptions()
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    options.intra_op_num_threads = 1  # bit-exact values whatever the machine's cores
     session = ort.InferenceSession(
         model(w, names).SerializeToString(), options, providers=["CPUExecutionProvider"]
     )

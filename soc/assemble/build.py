@@ -25,7 +25,8 @@ from soc.hw import (
     master_buffer_bytes,
 )
 from soc.kernel import Component, Recorder, elaborate
-from soc.plan.program import WorkloadPlan, align, plan_workload
+from soc.plan.pipelines import ScenarioPlan, plan_scenario
+from soc.plan.program import align
 
 
 @dataclass
@@ -39,7 +40,7 @@ class AssembledSoc:
     sram: SramBanks
     dram: SimpleDram | BankedDram | FluidDram
     npu: FlexNNEngine
-    workload: WorkloadPlan
+    workload: ScenarioPlan
     masters: list[Component]
 
     @property
@@ -53,11 +54,11 @@ class AssembledSoc:
 
 def assemble(scenario: ScenarioConfig, recorder: Recorder) -> AssembledSoc:
     """Create every component from its own config, bind every port, elaborate."""
-    workload = plan_workload(scenario)
+    workload = plan_scenario(scenario)
     free_addr = workload.free_addr
     soc, seed = scenario.soc, scenario.seed
     env = simpy.Environment()
-    cpu = HostCpu(env, "cpu", soc.cpu, workload.program, recorder, seed)
+    cpu = HostCpu(env, "cpu", soc.cpu, workload.programs, recorder, seed)
     dma = DmaEngine(env, "dma", soc.dma, recorder, seed)
     noc_kind = Crossbar if soc.noc.topology == "crossbar" else RoutedNoc
     noc = noc_kind(env, "noc", soc.noc, recorder, seed)

@@ -17,7 +17,7 @@ from soc.errors import FlexsocError, MappingError, OutputError, WorkloadError
 # Each command imports what it uses inside its body: a warm `soc map` (mapping cache
 # hit) must not pay for the simulator's modules, simpy or structlog (issue 10).
 if TYPE_CHECKING:
-    from soc.config import ScenarioConfig
+    from soc.config import ScenarioConfig, WorkloadConfig
 
 app = typer.Typer(
     add_completion=False,
@@ -127,6 +127,23 @@ def run(
     )
 
 
+MODEL_PREFIXES = ("zoo:", "onnx:", "scalesim:")
+
+
+def _with_objective(config: ScenarioConfig, objective: str) -> ScenarioConfig:
+    """`config` with every model's mapping objective set to `objective`."""
+
+    def model(w: WorkloadConfig) -> WorkloadConfig:
+        return w.model_copy(update={"objective": objective})
+
+    if config.pipelines is None:
+        return config.model_copy(update={"workload": model(config.workload)})
+    pipelines = [
+        p.model_copy(update={"models": [model(w) for w in p.models]}) for p in config.pipelines
+    ]
+    return config.model_copy(update={"pipelines": pipelines})
+
+
 @app.command()
 def validate(
     scenario: str = typer.Argument(..., help="scenario YAML file"),
@@ -136,11 +153,11 @@ def validate(
     """Check a scenario (config, workload, mapping) without simulating it."""
     from rich.console import Console
 
-    from soc.plan import plan_workload
+    from soc.plan.pipelines import plan_scenario
 
     config = _cache_setting(_load(scenario, overrides), no_cache)
     try:
-        plans = plan_workload(config).plans
+        plans = plan_scenario(config).plans
     except (WorkloadError, MappingError) as exc:
         raise _in_scenario(scenario, exc) from None
     rounds = sum(plan.rounds.round_count for plan in plans)  # not batches (round_batch)
@@ -149,7 +166,9 @@ def validate(
 
 @app.command("map")
 def map_command(
-    workload: str = typer.Argument(..., help="zoo model (resnet50) or a scenario YAML"),
+    workload: str = typer.Argument(
+        ..., help="zoo model (resnet50), onnx:FILE, scalesim:FILE or a scenario YAML"
+    ),
     objective: str = typer.Option("edp", "--objective", help="energy | latency | edp"),
     csv_path: str | None = typer.Option(None, "--csv", help="also write per-layer rows"),
     scenario: str | None = typer.Option(
@@ -174,25 +193,16 @@ def map_command(
         config = _load(workload)
         if scenario:  # the workload of the file on the SoC (and its masters) of --scenario
             base = _load(scenario)
-            config = ScenarioConfig(
-                name=config.name,
-                seed=config.seed,
-                soc=base.soc,
-                masters=base.masters,
-                workload=config.workload,
-                driver=config.driver,
-                run=config.run,
-            )
+            config = config.model_copy(update={"soc": base.soc, "masters": base.masters})
     else:
         base = _load(scenario) if scenario else None
+        model = workload if workload.startswith(MODEL_PREFIXES) else f"zoo:{workload}"
         config = ScenarioConfig(
             name="map",
             soc=base.soc if base else SocConfig(),
-            workload=WorkloadConfig(model=f"zoo:{workload.removeprefix('zoo:')}"),
+            workload=WorkloadConfig(model=model),
         )
-    config = config.model_copy(
-        update={"workload": config.workload.model_copy(update={"objective": objective})}
-    )
+    config = _with_objective(config, objective)
     config = _cache_setting(config, no_cache)
     started = time.perf_counter()
     try:

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from soc.config.keypath import KeyPathError
 from soc.config.masters import MASTER_KINDS
-from soc.config.models import ScenarioConfig
+from soc.config.scenario import ScenarioConfig
 from soc.errors import ConfigError
 
 KeyPath = tuple[str | int, ...]
@@ -135,19 +135,32 @@ def _preset_supersedes(
             del dram[key]
 
 
+def _workload_dicts(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """The scenario's workload mappings: `workload`, and each pipeline's models."""
+    found = [data.get("workload")]
+    pipelines = data.get("pipelines")
+    for pipeline in pipelines if isinstance(pipelines, list) else []:
+        models = pipeline.get("models") if isinstance(pipeline, dict) else None
+        found += models if isinstance(models, list) else []
+    return [w for w in found if isinstance(w, dict)]
+
+
 def _resolve_arrays(data: dict[str, Any], path: Path) -> None:
-    """`workload.sparsity.arrays` and `.onnx`, and the file of an 'onnx:' or 'scalesim:'
-    `workload.model`, are relative to the scenario file."""
-    workload = data.get("workload")
-    model = workload.get("model") if isinstance(workload, dict) else None
-    if isinstance(model, str) and model.partition(":")[0] in ("onnx", "scalesim"):
-        kind, _, file = model.partition(":")
-        if file:
-            workload["model"] = f"{kind}:{(path.parent / file).resolve()}"
-    sparsity = workload.get("sparsity") if isinstance(workload, dict) else None
-    for key in ("arrays", "onnx"):
-        if isinstance(sparsity, dict) and isinstance(sparsity.get(key), str):
-            sparsity[key] = str((path.parent / sparsity[key]).resolve())
+    """`sparsity.arrays` and `.onnx`, and the file of an 'onnx:' or 'scalesim:' model, of
+    every workload are relative to the scenario file."""
+    for workload in _workload_dicts(data):
+        model = workload.get("model")
+        if isinstance(model, str) and model.partition(":")[0] in ("onnx", "scalesim"):
+            kind, _, file = model.partition(":")
+            if file:
+                workload["model"] = f"{kind}:{(path.parent / file).resolve()}"
+        sparsity = workload.get("sparsity")
+        for key in ("arrays", "onnx"):
+            if isinstance(sparsity, dict) and isinstance(sparsity.get(key), str):
+                sparsity[key] = str((path.parent / sparsity[key]).resolve())
+        measure = sparsity.get("measure") if isinstance(sparsity, dict) else None
+        if isinstance(measure, dict) and isinstance(measure.get("input"), str):
+            measure["input"] = str((path.parent / measure["input"]).resolve())
 
 
 _KEY_PART = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)((?:\[\d+\])*)$")
@@ -239,7 +252,12 @@ def _validation_message(
 # Keys holding file paths: relative to the file that gives them, or to the current
 # folder when given with --set.
 _PATH_KEYS: frozenset[KeyPath] = frozenset(
-    {("soc", "energy_table"), ("workload", "sparsity", "arrays"), ("workload", "sparsity", "onnx")}
+    {
+        ("soc", "energy_table"),
+        ("workload", "sparsity", "arrays"),
+        ("workload", "sparsity", "onnx"),
+        ("workload", "sparsity", "measure", "input"),
+    }
 )
 
 

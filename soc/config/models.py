@@ -6,7 +6,6 @@ Every field carries its unit in its name; YAML may give a unit string ("1.3 GHz"
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
@@ -16,7 +15,6 @@ from pydantic import Field, field_validator, model_validator
 from soc.config.block import Block
 from soc.config.dram import DramConfig
 from soc.config.keypath import KeyPathError, name_list
-from soc.config.masters import MasterConfig
 from soc.config.quantities import (
     Count,
     FreqHz,
@@ -77,6 +75,9 @@ class CpuConfig(Block):
     request_bytes: PositiveBytes = Field(64, description="size of the CPU's memory requests")
     max_outstanding: Count = Field(8, description="CPU memory requests in flight")
     priority: int = Field(1, ge=0, description="QoS class of its requests (0 = most urgent)")
+    cores: Count = Field(
+        1, description="cores running the pipelines' CPU work (waits only with 2+ pipelines)"
+    )
     fallback: FallbackCost = FallbackCost()
 
 
@@ -374,92 +375,3 @@ class WorkloadConfig(Block):
                         (*at, name), f"no such layer (layers: {name_list(names, name)})"
                     )
         return None
-
-
-class StageCost(Block):
-    """CPU cost of a pre- or post-processing stage over a buffer in DRAM."""
-
-    cycles_per_byte: float = Field(0.0, ge=0)
-    bytes: SizeBytes | None = Field(None, description="default: the network input/output")
-
-
-class DriverConfig(Block):
-    """The program the host CPU runs."""
-
-    frames: Count = 1
-    fps: float | None = Field(None, gt=0, description="frame rate; none = back to back")
-    deadline_ps: TimePs | None = Field(None, description="per-frame latency budget")
-    preprocess: StageCost = StageCost(cycles_per_byte=0.5)
-    postprocess: StageCost = StageCost(cycles_per_byte=0.5)
-
-
-class RunConfig(Block):
-    """Run settings."""
-
-    trace_level: Literal["layer", "phase", "request"] = "phase"
-    chrome_trace: bool = True
-    native_trace: bool = True
-    plots: bool = Field(True, description="PNG plots in the run folder's plots/")
-    timeline_window_ps: TimePs = Field(
-        10_000_000, gt=0, description="window of the DRAM bandwidth and power timelines"
-    )
-    mapping_cache: bool = Field(
-        True,
-        description="reuse layer mappings kept under the user's cache directory "
-        "($FLEXSOC_CACHE_DIR, else $XDG_CACHE_HOME/flexsoc or ~/.cache/flexsoc)",
-    )
-
-
-BUILT_IN_MASTERS = ("cpu", "dma")
-NOC_ENDPOINTS = ("cpu", "dma", "dram", "sram")  # as soc.assemble wires them, masters besides
-RUN_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]{0,99}")
-
-
-class ScenarioConfig(Block):
-    """A whole scenario: SoC, workload, driver, run settings."""
-
-    name: str = Field(
-        description="names the default run folder runs/<name>/: letters, digits, '-', '_' "
-        "and '.', not starting with '.'; at most 100 characters",
-    )
-    seed: int = Field(0, ge=0)
-    soc: SocConfig = SocConfig()
-    workload: WorkloadConfig
-    masters: list[MasterConfig] = Field(default_factory=list)
-    driver: DriverConfig = DriverConfig()
-    run: RunConfig = RunConfig()
-
-    @field_validator("name")
-    @classmethod
-    def _safe_name(cls, name: str) -> str:
-        """The name becomes a folder name: one plain path component, never '.' or '..'."""
-        if not RUN_NAME.fullmatch(name):
-            raise ValueError(
-                f"{name!r} is not a safe run folder name (letters, digits, '-', '_' and "
-                "'.', not starting with '.', at most 100 characters)"
-            )
-        return name
-
-    @model_validator(mode="after")
-    def _masters_named_once(self) -> ScenarioConfig:
-        names = [m.name for m in self.masters]
-        clash = next((n for n in names if names.count(n) > 1 or n in BUILT_IN_MASTERS), None)
-        if clash is not None:
-            raise ValueError(f"master name {clash!r} is used twice or is built in")
-        known = {*names, *BUILT_IN_MASTERS}
-        dram = self.soc.dram
-        for table, what in ((dram.regulators, "regulators"), (dram.weights, "weights")):
-            unknown = sorted(set(table) - known)
-            if unknown:
-                raise ValueError(
-                    f"soc.dram.{what} names {unknown[0]!r}, which is no master "
-                    f"(masters: {', '.join(sorted(known))})"
-                )
-        endpoints = sorted({*NOC_ENDPOINTS, *names})
-        for endpoint in self.soc.noc.placement:
-            if endpoint not in endpoints:
-                raise KeyPathError(
-                    ("soc", "noc", "placement", endpoint),
-                    f"no such endpoint (endpoints: {', '.join(endpoints)})",
-                )
-        return self

@@ -57,8 +57,15 @@ class HostWork(Protocol):
 
 
 class Program(Protocol):
-    """What the driver runs: frames, pacing, deadline, and per frame pre-processing, the
-    steps (accelerator jobs or CPU ops, in order) and post-processing."""
+    """What one pipeline of the driver runs: frames, pacing, deadline, and per frame
+    pre-processing, the steps (accelerator jobs or CPU ops, in order) and
+    post-processing. `priority` orders pipelines waiting for the NPU or a core."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def priority(self) -> int: ...
 
     @property
     def frames(self) -> int: ...
@@ -82,7 +89,12 @@ class Program(Protocol):
 class HostCpu(Component):
     """Ports: `mem` (memory, through the NoC) and `npu` (accelerator control).
 
-    `finished` fires when the last frame has been post-processed.
+    Runs one driver process per pipeline. With two or more, they share the NPU, granted
+    for one layer at a time to the most urgent pipeline waiting (lowest `priority`,
+    then first come), and `cores` cores for their CPU work (pre- and post-processing,
+    ops that fall back to the CPU, programming descriptors); each pipeline's spans go
+    on tracks of its own (`cpu.<pipeline>`). `finished` fires when every pipeline has
+    post-processed its last frame.
     """
 
     def __init__(
@@ -90,60 +102,101 @@ class HostCpu(Component):
         env: simpy.Environment,
         path: str,
         config: CpuConfig,
-        program: Program,
+        programs: Sequence[Program],
         recorder: Recorder,
         seed: int = 0,
     ) -> None:
         super().__init__(env, path, ClockDomain(config.freq_hz), recorder, seed)
         self.config = config
-        self.program = program
+        self.programs = tuple(programs)
         self.mem: Port[MemTarget] = self.port("mem")
         self.npu: Port[AcceleratorControl] = self.port("npu")
         self.finished = env.event()
+        shared = len(self.programs) > 1
+        self._npu_grant = simpy.PriorityResource(env, 1) if shared else None
+        self._cores = simpy.PriorityResource(env, config.cores) if shared else None
+        self._running = 0
 
     def start(self) -> None:
-        self.env.process(self._drive())
+        self._running = len(self.programs)
+        for program in self.programs:
+            self.env.process(self._drive(program))
 
-    def _drive(self) -> Generator[simpy.Event, object, None]:
-        """Run every frame of the driver program."""
-        program = self.program
+    def _track(self, program: Program) -> str:
+        return self.path if self._cores is None else f"{self.path}.{program.name}"
+
+    def _drive(self, program: Program) -> Generator[simpy.Event, object, None]:
+        """Run every frame of one pipeline."""
+        track = self._track(program)
+        frames = f"{self.path}.frames" if self._cores is None else f"{track}.frames"
         for frame in range(program.frames):
             if program.period_ps is not None and self.env.now < frame * program.period_ps:
                 yield self.env.timeout(frame * program.period_ps - self.env.now)
             start = self.env.now
-            with self.span(SpanKind.FRAME, Level.LAYER, track=f"{self.path}.frames", frame=frame):
-                with self.span(SpanKind.PREPROCESS, frame=frame):
-                    yield from self._stage(program.preprocess)
+            fields = {"frame": frame, "pipeline": program.name}
+            with self.span(SpanKind.FRAME, Level.LAYER, track=frames, **fields):
+                with self.span(SpanKind.PREPROCESS, track=track, frame=frame):
+                    yield from self._on_core(program, self._stage(program.preprocess))
                 for step in program.steps:
                     if hasattr(step, "register_count"):
-                        yield from self._run_job(step)
+                        yield from self._run_job(program, step)
                     else:
-                        yield from self._host_op(step, frame)
-                with self.span(SpanKind.POSTPROCESS, frame=frame):
-                    yield from self._stage(program.postprocess)
+                        yield from self._on_core(program, self._host_op(step, frame, track))
+                with self.span(SpanKind.POSTPROCESS, track=track, frame=frame):
+                    yield from self._on_core(program, self._stage(program.postprocess))
             latency = self.env.now - start
-            self.log("frame done", frame=frame, latency_ps=latency)
+            self.log("frame done", frame=frame, latency_ps=latency, pipeline=program.name)
             if program.deadline_ps is not None and latency > program.deadline_ps:
-                self.instant("deadline_miss", frame=frame, latency_ps=latency)
-        self.finished.succeed()
+                self.instant(
+                    "deadline_miss", frame=frame, latency_ps=latency, pipeline=program.name
+                )
+        self._running -= 1
+        if not self._running:
+            self.finished.succeed()
 
-    def _run_job(self, job: Launchable) -> Generator[simpy.Event, object, None]:
-        """Program, launch and wait for one accelerator job."""
-        with self.span(SpanKind.MMIO, layer=job.name, registers=job.register_count):
+    def _on_core(
+        self, program: Program, work: Generator[simpy.Event, object, None]
+    ) -> Generator[simpy.Event, object, None]:
+        """Run `work` holding a core (when pipelines share the CPU)."""
+        if self._cores is None:
+            yield from work
+            return
+        with self._cores.request(priority=program.priority) as core:
+            yield core
+            yield from work
+
+    def _run_job(self, program: Program, job: Launchable) -> Generator[simpy.Event, object, None]:
+        """Wait for the NPU (when pipelines share it), program it, launch one job, and
+        wait for its completion interrupt; the NPU is free again when the job is done."""
+        grant = None
+        if self._npu_grant is not None:
+            grant = self._npu_grant.request(priority=program.priority)
+            yield grant
+        track = self._track(program)
+        yield from self._on_core(program, self._program_registers(job, track))
+        done = self.npu.peer.launch(job)
+        with self.span(SpanKind.WAIT_IRQ, track=track, layer=job.name):
+            yield done
+            if grant is not None:
+                self._npu_grant.release(grant)
+            yield self.env.timeout(self.config.irq_latency_ps)
+
+    def _program_registers(
+        self, job: Launchable, track: str
+    ) -> Generator[simpy.Event, object, None]:
+        with self.span(SpanKind.MMIO, track=track, layer=job.name, registers=job.register_count):
             busy = job.register_count * self.config.mmio_write_latency_ps
             yield self.env.timeout(busy)
         self.count(Action.MMIO_WRITE, job.register_count)
         self.count(Action.CPU_ACTIVE_PS, busy)
-        done = self.npu.peer.launch(job)
-        with self.span(SpanKind.WAIT_IRQ, layer=job.name):
-            yield done
-            yield self.env.timeout(self.config.irq_latency_ps)
 
-    def _host_op(self, op: HostWork, frame: int) -> Generator[simpy.Event, object, None]:
+    def _host_op(
+        self, op: HostWork, frame: int, track: str
+    ) -> Generator[simpy.Event, object, None]:
         """An op of the network that runs here: a layer-level span of its own, so that
         the energy and the per-op table see it as they see an accelerator layer."""
         start = self.env.now
-        self.instant(LAYER_START, layer=op.name)
+        self.instant(LAYER_START, track=track, layer=op.name)
         yield from self._stage(op)
         fields = {
             "layer": op.name,
@@ -153,7 +206,7 @@ class HostCpu(Component):
             "read_bytes": sum(size for _, size in op.reads),
             "write_bytes": sum(size for _, size in op.writes),
         }
-        self.recorder.span(start, self.env.now, self.path, SpanKind.HOST_OP, fields, False)
+        self.recorder.span(start, self.env.now, track, SpanKind.HOST_OP, fields, False)
 
     def _stage(self, stage: HostWork) -> Generator[simpy.Event, object, None]:
         """Compute while streaming the stage's data through memory; both must finish."""

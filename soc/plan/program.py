@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from soc.config import ScenarioConfig, SocConfig
+from soc.config.scenario import MAIN_PIPELINE
 from soc.errors import ConfigError, WorkloadError
 from soc.flexnn import LayerPlan, TensorAddrs, build_plan
 from soc.flexnn.batching import batch_rounds
@@ -43,8 +44,10 @@ class HostStep:
 
 @dataclass(frozen=True)
 class DriverProgram:
-    """What the driver runs (`soc.hw.cpu.Program`)."""
+    """What one pipeline of the driver runs (`soc.hw.cpu.Program`)."""
 
+    name: str
+    priority: int
     frames: int
     period_ps: int | None
     deadline_ps: int | None
@@ -72,8 +75,8 @@ def align(addr: int) -> int:
 class _Dram:
     """The bump allocator of one workload's buffers."""
 
-    def __init__(self, soc: SocConfig) -> None:
-        self.soc, self.cursor = soc, soc.dram.base_addr
+    def __init__(self, soc: SocConfig, start: int | None = None) -> None:
+        self.soc, self.cursor = soc, soc.dram.base_addr if start is None else start
         self.tensors: dict[str, int] = {}
 
     def take(self, size: int) -> int:
@@ -117,8 +120,11 @@ def host_work(node: Node, shapes: dict[str, tuple[int, ...]]) -> int:
     return node.elements
 
 
-def plan_workload(scenario: ScenarioConfig) -> WorkloadPlan:
-    """Compile the scenario's workload (raises on bad input)."""
+def plan_workload(
+    scenario: ScenarioConfig, start_addr: int | None = None, pipeline: str = MAIN_PIPELINE
+) -> WorkloadPlan:
+    """Compile the scenario's workload, its buffers from `start_addr` on (default: the
+    DRAM's base), as the program of `pipeline` (raises on bad input)."""
     soc, driver = scenario.soc, scenario.driver
     graph = load_graph(scenario.workload)
     placements = tuple(place(graph))
@@ -133,7 +139,7 @@ def plan_workload(scenario: ScenarioConfig) -> WorkloadPlan:
     post_bytes = driver.postprocess.bytes
     post_bytes = elements(shapes[result]) * db if post_bytes is None else post_bytes
 
-    dram = _Dram(soc)
+    dram = _Dram(soc, start_addr)
     raw = dram.take(pre_bytes)
     addrs: dict[str, TensorAddrs] = {}
     for p in placements:
@@ -181,6 +187,8 @@ def plan_workload(scenario: ScenarioConfig) -> WorkloadPlan:
         return HostStep(name, name, cycles, ((src, size),), ((dst, size),), request)
 
     program = DriverProgram(
+        name=pipeline,
+        priority=0,
         frames=driver.frames,
         period_ps=None if driver.fps is None else round(1e12 / driver.fps),
         deadline_ps=driver.deadline_ps,

@@ -30,7 +30,8 @@ class _Model(BaseModel):
 class Frame(_Model):
     """One frame of the driver program, from its start to its post-processing's end."""
 
-    frame: int = _field("frame index, from 0")
+    pipeline: str = _field("the pipeline it belongs to ('main' for workload + driver)")
+    frame: int = _field("frame index within its pipeline, from 0")
     start_ps: int = _field("simulated time the frame started", "ps")
     latency_ps: int = _field("frame start to end of its post-processing", "ps")
 
@@ -230,6 +231,38 @@ class Op(_Model):
     write_bytes: int = _field("cpu: bytes it writes per frame", "B")
 
 
+class FrameLatency(_Model):
+    """A pipeline's frame latencies."""
+
+    count: int = _field("frames")
+    mean: float = _field("mean", "ps")
+    p50: int = _field("median", "ps")
+    p99: int = _field("99th percentile (nearest rank)", "ps")
+    max: int = _field("longest", "ps")
+
+
+class Pipeline(_Model):
+    """One pipeline's frames: latency, deadline, rate, energy."""
+
+    priority: int = _field("for the NPU and the CPU cores (0 = most urgent)")
+    models: list[str] = _field("its models, in the order each frame runs them")
+    frames: int = _field("frames it ran")
+    period_ps: int | None = _field("1 / fps; null = back to back", "ps")
+    deadline_ps: int | None = _field("per-frame budget; null = none", "ps")
+    latency_ps: FrameLatency = _field("frame start to the end of its post-processing", "ps")
+    deadline_misses: int = _field("frames longer than the deadline")
+    achieved_fps: float | None = _field(
+        "frames finished per second: (frames - 1) / (last end - first end); null for one", "Hz"
+    )
+    energy_per_frame_pj: float = _field(
+        "its layers' and CPU ops' energy per frame (as energy.by_layer counts it: dynamic "
+        "energy of the engine, DMA and their requests, or of the CPU and its requests, plus "
+        "those components' static energy while the op runs)",
+        "pJ",
+    )
+    average_power_w: float = _field("energy_per_frame x frames / the run's time", "W")
+
+
 class Summary(_Model):
     """summary.json: the results of one `soc run`, deterministic for (scenario, seed)."""
 
@@ -241,6 +274,7 @@ class Summary(_Model):
     total_ps: int = _field("simulated time until the driver program ended", "ps")
     frames: list[Frame] = _field("every frame, in order")
     deadline_misses: int = _field("frames that ended after their deadline")
+    pipelines: dict[str, Pipeline] = _field("per pipeline, by name")
     layers: list[Layer] = _field("accelerator layers, in execution order")
     ops: list[Op] = _field("every op of the workload graph, in execution order")
     notes: list[str] = _field("how the workload was read (conventions, ops not modelled)")

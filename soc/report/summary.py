@@ -100,6 +100,38 @@ def _render_ops(ops: list[dict], console: Console) -> None:
             console.print(f"free (a change of shape, no data moved): {escape(counted)}")
 
 
+def _render_pipelines(pipelines: dict, console: Console) -> None:
+    def ms(ps: float) -> str:
+        return f"{ps / 1e9:,.3f}"
+
+    cells = [
+        [
+            name,
+            f"{row['frames']}",
+            ms(row["latency_ps"]["p50"]) if row["frames"] else "-",
+            ms(row["latency_ps"]["p99"]) if row["frames"] else "-",
+            ms(row["latency_ps"]["max"]) if row["frames"] else "-",
+            "-" if row["deadline_ps"] is None else f"{row['deadline_misses']}",
+            "-" if row["achieved_fps"] is None else f"{row['achieved_fps']:,.2f}",
+            _uj(row["energy_per_frame_pj"]),
+            f"{row['average_power_w'] * 1e3:,.2f}",
+        ]
+        for name, row in pipelines.items()
+    ]
+    print_table(
+        console,
+        "Pipelines (frame latency in ms; misses of the deadline; frames per second "
+        "achieved; energy per frame in uJ; average power in mW)",
+        [
+            *_columns("pipeline", left=True),
+            *_columns("frames", "p50", "p99", "max", group=1),
+            *_columns("misses", "fps", group=2),
+            *_columns("energy", "power", group=2),
+        ],
+        cells,
+    )
+
+
 def render_summary(summary: dict, console: Console) -> None:
     """Print latency, per-layer phases, DRAM traffic and energy."""
     frames = summary["frames"]
@@ -110,6 +142,8 @@ def render_summary(summary: dict, console: Console) -> None:
         head += f", mean frame latency {format_time_ps(mean)}"
     head += f", deadline misses {summary['deadline_misses']}"
     console.print(head)
+    if summary.get("pipelines"):
+        _render_pipelines(summary["pipelines"], console)
 
     layer_energy = summary["energy"]["by_layer"]
     cells = [

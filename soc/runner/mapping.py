@@ -39,9 +39,12 @@ class WorkloadMapping:
 def map_workload(scenario: ScenarioConfig) -> WorkloadMapping:
     """Search every layer of the scenario's workload on its SoC (each distinct layer
     shape once, through the mapping cache unless the scenario turns it off)."""
-    mapper = LayerMapper(scenario, cost_params(scenario))
-    layers = [mapper.map(layer) for layer in load_workload(scenario.workload)]
-    return WorkloadMapping(scenario.workload.objective, layers)
+    params = cost_params(scenario)
+    layers = []
+    for model in scenario.workloads:  # every model of every pipeline, in order
+        mapper = LayerMapper(scenario.model_copy(update={"workload": model}), params)
+        layers += [mapper.map(layer) for layer in load_workload(model)]
+    return WorkloadMapping(scenario.workloads[0].objective, layers)
 
 
 def network_objective(energy_pj: float, cycles: float, objective: str) -> float:

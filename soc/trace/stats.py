@@ -77,6 +77,7 @@ class StatsCollector(Sink):
         elif event.kind == SpanKind.FRAME:
             self.frames.append(
                 {
+                    "pipeline": str(event.fields.get("pipeline", "main")),
                     "frame": int(event.fields["frame"]),
                     "start_ps": event.start_ps,
                     "latency_ps": event.end_ps - event.start_ps,
@@ -140,7 +141,7 @@ class StatsCollector(Sink):
         ):
             if comp != component or sample_name != name:
                 continue
-            out[master or "-"] = _distribution(values)
+            out[master or "-"] = describe_values(values)
         return out
 
     def on_activity(self, event: ActivityEvent) -> None:
@@ -246,7 +247,7 @@ class StatsCollector(Sink):
         return self.activity.get(component, {}).get(action.value, 0)
 
 
-def _distribution(values: array | list[float]) -> dict[str, float]:
+def describe_values(values: array | list[float]) -> dict[str, float]:
     """Count, mean, p50, p99 and max of `values` (ints of 64 bits are sorted as such,
     without making an object of each; the results are the same plain numbers)."""
     n = len(values)

@@ -77,11 +77,11 @@ def test_package_names_resolve_to_their_modules_and_are_not_stored():
     """A package's names are its modules' objects, looked up on use: nothing is written
     into the package (STYLE rule 9: no module-level mutable state)."""
     import soc.config
-    import soc.config.models
+    import soc.config.scenario
     import soc.energy
     import soc.energy.table
 
-    assert soc.config.ScenarioConfig is soc.config.models.ScenarioConfig
+    assert soc.config.ScenarioConfig is soc.config.scenario.ScenarioConfig
     assert soc.energy.load_energy_table is soc.energy.table.load_energy_table
     assert "ScenarioConfig" not in vars(soc.config)
     assert "load_energy_table" not in vars(soc.energy)

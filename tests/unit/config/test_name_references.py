@@ -145,7 +145,7 @@ def test_placement_of_every_endpoint_is_accepted(tmp_path):
 
 def test_placement_endpoints_are_what_assemble_wires(tmp_path):
     from soc.assemble import assemble
-    from soc.config.models import NOC_ENDPOINTS
+    from soc.config.scenario import NOC_ENDPOINTS
     from soc.kernel import NullRecorder
 
     config = load_scenario(write(tmp_path, ZOO + MASTERS.replace("PLACEMENT", "{}")))

@@ -55,7 +55,7 @@ class StubNpu:
 
 
 def build(env, recorder, fixed_target, program: DriverProgram):
-    cpu = HostCpu(env, "cpu", CFG, program, recorder)
+    cpu = HostCpu(env, "cpu", CFG, [program], recorder)
     npu = StubNpu(env, NPU_DELAY_PS)
     cpu.mem.bind(fixed_target(1000))
     cpu.npu.bind(npu)
@@ -64,7 +64,7 @@ def build(env, recorder, fixed_target, program: DriverProgram):
 
 
 def program(frames=1, period_ps=None, deadline_ps=None, jobs=(Job("conv1", 10),), pre=NO_STAGE):
-    return DriverProgram(frames, period_ps, deadline_ps, pre, NO_STAGE, jobs)
+    return DriverProgram("main", 0, frames, period_ps, deadline_ps, pre, NO_STAGE, jobs)
 
 
 def frames(recorder) -> list[tuple[int, int]]:

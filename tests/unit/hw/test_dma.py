@@ -145,8 +145,8 @@ def test_submit_to_a_missing_channel_is_rejected(env, recorder):
 
 def test_elaborate_names_every_unbound_port(env):
     stage = HostStep("stage", "stage", 0, (), (), 64)
-    program = DriverProgram(1, None, None, stage, stage, steps=())
-    cpu = HostCpu(env, "cpu", CpuConfig(), program, NullRecorder())
+    program = DriverProgram("main", 0, 1, None, None, stage, stage, steps=())
+    cpu = HostCpu(env, "cpu", CpuConfig(), [program], NullRecorder())
     dma = DmaEngine(env, "dma", DmaConfig(), NullRecorder())
     noc = Crossbar(env, "noc", NOC, NullRecorder())
     sram = SramBanks(env, "sram", SRAM, NullRecorder())

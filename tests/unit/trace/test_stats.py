@@ -118,12 +118,16 @@ def test_frames_and_deadline_misses():
         SpanEvent(0, 5_000, "cpu.frames", SpanKind.FRAME, {"frame": 0}, False),
         SpanEvent(8_000, 17_000, "cpu.frames", SpanKind.FRAME, {"frame": 1}, False),
         SpanEvent(0, 9, "npu.load", SpanKind.LOAD, {}, False),  # neither frame nor layer
+        SpanEvent(
+            1_000, 3_000, "cpu.kws.frames", SpanKind.FRAME, {"frame": 0, "pipeline": "kws"}, False
+        ),
         InstantEvent(17_000, "cpu", "deadline_miss", {"frame": 1, "latency_ps": 9_000}),
         InstantEvent(17_000, "cpu", "irq", {}),
     )
-    assert stats.frames == [
-        {"frame": 0, "start_ps": 0, "latency_ps": 5_000},
-        {"frame": 1, "start_ps": 8_000, "latency_ps": 9_000},
+    assert stats.frames == [  # a frame without a pipeline is the one pipeline's, 'main'
+        {"pipeline": "main", "frame": 0, "start_ps": 0, "latency_ps": 5_000},
+        {"pipeline": "main", "frame": 1, "start_ps": 8_000, "latency_ps": 9_000},
+        {"pipeline": "kws", "frame": 0, "start_ps": 1_000, "latency_ps": 2_000},
     ]
     assert stats.deadline_misses == [{"frame": 1, "latency_ps": 9_000}]
     assert stats.layers == {}

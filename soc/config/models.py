@@ -15,6 +15,7 @@ from pydantic import Field, field_validator, model_validator
 from soc.config.block import Block
 from soc.config.dram import DramConfig
 from soc.config.keypath import KeyPathError, name_list
+from soc.config.measure import MeasureConfig
 from soc.config.quantities import (
     Count,
     FreqHz,
@@ -264,6 +265,9 @@ class SparsityConfig(Block):
         default_factory=dict, description="layer -> initializer name (default <layer>.weight)"
     )
     per_layer: dict[str, LayerSparsity] = Field(default_factory=dict)
+    measure: MeasureConfig | None = Field(
+        None, description="IF and FL of every layer from running the 'onnx:' model on an input"
+    )
     skip_zeros: bool = Field(True, description="find-first skips zero pairs")
     compression: bool = Field(False, description="zero-value compression of DMA/SRAM data")
 
@@ -288,6 +292,7 @@ class SparsityConfig(Block):
             or self.pattern == "nm"
             or self.arrays is not None
             or self.onnx is not None
+            or self.measure is not None
             or any(ls.activations < 1.0 or ls.weights < 1.0 for ls in self.per_layer.values())
         )
 

@@ -23,11 +23,16 @@ from soc.workloads.tensors import (
 )
 
 
-def real_arrays(sparsity: SparsityConfig, layers: Sequence[Layer]) -> dict[str, np.ndarray]:
+def real_arrays(
+    sparsity: SparsityConfig, layers: Sequence[Layer], model: str | None = None
+) -> dict[str, np.ndarray]:
     """Real values keyed '<layer>.IF|FL': the .npz `arrays` plus the FL tensors of the
-    `onnx` model's initializers. A layer's FL given by both sources is refused, since
-    neither would be an obvious winner."""
+    `onnx` model's initializers, or every layer's tensors `measure`d by running the
+    workload's `model` ('onnx:<path>') on a real input. A layer's FL given by both
+    `arrays` and `onnx` is refused, since neither would be an obvious winner."""
     layers = list(layers)
+    if sparsity.measure is not None:
+        return _measured(sparsity, layers, model)
     arrays = load_arrays(sparsity.arrays) if sparsity.arrays is not None else {}
     check_array_keys(arrays, layers)
     if sparsity.onnx is None:
@@ -43,12 +48,41 @@ def real_arrays(sparsity: SparsityConfig, layers: Sequence[Layer]) -> dict[str, 
     return {**arrays, **weights}
 
 
+def _measured(
+    sparsity: SparsityConfig, layers: list[Layer], model: str | None
+) -> dict[str, np.ndarray]:
+    """`measure`: the model's own tensors for every layer, so no other source of values
+    or densities may be given with it (it would be silently ignored)."""
+    kind, _, path = (model or "").partition(":")
+    if kind != "onnx":
+        what = repr(model) if model else "an inline layer list"
+        raise WorkloadError(
+            f"workload.sparsity.measure: needs an 'onnx:' workload.model, not {what}"
+        )
+    others = {
+        "arrays": sparsity.arrays is not None,
+        "onnx": sparsity.onnx is not None,
+        "per_layer": bool(sparsity.per_layer),
+        "activations": sparsity.activations != 1.0,
+        "weights": sparsity.weights != 1.0,
+        "pattern": sparsity.pattern != "uniform",
+    }
+    clash = next((key for key, given in others.items() if given), None)
+    if clash is not None:
+        raise WorkloadError(
+            f"workload.sparsity: {clash} and measure both set the layers' tensors; keep one"
+        )
+    from soc.workloads.activations import measured_arrays  # loads onnx: only when measuring
+
+    return measured_arrays(path, sparsity.measure, layers)
+
+
 def layer_tensors(scenario: ScenarioConfig, layers: Sequence[Layer]) -> list[LayerTensors]:
-    """Masks of every layer: real values where `arrays` or `onnx` give them, tensor by
-    tensor; else synthetic ones at the layer's densities (per_layer overrides the global
-    ones)."""
+    """Masks of every layer: real values where `arrays`, `onnx` or `measure` give them,
+    tensor by tensor; else synthetic ones at the layer's densities (per_layer overrides
+    the global ones)."""
     sparsity = scenario.workload.sparsity
-    arrays = real_arrays(sparsity, layers)
+    arrays = real_arrays(sparsity, layers, scenario.workload.model)
     out = []
     for layer in layers:
         density = sparsity.per_layer.get(layer.name)

@@ -70,8 +70,9 @@ class EnergyLedger(Sink):
         }
         self._by_master: dict[str, float] = defaultdict(float)
         self._power = WindowedSums(window_ps)
+        # the running engine layer and the running host op (pipelines overlap them)
         self._layer: str | None = None
-        self._member = 4  # where an entry says it belongs to the running layer (see _entry)
+        self._host: str | None = None
         self._layer_static: dict[str, frozenset[str]] = {}
         self._layer_pj: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
         self._layer_ps: dict[str, int] = defaultdict(int)
@@ -80,19 +81,23 @@ class EnergyLedger(Sink):
 
     def on_instant(self, event: InstantEvent) -> None:
         if event.name == LAYER_START:
-            self._layer = str(event.fields["layer"])
-            host = component_of(event.track) in self.host_components
-            self._member = 7 if host else 4
-            self._layer_static[self._layer] = (
-                self.host_components if host else self.layer_components
-            )
+            layer = str(event.fields["layer"])
+            if component_of(event.track) in self.host_components:
+                self._host = layer
+                self._layer_static[layer] = self.host_components
+            else:
+                self._layer = layer
+                self._layer_static[layer] = self.layer_components
 
     def on_span(self, event: SpanEvent) -> None:
         if event.kind in (SpanKind.LAYER, SpanKind.HOST_OP):
             layer = str(event.fields["layer"])
             self._layer_ps[layer] += event.end_ps - event.start_ps
             self._layer_runs[layer] += 1
-            self._layer = None
+            if event.kind == SpanKind.LAYER:
+                self._layer = None
+            else:
+                self._host = None
 
     def on_activity(self, event: ActivityEvent) -> None:
         self.on_records(
@@ -127,7 +132,7 @@ class EnergyLedger(Sink):
         entries, new_entry = self._entries, self._entry
         window_ps, power_row = self._power.window_ps, self._power.row
         by_master, layer_pj = self._by_master, self._layer_pj
-        layer, member = self._layer, self._member
+        layer, host = self._layer, self._host
         for record in records:
             tag = record[0]
             if tag == ACTIVITY:
@@ -146,14 +151,16 @@ class EnergyLedger(Sink):
                     add_at(row, t_ps // window_ps, pj)
                 if entry[3] is not None:
                     by_master[entry[3]] += pj
-                if layer is not None and entry[member]:
+                if layer is not None and entry[4]:
                     layer_pj[layer][entry[2]] += pj
+                elif host is not None and entry[7]:
+                    layer_pj[host][entry[2]] += pj
             elif tag == SPAN:
                 self.on_span(record[1])
-                layer = self._layer
+                layer, host = self._layer, self._host
             elif tag == INSTANT:
                 self.on_instant(record[1])
-                layer, member = self._layer, self._member
+                layer, host = self._layer, self._host
 
     @property
     def _counts(self) -> dict[str, dict[str, int]]:

@@ -142,3 +142,38 @@ def test_layers_masters_and_power_over_time_by_hand():
     assert integral == pytest.approx(result["total_pj"])
     counters = ledger.final_counters(2_000_000)
     assert ("power", "npu mW", 1_000_000) in {(c.track, c.name, c.t_ps) for c in counters}
+
+
+def test_an_engine_layer_and_a_host_op_running_at_once_each_get_their_own():
+    """Two pipelines: one's engine layer runs while another's op runs on the CPU. The
+    engine's activity (and its requests') goes to the layer, the CPU's to the op."""
+    from soc.kernel.vocab import LAYER_START, SpanKind
+    from soc.trace.events import InstantEvent, SpanEvent
+
+    ledger = EnergyLedger(TABLE, layer_components=frozenset({"npu"}))
+
+    def act(t, component, action, amount, master=None):
+        ledger.on_activity(ActivityEvent(t, component, action, amount, master))
+
+    ledger.on_instant(InstantEvent(0, "npu", LAYER_START, {"layer": "a.conv"}))
+    ledger.on_instant(InstantEvent(100, "cpu.b", LAYER_START, {"layer": "b.add"}))
+    act(200, "npu.pe", Action.MAC, 10)  # 5 pJ: the layer's
+    act(300, "cpu", Action.CPU_ACTIVE_PS, 100)  # 10 pJ: the op's
+    act(400, "sram.bank0", Action.SRAM_READ_BYTE, 1, "cpu")  # 2 pJ: the op's request
+    ledger.on_span(SpanEvent(100, 500, "cpu.b", SpanKind.HOST_OP, {"layer": "b.add"}, False))
+    act(600, "sram.bank0", Action.SRAM_READ_BYTE, 2, "npu.load")  # 4 pJ: the layer's
+    act(650, "cpu", Action.CPU_ACTIVE_PS, 10)  # 1 pJ: no op runs
+    ledger.on_span(SpanEvent(0, 1_000, "npu", SpanKind.LAYER, {"layer": "a.conv"}, False))
+    ledger.close(1_000)
+    by_layer = ledger.breakdown()["by_layer"]
+    assert by_layer["a.conv"]["by_component"] == {
+        "npu": pytest.approx(5.0),
+        "sram": pytest.approx(4.0),
+    }
+    assert by_layer["b.add"]["by_component"] == {
+        "cpu": pytest.approx(10.0),
+        "sram": pytest.approx(2.0),
+    }
+    # static power over each one's own time: the npu's 1 mW over 1000 ps; the CPU has none
+    assert by_layer["a.conv"]["static_pj"] == pytest.approx(1e-3 * 1_000)
+    assert by_layer["b.add"]["static_pj"] == 0.0

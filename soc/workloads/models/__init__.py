@@ -18,6 +18,7 @@ from soc.workloads.models.yolo import yolov5n
 
 GRAPHS: dict[str, Callable[[], Graph]] = {
     "resnet50": resnet50,
+    "resnet50_v1": lambda: resnet50(v1=True),
     "mobilenetv2": mobilenetv2,
     "mobilenetv3_small": mobilenetv3_small,
     "yolov5n": yolov5n,

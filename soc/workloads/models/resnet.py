@@ -1,4 +1,4 @@
-"""ResNet-50 v1.5 as a full operator graph."""
+"""ResNet-50 (v1.5, and the original v1) as a full operator graph."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from soc.workloads.models._blocks import conv_act
 STAGES = ((64, 3, 1), (128, 4, 2), (256, 6, 2), (512, 3, 2))
 
 
-def resnet50(size: int = 224, classes: int = 1000, softmax: bool = False) -> Graph:
+def resnet50(
+    size: int = 224, classes: int = 1000, softmax: bool = False, v1: bool = False
+) -> Graph:
     """ResNet-50 v1.5 (torchvision `resnet50`): conv1 7x7/2 + ReLU, maxpool 3x3/2 pad 1,
     16 bottlenecks (1x1, 3x3, 1x1; the stride on the 3x3 conv, as in v1.5; a 1x1
     strided `downsample` conv on each stage's first block), residual add + ReLU, global
@@ -21,6 +23,12 @@ def resnet50(size: int = 224, classes: int = 1000, softmax: bool = False) -> Gra
     Shapes: He et al., "Deep Residual Learning", CVPR 2016, Table 1; torchvision
     `models/resnet.py` (v1.5: stride on conv2).
 
+    `v1=True` is the original ResNet-50 v1 (He et al.; SCALE-Sim's `Resnet50.csv`): the
+    stride of a stage's first block on its first 1x1 conv instead of the 3x3, so
+    3/4 x S^2 x C_in x width fewer MACs in each of stages 2-4: 3,857,973,248 MACs (the
+    paper's "3.8 x 10^9 FLOPs" are multiply-adds, cut to one decimal); the same
+    parameters.
+
     Totals at 224 x 224, 1000 classes (MACs of conv + fc only):
       MACs 4,089,184,256 (conv 4,087,136,256 + fc 2,048,000); torchvision lists
       4.09 GFLOPS (its "FLOPS" are multiply-adds), the paper 3.8e9 FLOPs (v1, stride
@@ -30,7 +38,7 @@ def resnet50(size: int = 224, classes: int = 1000, softmax: bool = False) -> Gra
       beta instead of a bias (one more per channel: 25,530,472 + 26,560); its running
       mean and variance are buffers, not parameters.
     """
-    b = GraphBuilder("resnet50")
+    b = GraphBuilder("resnet50_v1" if v1 else "resnet50")
     x = b.input("input", (3, size, size))
     x = conv_act(b, "conv1", x, 64, 7, stride=2, padding=3, act_name="relu")
     x = b.pool("pool1", x, "maxpool", 3, stride=2, padding=1)
@@ -38,8 +46,9 @@ def resnet50(size: int = 224, classes: int = 1000, softmax: bool = False) -> Gra
         for i in range(blocks):
             name = f"layer{stage}.{i}"
             s = stride if i == 0 else 1
-            y = conv_act(b, f"{name}.conv1", x, width, 1, act_name=f"{name}.relu1")
-            y = conv_act(b, f"{name}.conv2", y, width, 3, s, act_name=f"{name}.relu2")
+            s1, s3 = (s, 1) if v1 else (1, s)
+            y = conv_act(b, f"{name}.conv1", x, width, 1, s1, act_name=f"{name}.relu1")
+            y = conv_act(b, f"{name}.conv2", y, width, 3, s3, act_name=f"{name}.relu2")
             y = conv_act(b, f"{name}.conv3", y, 4 * width, 1, act=None)
             if i == 0:
                 x = b.conv(f"{name}.downsample", x, 4 * width, kernel=1, stride=s)

@@ -187,3 +187,12 @@ def test_ds_cnn_structure():
     assert all(graph.shape(layer.name) == (64, 25, 5) for layer in graph.layers[:-1])
     assert graph.shape("avgpool") == (64, 1, 1)
     assert graph.outputs == ("fc",) and graph.shape("fc") == (10,)
+
+
+def test_resnet50_v1_totals():
+    """He et al., CVPR 2016, Table 1: ResNet-50 (v1) "3.8 x 10^9 FLOPs" (multiply-adds,
+    to one decimal, cut); v1 and v1.5 have the same parameters."""
+    graph = GRAPHS["resnet50_v1"]()
+    assert graph.macs == 3_857_973_248  # v1.5's 4,089,184,256 minus 3 x 77,070,336
+    assert 3.8e9 <= graph.macs < 3.9e9
+    assert graph.parameters == resnet50().parameters

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from soc.errors import WorkloadError
+from soc.workloads.models import GRAPHS
 from soc.workloads.scalesim import load_scalesim
 from soc.workloads.zoo import resnet50
 
@@ -109,17 +110,27 @@ def test_same_padding_gives_the_networks_sizes():
     assert nodes["CB3a_1"].shape == (128, 28, 28)
 
 
-# ResNet-50 v1 (the CSV) strides the first 1x1 conv of stages 3-5; v1.5 (the zoo)
-# strides the 3x3 conv after it. Those six layers differ in stride and size only.
+# ResNet-50 v1 (the CSV, zoo:resnet50_v1) strides the first 1x1 conv of stages 3-5;
+# v1.5 (zoo:resnet50) strides the 3x3 conv after it. Those six layers differ in stride
+# and size only.
 V1_STRIDED_1X1 = {"CB3a_1", "CB4a_1", "CB5a_1"}
 V1_UNSTRIDED_3X3 = {"CB3a_2", "CB4a_2", "CB5a_2"}
 
 
-def test_resnet50_file_with_same_padding_equals_the_zoo():
+def test_resnet50_file_with_same_padding_equals_the_zoo_resnet50_v1():
+    """The file is ResNet-50 v1; with `same` padding every conv and the classifier equal
+    the zoo's `resnet50_v1` field for field, in order."""
+    ours = load_scalesim(DATA / "Resnet50.csv", "same").layers
+    zoo = GRAPHS["resnet50_v1"]().layers
+    assert len(ours) == len(zoo) == 54
+    fields = ("op", "c", "k", "h", "w", "r", "s", "stride", "pads", "groups", "p", "q")
+    for got, want in zip(ours, zoo, strict=True):
+        assert [getattr(got, f) for f in fields] == [getattr(want, f) for f in fields], got.name
+
+
+def test_resnet50_file_and_zoo_v1_5_differ_only_in_six_strides():
     ours = load_scalesim(DATA / "Resnet50.csv", "same").nodes
     zoo = resnet50()
-    # both list conv1, each block's conv1..conv3 then its downsample, and the classifier
-    assert len(ours) == len(zoo) == 54
     fields = ("op", "c", "k", "r", "s", "pads", "groups")
     for node, want in zip(ours, zoo, strict=True):
         got = node.layer

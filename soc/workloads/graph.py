@@ -292,6 +292,8 @@ class GraphBuilder:
         return self.add_node(node)
 
     def global_pool(self, name: str, x: str, kind: str = "globalavgpool", op_type: str = "") -> str:
+        if kind not in ("globalavgpool", "globalmaxpool"):
+            raise self._fail(name, f"global pooling kind {kind!r}")
         c, _, _ = self._fmap(name, x)
         return self.add_node(Node(name, kind, (x,), (c, 1, 1), op_type=op_type or kind))
 

@@ -64,7 +64,7 @@ class Layer:
         if self.p <= 0 or self.q <= 0:
             raise WorkloadError(
                 f"layer {self.name}: kernel {self.r}x{self.s} does not fit input "
-                f"{self.h}x{self.w} with padding {self.padding}"
+                f"{self.h}x{self.w} with padding {_pads(self.pads)}"
             )
 
     @property
@@ -105,6 +105,11 @@ class Layer:
     @property
     def output_elements(self) -> int:
         return self.k * self.p * self.q
+
+
+def _pads(pads: tuple[int, int, int, int]) -> str:
+    """One number when every side is alike, else (top, left, bottom, right)."""
+    return str(pads[0]) if len(set(pads)) == 1 else f"(top, left, bottom, right) = {pads}"
 
 
 def check_chain(layers: Sequence[Layer]) -> None:

@@ -89,3 +89,14 @@ def test_a_layer_list_becomes_a_chain_with_outside_sources_as_inputs():
     assert graph.inputs == (("input", (3, 8, 8)), ("pool", (8, 4, 4)))
     assert [n.inputs for n in graph.nodes] == [("input",), ("pool",), ("c2",)]
     assert graph.layers == layers and graph.outputs == ("fc",)
+
+
+def test_global_pooling_takes_only_its_kinds_and_a_misfit_names_the_pads():
+    g = GraphBuilder("net")
+    x = g.input("x", (8, 4, 4))
+    with pytest.raises(WorkloadError, match="op gp: global pooling kind 'relu'"):
+        g.global_pool("gp", x, "relu")
+    with pytest.raises(
+        WorkloadError, match=r"padding \(top, left, bottom, right\) = \(0, 0, 1, 1\)"
+    ):
+        g.conv("c", x, k=4, kernel=7, padding=(0, 0, 1, 1))

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from soc.errors import WorkloadError
 from soc.workloads.layers import Layer
@@ -380,6 +380,34 @@ class GraphBuilder:
     def build(self, outputs: Iterable[str] | None = None) -> Graph:
         outs = tuple(outputs) if outputs is not None else (self._nodes[-1].name,)
         return Graph(self.name, tuple(self._inputs), tuple(self._nodes), outs).check()
+
+
+def fold_silu(graph: Graph) -> Graph:
+    """`x * sigmoid(x)` (how exporters write SiLU / Swish) as one `silu` op, when the
+    sigmoid is read by nothing else: one CPU pass instead of two."""
+    nodes = {n.name: n for n in graph.nodes}
+    readers = graph.consumers()
+    dropped: set[str] = set()
+    silu: dict[str, Node] = {}
+    for n in graph.nodes:
+        if n.kind != "mul" or len(n.inputs) != 2:
+            continue
+        for x, s in (n.inputs, n.inputs[::-1]):
+            sig = nodes.get(s)
+            if (
+                sig is not None
+                and sig.kind == "sigmoid"
+                and sig.inputs == (x,)
+                and len(readers[s]) == 1
+                and s not in graph.outputs
+            ):
+                dropped.add(s)
+                silu[n.name] = Node(n.name, "silu", (x,), n.shape, op_type="Sigmoid*Mul")
+                break
+    if not dropped:
+        return graph
+    kept = tuple(silu.get(n.name, n) for n in graph.nodes if n.name not in dropped)
+    return replace(graph, nodes=kept)
 
 
 def broadcast(a: Shape, b: Shape) -> Shape | None:

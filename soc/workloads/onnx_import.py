@@ -39,7 +39,7 @@ from pathlib import Path
 import numpy as np
 
 from soc.errors import WorkloadError
-from soc.workloads.graph import Graph, GraphBuilder, Node
+from soc.workloads.graph import Graph, GraphBuilder, Node, fold_silu
 from soc.workloads.onnx_fold import Constants, Unfoldable, fold
 
 log = logging.getLogger(__name__)
@@ -361,7 +361,7 @@ class OnnxImporter:
             elif o.name in self.consts:
                 log.info("%s: output %r is a constant; the graph leaves it out", self.file, o.name)
         try:
-            graph = self.builder.build(outputs or None)
+            graph = fold_silu(self.builder.build(outputs or None))
         except (WorkloadError, IndexError) as e:
             raise WorkloadError(f"{self.file}: {e}") from None
         others = Counter(n.op_type for n in unsupported_ops(graph))

@@ -4,7 +4,7 @@ inputs that do not fit refused naming the op."""
 import pytest
 
 from soc.errors import WorkloadError
-from soc.workloads.graph import GraphBuilder, broadcast, graph_of_layers
+from soc.workloads.graph import GraphBuilder, broadcast, fold_silu, graph_of_layers
 from soc.workloads.layers import Layer
 
 
@@ -100,3 +100,19 @@ def test_global_pooling_takes_only_its_kinds_and_a_misfit_names_the_pads():
         WorkloadError, match=r"padding \(top, left, bottom, right\) = \(0, 0, 1, 1\)"
     ):
         g.conv("c", x, k=4, kernel=7, padding=(0, 0, 1, 1))
+
+
+def test_x_times_its_sigmoid_is_one_silu_op():
+    g = GraphBuilder("t")
+    x = g.input("x", (4, 2, 2))
+    s = g.activation("s", x, "sigmoid")
+    m = g.elementwise("m", x, s, "mul")  # SiLU as exporters write it
+    t = g.activation("t", m, "sigmoid")
+    kept = g.elementwise("k", t, x, "mul")  # not x * sigmoid(x): stays
+    graph = fold_silu(g.build([kept]))
+    assert [(n.name, n.kind, n.inputs) for n in graph.nodes] == [
+        ("m", "silu", ("x",)),
+        ("t", "sigmoid", ("m",)),
+        ("k", "mul", ("t", "x")),
+    ]
+    graph.check()

@@ -141,6 +141,11 @@ class SramConfig(Block):
         return self
 
 
+DrainActivation = Literal[
+    "relu", "clip", "hardswish", "hardsigmoid", "sigmoid", "silu", "leakyrelu", "tanh", "gelu"
+]
+
+
 class FlexNNConfig(Block):
     """FlexNN accelerator (DESIGN.md section 5.1)."""
 
@@ -167,6 +172,10 @@ class FlexNNConfig(Block):
         1,
         description="consecutive rounds of an SRAM tile run as one load/compute/drain step: "
         "fewer events, totals exact, no overlap inside a step (a simulation knob)",
+    )
+    drain_activations: list[DrainActivation] = Field(
+        default_factory=lambda: ["relu", "clip"],
+        description="activations the drain applies to a layer's outputs at no extra pass",
     )
 
 

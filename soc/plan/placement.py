@@ -2,8 +2,9 @@
 op before it, or nowhere (a change of shape moves no data).
 
 - conv (any groups, stride, padding, dilation) and fc run on the FlexNN engine;
-- a ReLU or Clip whose input is an engine layer's output, read by nothing else, is
-  applied by that layer's drain (`fused`), at no extra pass;
+- an activation the drain implements (`soc.flexnn.drain_activations`: ReLU and Clip by
+  default) whose input is an engine layer's output, read by nothing else, is applied
+  by that layer's drain (`fused`), at no extra pass;
 - reshape-like ops (reshape, flatten, squeeze, unsqueeze, identity, dropout) are free:
   their output is their input's buffer;
 - an activation whose input is made on the CPU and read by nothing else is applied in
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from soc.workloads.graph import ACTIVATION_KINDS, CONV, FC, FREE_KINDS, POOL_KINDS, Graph, Node
 
 NPU, CPU, FUSED, FREE = "npu", "cpu", "fused", "free"
-DRAIN_ACTIVATIONS = frozenset({"relu", "clip"})
+DRAIN_ACTIVATIONS = frozenset({"relu", "clip"})  # soc.flexnn.drain_activations' default
 
 
 @dataclass(frozen=True)
@@ -32,18 +33,20 @@ class Placement:
     into: str | None = None
 
 
-def _cpu_reason(node: Node) -> str:
+def _cpu_reason(node: Node, drain: frozenset[str]) -> str:
     if node.kind == "other":
         return f"{node.op_type or 'this op'} is not an op flexsoc models; costed per element"
     if node.kind in POOL_KINDS:
         return "the engine has no pooling unit"
     if node.kind in ACTIVATION_KINDS:
-        return "the engine's drain applies only ReLU and Clip to its own outputs"
+        known = ", ".join(sorted(drain)) or "no activation"
+        return f"the engine's drain applies {known} only, to its own layer's outputs"
     return f"the engine runs conv and fc only, not {node.kind}"
 
 
-def place(graph: Graph) -> list[Placement]:
-    """Every node's placement, in graph order."""
+def place(graph: Graph, drain: frozenset[str] = DRAIN_ACTIVATIONS) -> list[Placement]:
+    """Every node's placement, in graph order; `drain`: the activations the engine's
+    drain applies."""
     readers = graph.consumers()
     made_by: dict[str, Placement] = {}
     placed = []
@@ -58,14 +61,14 @@ def place(graph: Graph) -> list[Placement]:
         elif node.kind in ACTIVATION_KINDS and source is not None and only_reader:
             owner = source.into if source.unit == FUSED else source.node.name
             unit = source.unit if source.unit != FUSED else _unit_of(made_by, owner)
-            if unit == NPU and node.kind in DRAIN_ACTIVATIONS:
+            if unit == NPU and node.kind in drain:
                 where = Placement(node, FUSED, f"applied by {owner}'s drain", owner)
             elif unit == CPU:
                 where = Placement(node, FUSED, f"applied in {owner}'s CPU pass", owner)
             else:
-                where = Placement(node, CPU, _cpu_reason(node))
+                where = Placement(node, CPU, _cpu_reason(node, drain))
         else:
-            where = Placement(node, CPU, _cpu_reason(node))
+            where = Placement(node, CPU, _cpu_reason(node, drain))
         made_by[node.name] = where
         placed.append(where)
     return placed

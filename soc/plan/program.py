@@ -127,7 +127,7 @@ def plan_workload(
     DRAM's base), as the program of `pipeline` (raises on bad input)."""
     soc, driver = scenario.soc, scenario.driver
     graph = load_graph(scenario.workload)
-    placements = tuple(place(graph))
+    placements = tuple(place(graph, frozenset(soc.flexnn.drain_activations)))
     layers = engine_layers(graph, placements)
     unknown = scenario.workload.layer_name_error([layer.name for layer in layers])
     if unknown is not None:  # a model's layers are known only now

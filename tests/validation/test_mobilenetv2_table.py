@@ -1,4 +1,4 @@
-"""bench/mobilenetv2.yaml against MobileNetV2 1.0 / 224 as published.
+"""bench/mobilenetv2.yaml (zoo:mobilenetv2) against MobileNetV2 1.0 / 224 as published.
 
 Sandler et al., "MobileNetV2: Inverted Residuals and Linear Bottlenecks" (CVPR 2018):
 Table 2 gives the layers as rows (t, c, n, s); Table 4 and the TF-slim model table give
@@ -38,7 +38,7 @@ def _table_counts() -> tuple[int, int, int]:
     return layers, macs, weights
 
 
-def test_inline_layers_follow_the_architecture_table():
+def test_layers_follow_the_architecture_table():
     layers = load_workload(load_scenario(SCENARIO).workload)
     assert (len(layers), sum(x.macs for x in layers), sum(x.weight_elements for x in layers)) == (
         _table_counts()

@@ -7,10 +7,13 @@ that names stay unique across the run: 'kws.conv1', 'vision.mobilenetv2.features
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import partial
 
 from soc.config import ScenarioConfig
 from soc.config.scenario import DriverConfig, PipelineConfig
+from soc.errors import FlexsocError
 from soc.flexnn import LayerPlan
 from soc.plan.placement import Placement
 from soc.plan.program import DriverProgram, WorkloadPlan, plan_workload
@@ -45,12 +48,13 @@ def plan_scenario(scenario: ScenarioConfig) -> ScenarioPlan:
     several = len(scenario.workloads) > 1
     cursor = None
     programs, workloads, pipeline_of = [], [], {}
-    for pipeline in pipelines:
+    for i, pipeline in enumerate(pipelines):
         compiled = []
         labels: list[str] = []
-        for model in pipeline.models:
+        for j, model in enumerate(pipeline.models):
             sub = scenario.model_copy(update={"workload": model, "driver": _driver(pipeline)})
-            plan = plan_workload(sub, cursor, pipeline.name)
+            where = None if scenario.pipelines is None else f"pipelines[{i}].models[{j}]"
+            plan = _located(where, partial(plan_workload, sub, cursor, pipeline.name))
             cursor = plan.free_addr
             if several:
                 label = plan.graph.name
@@ -71,6 +75,17 @@ def plan_scenario(scenario: ScenarioConfig) -> ScenarioPlan:
         )
         workloads += compiled
     return ScenarioPlan(tuple(programs), tuple(workloads), pipeline_of, cursor)
+
+
+def _located(where: str | None, plan: Callable[[], WorkloadPlan]) -> WorkloadPlan:
+    """`plan()`, its errors about `workload.<key>` said of the pipeline model's key path."""
+    try:
+        return plan()
+    except FlexsocError as exc:
+        message = str(exc)
+        if where is None or not message.startswith("workload."):
+            raise
+        raise type(exc)(f"{where}.{message.removeprefix('workload.')}") from None
 
 
 def _driver(pipeline: PipelineConfig) -> DriverConfig:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import simpy
 
-from soc.config import ScenarioConfig
+from soc.config import ScenarioConfig, SocConfig
 from soc.errors import ConfigError
 from soc.flexnn import FlexNNEngine, LayerPlan
 from soc.hw import (
@@ -52,6 +52,20 @@ class AssembledSoc:
         return [self.cpu, self.dma, self.noc, self.sram, self.dram, self.npu, *self.masters]
 
 
+def memory_system(
+    env: simpy.Environment, soc: SocConfig, recorder: Recorder, seed: int
+) -> tuple[Crossbar | RoutedNoc, SramBanks, SimpleDram | BankedDram | FluidDram]:
+    """The NoC with the DRAM and the SRAM bound at their address ranges."""
+    noc_kind = Crossbar if soc.noc.topology == "crossbar" else RoutedNoc
+    noc = noc_kind(env, "noc", soc.noc, recorder, seed)
+    sram = SramBanks(env, "sram", soc.sram, recorder, seed)
+    dram_kind = {"banked": BankedDram, "fluid": FluidDram}.get(soc.dram.fidelity, SimpleDram)
+    dram = dram_kind(env, "dram", soc.dram, recorder, seed)
+    noc.target_port("dram", soc.dram.base_addr, soc.dram.size_bytes).bind(dram)
+    noc.target_port("sram", soc.sram.base_addr, soc.sram.size_bytes).bind(sram)
+    return noc, sram, dram
+
+
 def assemble(scenario: ScenarioConfig, recorder: Recorder) -> AssembledSoc:
     """Create every component from its own config, bind every port, elaborate."""
     workload = plan_scenario(scenario)
@@ -60,11 +74,7 @@ def assemble(scenario: ScenarioConfig, recorder: Recorder) -> AssembledSoc:
     env = simpy.Environment()
     cpu = HostCpu(env, "cpu", soc.cpu, workload.programs, recorder, seed)
     dma = DmaEngine(env, "dma", soc.dma, recorder, seed)
-    noc_kind = Crossbar if soc.noc.topology == "crossbar" else RoutedNoc
-    noc = noc_kind(env, "noc", soc.noc, recorder, seed)
-    sram = SramBanks(env, "sram", soc.sram, recorder, seed)
-    dram_kind = {"banked": BankedDram, "fluid": FluidDram}.get(soc.dram.fidelity, SimpleDram)
-    dram = dram_kind(env, "dram", soc.dram, recorder, seed)
+    noc, sram, dram = memory_system(env, soc, recorder, seed)
     npu = FlexNNEngine(env, "npu", soc.flexnn, recorder, seed)
     masters = []
     for config in scenario.masters:
@@ -78,8 +88,6 @@ def assemble(scenario: ScenarioConfig, recorder: Recorder) -> AssembledSoc:
 
     cpu.mem.bind(noc.initiator("cpu"))
     dma.mem.bind(noc.initiator("dma"))
-    noc.target_port("dram", soc.dram.base_addr, soc.dram.size_bytes).bind(dram)
-    noc.target_port("sram", soc.sram.base_addr, soc.sram.size_bytes).bind(sram)
     npu.sram.bind(sram)
     npu.dma.bind(dma)
     cpu.npu.bind(npu)

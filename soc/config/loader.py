@@ -15,8 +15,10 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from soc.config.block import Block
 from soc.config.keypath import KeyPathError
 from soc.config.masters import MASTER_KINDS
+from soc.config.models import SocConfig
 from soc.config.scenario import ScenarioConfig
 from soc.errors import ConfigError
 
@@ -283,6 +285,35 @@ def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> ScenarioCo
     _resolve_arrays(data, path)
     try:
         return ScenarioConfig.model_validate(data)
+    except ValidationError as exc:
+        where = {at: text for (at, _), text in parsed}
+        raise ConfigError(_validation_message(exc, path, lines, where)) from None
+
+
+class _SocOnly(Block):
+    soc: SocConfig
+
+
+def load_soc(path: str | Path, overrides: Sequence[str] = ()) -> SocConfig:
+    """The SoC of a scenario file, or a SoC block file itself (as scenarios/soc/ holds),
+    with `soc.*` overrides; errors as `load_scenario` gives them."""
+    path = Path(path)
+    data, lines = _read_yaml(path)
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping at the top level")
+    if "soc" in data:
+        data = {"soc": data["soc"]}
+    else:  # a block file: its keys are the SoC's
+        data = {"soc": data}
+        lines = {("soc", *at): line for at, line in lines.items()}
+    _resolve_soc(data, path)
+    parsed = [(parse_override(text), text) for text in overrides]
+    for (at, value), text in parsed:
+        if at[0] != "soc" or at == ("soc", "base"):
+            raise ConfigError(f"--set {text}: only soc.* keys (not soc.base) apply here")
+        _apply_override(data, at, value, text)
+    try:
+        return _SocOnly.model_validate(data).soc
     except ValidationError as exc:
         where = {at: text for (at, _), text in parsed}
         raise ConfigError(_validation_message(exc, path, lines, where)) from None

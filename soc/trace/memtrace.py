@@ -7,9 +7,9 @@ requests do, so each reader takes what the file lacks as arguments:
 - DRAMsim3 (`<address> <op> <cycle>`, the address in hex with or without 0x): `op`
   WRITE, write, P_MEM_WR or BOFF is a write, any other token a read; `cycle` is the
   earliest issue cycle in DRAM clocks: t = cycle x tCK. Every line is one transaction of
-  the configuration's access size (`size_bytes`). Writing rounds a time up to the next
-  whole cycle (a request never issues before it did), so times on cycle boundaries make
-  the round trip exact.
+  the configuration's access size (`size_bytes`). Reading rounds t to a whole ps;
+  writing takes the first cycle whose time so rounded is not before the request's (it
+  never issues earlier), so times read from a DRAMsim3 trace write back unchanged.
 - Ramulator 1 DRAM mode (`<address> <R|W>`, hex): no time stamps: every request issues
   as soon as the memory takes it (`t_ps` None). A line without an op is a read.
 - Ramulator 2 load/store (`<LD|ST> <address>`, decimal or 0x-hex): the same, LD a read.
@@ -124,7 +124,9 @@ def dramsim3_lines(requests: Iterable[TraceRequest], tck_ps: float) -> Iterator[
     cycle = 0
     for r in requests:
         if r.t_ps is not None:
-            cycle = max(cycle, math.ceil(r.t_ps / tck_ps - 1e-9))
+            # the first cycle whose time, rounded to a ps as reading rounds it, is not
+            # before t_ps: times read from a DRAMsim3 trace come back unchanged
+            cycle = max(cycle, math.ceil((r.t_ps - 0.5) / tck_ps))
         yield f"0x{r.addr:x} {'WRITE' if r.is_write else 'READ'} {cycle}\n"
 
 

@@ -108,3 +108,11 @@ def test_missing_and_binary_files(tmp_path: Path):
     (tmp_path / "bin").write_bytes(b"\xff\xfe\x00\x01")
     with pytest.raises(TraceFormatError, match="not a text trace"):
         read_ramulator(tmp_path / "bin", 64)
+
+
+def test_times_of_a_fractional_clock_round_trip(tmp_path: Path):
+    tck = 1e12 / 1.2e9  # 833.33 ps: cycle times are not whole ps
+    stream = [TraceRequest(64 * i, 64, False, "x", round(i * 200 * tck)) for i in range(500)]
+    write_trace(stream, tmp_path / "d", "dramsim3", tck)
+    assert read_dramsim3(tmp_path / "d", tck, 64, "x") == stream
+    assert (tmp_path / "d").read_text().splitlines()[3] == "0xc0 READ 600"

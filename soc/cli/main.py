@@ -265,3 +265,7 @@ def main() -> None:
         print(f"error: {exc.filename or ''}: {exc.strerror}", file=sys.stderr)
         sys.exit(USER_ERROR)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+# commands kept in modules of their own register on `app` when imported
+from soc.cli import replay_cmd  # noqa: E402, F401

@@ -1,0 +1,54 @@
+"""`soc replay`: re-drive a memory system with recorded request streams."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from soc.cli.main import SET_OPTION, app
+
+
+@app.command()
+def replay(
+    source: str = typer.Argument(..., help="a DRAMsim3 or Ramulator trace file"),
+    soc_file: str = typer.Option(
+        ..., "--soc", help="the SoC to replay on: a scenario or a SoC block YAML"
+    ),
+    mode: str = typer.Option("timed", "--mode", help="timed | elastic"),
+    fmt: str = typer.Option(
+        "dramsim3", "--format", help="the trace's format: dramsim3 | ramulator | ramulator2"
+    ),
+    master: str = typer.Option("trace", "--master", help="the name its requests carry"),
+    request_bytes: int | None = typer.Option(
+        None, "--request-bytes", help="bytes per trace line (default: the DRAM's burst)"
+    ),
+    cycle_ps: float | None = typer.Option(
+        None, "--cycle-ps", help="DRAMsim3: ps per cycle (default: the DRAM preset's tCK)"
+    ),
+    out: str | None = typer.Option(None, "--out", help="run folder (default runs/replay)"),
+    overwrite: bool = typer.Option(False, "--overwrite", help="replace a run folder of ours"),
+    overrides: list[str] | None = SET_OPTION,
+) -> None:
+    """Replay a memory trace on an SoC's NoC, SRAM and DRAM (nothing else runs)."""
+    from rich.console import Console
+
+    from soc.config.loader import load_soc
+    from soc.hw.replay import MODES
+    from soc.report.replay import render_replay
+    from soc.runner.replay import replay as run_replay
+    from soc.runner.replay import trace_source
+
+    if mode not in MODES:
+        raise typer.BadParameter(f"--mode must be one of {', '.join(MODES)}")
+    if request_bytes is not None and request_bytes <= 0:
+        raise typer.BadParameter("--request-bytes must be positive")
+    if cycle_ps is not None and not 0 < cycle_ps < float("inf"):
+        raise typer.BadParameter("--cycle-ps must be a positive number")
+    soc = load_soc(Path(soc_file), overrides or ())
+    loaded = trace_source(Path(source), fmt, soc, master, request_bytes, cycle_ps)
+    out_dir = Path(out) if out else Path("runs") / "replay"
+    result = run_replay(soc, loaded, mode, out_dir, overwrite=overwrite)
+    console = Console()
+    render_replay(result.summary, console)
+    console.print(f"run folder: {out_dir}  ({result.wall_s:.2f} s wall)", soft_wrap=True)

@@ -69,6 +69,9 @@ class _Job:
         "rounds",
         "busy_ps",
         "stall_ps",
+        "name",
+        "load_counts",
+        "compute_counts",
     )
 
     def __init__(self, env: simpy.Environment, plan: LayerPlan, slots: int) -> None:
@@ -104,6 +107,52 @@ class _Job:
             self.rounds["of_updates"], self.rounds["of_reads"] = updates.tolist(), reads.tolist()
         self.busy_ps = {SpanKind.LOAD: 0, SpanKind.COMPUTE: 0, SpanKind.DRAIN: 0}
         self.stall_ps = dict.fromkeys(StallCause, 0)
+        self.name = plan.name
+        self.load_counts: list[tuple[tuple[Action, int], ...]] = []
+        self.compute_counts: list[tuple[tuple[Action, int], ...]] = []
+
+
+Activity = tuple[tuple[Action, int], ...]
+
+
+def _reported(pairs: list[tuple[Action, int]]) -> Activity:
+    """The pairs `Component.count` would report: non-zero amounts, as ints."""
+    return tuple((a, n if type(n) is int else int(n)) for a, n in pairs if n)
+
+
+def round_activity(
+    rounds: dict[str, list], config: FlexNNConfig, pes: int, sparse: bool
+) -> tuple[list[Activity], list[Activity]]:
+    """Each row's load and compute activity as (action, amount) pairs in the order they
+    are reported (pure; worked out once per layer so that a round only replays them)."""
+    load = [
+        _reported([(Action.ARRAY_DELIVERY_BYTE, d), (Action.RF_WRITE_BYTE, d)])
+        for d in rounds["delivered_bytes"]
+    ]
+    lanes, data, acc = pes * config.lanes, config.data_bytes, config.acc_bytes
+    compute = []
+    for performed, macs, cycles, updates, reads, batched in zip(
+        rounds["performed"],
+        rounds["macs"],
+        rounds["cycles"],
+        rounds["of_updates"],
+        rounds["of_reads"],
+        rounds["n"],
+        strict=True,
+    ):
+        pairs = [
+            (Action.MAC, performed),
+            (Action.MAC_GATED, macs - performed),
+            (Action.MAC_SLOT, cycles * lanes),
+            # operand reads, and the OF accumulator's read-modify-writes (fewer when
+            # zero pairs are skipped: see SparseRounds.accumulator_accesses)
+            (Action.RF_READ_BYTE, 2 * performed * data + reads * acc),
+            (Action.RF_WRITE_BYTE, updates * acc),
+        ]
+        if sparse:
+            pairs.append((Action.SPARSITY_PE_ROUND, pes * batched))
+        compute.append(_reported(pairs))
+    return load, compute
 
 
 class FlexNNEngine(Component):
@@ -129,6 +178,7 @@ class FlexNNEngine(Component):
         self._in_rf = Slots(env, 2)  # the halves of the double-buffered IF/FL RFs
         self._of_rf = Slots(env, 2)  # the halves of the double-buffered OF RF
         self._pes = config.pe_rows * config.pe_cols
+        self._phase_spans = recorder.level >= Level.PHASE
 
     def start(self) -> None:
         for process in (self._sequence, self._load, self._compute, self._drain):
@@ -137,6 +187,9 @@ class FlexNNEngine(Component):
     def launch(self, job: LayerPlan) -> simpy.Event:
         """Start `job` when the engine is free; the event is its completion interrupt."""
         state = _Job(self.env, job, self.config.prefetch_tiles + 1)
+        state.load_counts, state.compute_counts = round_activity(
+            state.rounds, self.config, self._pes, job.sparse is not None
+        )
         self._jobs.put(state)
         return state.done
 
@@ -159,119 +212,110 @@ class FlexNNEngine(Component):
 
     def _load(self) -> Generator[simpy.Event, object, None]:
         """SRAM -> IF/FL register files, one round at a time."""
-        sram = self.sram.peer
+        env, access, activity = self.env, self.sram.peer.access, self._activity
         track = f"{self.path}.load"
         master = track
+        in_rf, loaded = self._in_rf, self._loaded
+        per_cycle, ps = self.config.load_bytes_per_cycle, self.clock.ps
         while True:
             job: _Job = yield self._to_load.get()
-            rounds = job.rounds
+            rounds, tile_ready, counts = job.rounds, job.tile_ready, job.load_counts
+            if_bytes, fl_bytes = rounds["if_bytes"], rounds["fl_bytes"]
+            if_addr, fl_addr = rounds["if_sram_addr"], rounds["fl_sram_addr"]
             for r, tile in enumerate(rounds["tile"]):
-                ready = job.tile_ready[tile]
-                dma_wait = (self.env.now, self.env.now)
+                ready = tile_ready[tile]
+                dma_wait = (env.now, env.now)
                 if not ready.triggered:
                     with self.span(SpanKind.STALL, track=track, cause=StallCause.DMA.value):
                         yield ready
-                    dma_wait = (dma_wait[0], self.env.now)
-                wait = self._in_rf.take()
+                    dma_wait = (dma_wait[0], env.now)
+                wait = in_rf.take()
                 if wait is not None:
                     yield wait
-                start = self.env.now
-                if_bytes, fl_bytes = rounds["if_bytes"][r], rounds["fl_bytes"][r]
-                path_cycles = -(-(if_bytes + fl_bytes) // self.config.load_bytes_per_cycle)
-                end = start + self.clock.ps(path_cycles)
-                for addr, size in (
-                    (rounds["if_sram_addr"][r], if_bytes),
-                    (rounds["fl_sram_addr"][r], fl_bytes),
-                ):
-                    if size:
-                        end = max(end, sram.access(MemRequest(addr, size, False, master)))
-                yield self.env.timeout(end - start)
+                start = env.now
+                if_size, fl_size = if_bytes[r], fl_bytes[r]
+                end = start + ps(-(-(if_size + fl_size) // per_cycle))
+                if if_size:
+                    end = max(end, access(MemRequest(if_addr[r], if_size, False, master)))
+                if fl_size:
+                    end = max(end, access(MemRequest(fl_addr[r], fl_size, False, master)))
+                yield env.timeout(end - start)
                 self._record(job, SpanKind.LOAD, track, start, r)
-                self.count(Action.ARRAY_DELIVERY_BYTE, rounds["delivered_bytes"][r])
-                self.count(Action.RF_WRITE_BYTE, rounds["delivered_bytes"][r])
-                self._loaded.put((job, r, dma_wait))
+                for action, amount in counts[r]:
+                    activity(env.now, self.path, action, amount, None)
+                loaded.put((job, r, dma_wait))
 
     def _compute(self) -> Generator[simpy.Event, object, None]:
         """Run loaded rounds; partial sums stay in the OF register file."""
+        env, activity, ps = self.env, self._activity, self.clock.ps
         track = f"{self.path}.compute"
-        lanes = self._pes * self.config.lanes
+        loaded, computed, in_rf, of_rf = self._loaded, self._computed, self._in_rf, self._of_rf
         while True:
-            waited_from = self.env.now
-            item = self._loaded.get()
+            waited_from = env.now
+            item = loaded.get()
             if item is EMPTY:
-                item = yield self._loaded.wait()
+                item = yield loaded.wait()
             job, r, (dma_from, dma_until) = item
             # The part of the wait during which the load itself waited for the DMA is
             # dma-bound; the rest is load-bound.
+            now = env.now
             since = max(waited_from, job.start_ps)
-            split = min(max(dma_from, since), self.env.now)
-            self._stall(job, track, StallCause.LOAD, since, split)
-            self._stall(job, track, StallCause.DMA, split, min(dma_until, self.env.now))
-            self._stall(job, track, StallCause.LOAD, max(split, dma_until), self.env.now)
+            if since < now:
+                split = min(max(dma_from, since), now)
+                self._stall(job, track, StallCause.LOAD, since, split)
+                self._stall(job, track, StallCause.DMA, split, min(dma_until, now))
+                self._stall(job, track, StallCause.LOAD, max(split, dma_until), now)
             rounds = job.rounds
             if rounds["opens_output"][r]:
-                waited_from = self.env.now
-                wait = self._of_rf.take()
+                waited_from = env.now
+                wait = of_rf.take()
                 if wait is not None:
                     yield wait
-                self._stall(job, track, StallCause.DRAIN, waited_from, self.env.now)
-            start = self.env.now
-            cycles = rounds["cycles"][r]
-            yield self.env.timeout(self.clock.ps(cycles))
+                    self._stall(job, track, StallCause.DRAIN, waited_from, env.now)
+            start = env.now
+            yield env.timeout(ps(rounds["cycles"][r]))
             self._record(job, SpanKind.COMPUTE, track, start, r)
-            performed, macs = rounds["performed"][r], rounds["macs"][r]
-            self.count(Action.MAC, performed)
-            self.count(Action.MAC_GATED, macs - performed)
-            self.count(Action.MAC_SLOT, cycles * lanes)
-            # operand reads, and the OF accumulator's read-modify-writes (fewer when
-            # zero pairs are skipped: see SparseRounds.accumulator_accesses)
-            updates, reads = rounds["of_updates"][r], rounds["of_reads"][r]
-            acc = self.config.acc_bytes
-            self.count(Action.RF_READ_BYTE, 2 * performed * self.config.data_bytes + reads * acc)
-            self.count(Action.RF_WRITE_BYTE, updates * acc)
-            if job.plan.sparse is not None:
-                self.count(Action.SPARSITY_PE_ROUND, self._pes * rounds["n"][r])
-            self._in_rf.give()
+            for action, amount in job.compute_counts[r]:
+                activity(env.now, self.path, action, amount, None)
+            in_rf.give()
             if rounds["closes_output"][r]:
-                self._computed.put((job, r))
+                computed.put((job, r))
             elif r in job.last_round_of_tile:  # outputs stay in the PEs past this tile
                 self._tile_done(job, job.last_round_of_tile[r])
 
     def _drain(self) -> Generator[simpy.Event, object, None]:
         """OF register file -> SRAM; after a tile's last round, SRAM -> DRAM by DMA."""
-        sram = self.sram.peer
+        env, access, activity, ps = self.env, self.sram.peer.access, self._activity, self.clock.ps
         track = f"{self.path}.drain"
-        cfg = self.config
+        per_cycle = self.config.drain_bytes_per_cycle
+        computed, of_rf = self._computed, self._of_rf
         while True:
-            item = self._computed.get()
+            item = computed.get()
             if item is EMPTY:
-                item = yield self._computed.wait()
+                item = yield computed.wait()
             job, r = item
             rounds = job.rounds
-            start = self.env.now
+            start = env.now
             of_bytes = rounds["of_bytes"][r]
-            path_cycles = -(-of_bytes // cfg.drain_bytes_per_cycle)
             req = MemRequest(rounds["of_sram_addr"][r], of_bytes, True, track)
-            end = max(start + self.clock.ps(path_cycles), sram.access(req))
-            yield self.env.timeout(end - start)
+            end = max(start + ps(-(-of_bytes // per_cycle)), access(req))
+            yield env.timeout(end - start)
             self._record(job, SpanKind.DRAIN, track, start, r)
-            self.count(Action.RF_READ_BYTE, of_bytes)
-            self._of_rf.give()
+            if of_bytes:
+                activity(env.now, self.path, Action.RF_READ_BYTE, of_bytes, None)
+            of_rf.give()
             if r in job.last_round_of_tile:
                 self._tile_done(job, job.last_round_of_tile[r])
 
     # -- bookkeeping -------------------------------------------------------------------
 
     def _record(self, job: _Job, kind: SpanKind, track: str, start: int, r: int) -> None:
-        job.busy_ps[kind] += self.env.now - start
-        if self.recorder.level >= Level.PHASE:
+        now = self.env.now
+        job.busy_ps[kind] += now - start
+        if self._phase_spans:
             rounds = job.rounds
-            fields = {
-                "layer": job.plan.name,
-                "round": rounds["label"][r],
-                "tile": rounds["tile"][r],
-            }
-            self.recorder.span(start, self.env.now, track, kind, fields, False)
+            fields = {"layer": job.name, "round": rounds["label"][r], "tile": rounds["tile"][r]}
+            self.recorder.span(start, now, track, kind, fields, False)
 
     def _stall(self, job: _Job, track: str, cause: StallCause, since: int, until: int) -> None:
         """Book the compute phase's wait [since, until) of `job` to `cause`."""
@@ -279,8 +323,8 @@ class FlexNNEngine(Component):
         if until <= since:
             return
         job.stall_ps[cause] += until - since
-        if self.recorder.level >= Level.PHASE:
-            fields = {"layer": job.plan.name, "cause": cause.value}
+        if self._phase_spans:
+            fields = {"layer": job.name, "cause": cause.value}
             self.recorder.span(since, until, track, SpanKind.STALL, fields, False)
 
     @staticmethod

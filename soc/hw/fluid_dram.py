@@ -114,6 +114,8 @@ class FluidDram(DramTarget):
     def _advance(self) -> None:
         """Move every flow by its rate since the last change."""
         now = self.env.now
+        if now == self._since:  # nothing moved (x - r * 0.0 is x)
+            return
         elapsed = (now - self._since) / PS_PER_S
         self._left = [x - r * elapsed for x, r in zip(self._left, self._rates, strict=True)]
         self._since = now
@@ -131,14 +133,8 @@ class FluidDram(DramTarget):
         left = self._left
         ends = None
         if left and min(left) <= 1e-6:
-            done = [i for i, x in enumerate(left) if x <= 1e-6]
-            ends = [self._ends[i] for i in done]
-            gone = set(done)
-            keep = [i for i in range(len(left)) if i not in gone]
-            self._flows = [self._flows[i] for i in keep]
-            self._left = left = [left[i] for i in keep]
-            self._ends = [self._ends[i] for i in keep]
-            self._keys = [self._keys[i] for i in keep]
+            ends = self._remove_done()
+            left = self._left
         self._rates = rates = self._rates_of(self._flows)
         if self._next_tick is not None:
             self._drop(self._next_tick)
@@ -162,6 +158,15 @@ class FluidDram(DramTarget):
             else:
                 for end in ends:
                     end.succeed(False)
+
+    def _remove_done(self) -> list[simpy.Event]:
+        """Take the flows whose last byte moved out of the active ones (in place: usually
+        one of a few); their end events, in arrival order."""
+        done = [i for i, x in enumerate(self._left) if x <= 1e-6]
+        ends = [self._ends[i] for i in done]
+        for i in reversed(done):
+            del self._flows[i], self._left[i], self._ends[i], self._keys[i]
+        return ends
 
     def _rates_of(self, flows: list[MemRequest]) -> list[float]:
         """`fluid_rates` of `flows`, remembered by their (master, QoS) sequence."""

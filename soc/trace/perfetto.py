@@ -269,12 +269,26 @@ class PerfettoTraceSink(Sink):
         self._write()
 
     def _annotate(self, packet: pb.TracePacket, event: pb.TrackEvent, fields: Mapping) -> None:
-        iid = self._interner.iid
+        """One debug annotation per field; names and strings interned (the common
+        types are tested first: this runs for every span)."""
+        interner = self._interner
+        keys = interner.tables["debug_annotation_names"]
+        strings = interner.tables["debug_annotation_string_values"]
+        add = event.debug_annotations.add
         for key, value in fields.items():
-            annotation = event.debug_annotations.add()
-            annotation.name_iid = iid(packet, "debug_annotation_names", str(key))
-            if isinstance(value, str):
-                annotation.string_value_iid = iid(packet, "debug_annotation_string_values", value)
+            annotation = add()
+            name_iid = keys.get(key)
+            if name_iid is None:
+                name_iid = interner.iid(packet, "debug_annotation_names", str(key))
+            annotation.name_iid = name_iid
+            kind = type(value)
+            if kind is int and _INT64_MIN <= value <= _INT64_MAX:
+                annotation.int_value = value
+            elif isinstance(value, str):
+                value_iid = strings.get(value)
+                if value_iid is None:
+                    value_iid = interner.iid(packet, "debug_annotation_string_values", value)
+                annotation.string_value_iid = value_iid
             else:
                 set_value(annotation, value)
 

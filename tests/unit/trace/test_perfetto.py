@@ -304,15 +304,18 @@ def test_bytes_do_not_depend_on_the_hash_seed(tmp_path):
 
 
 class _Tracks(Sink):
-    """Which tracks and counters a run records, and how many spans."""
+    """Which tracks and counters a run records, how many spans, and the events."""
 
     def __init__(self) -> None:
         self.spans: dict[str, int] = {}
         self.instants: set[str] = set()
         self.counters: set[tuple[str, str]] = set()
+        self.events: list = []
 
     def on_records(self, records) -> None:
         for record in records:
+            if record[0] >= SPAN:
+                self.events.append(record[1])
             if record[0] == SPAN:
                 track = record[1].track
                 self.spans[track] = self.spans.get(track, 0) + 1
@@ -355,6 +358,9 @@ def test_quickstart_run_has_a_track_per_component(tmp_path):
             "layer", str(s.args.get("tensor")).rsplit(".", 1)[0]
         )
         assert launch.end_ns <= s.start_ns
+    # converting the recorded events gives the file the sink streamed during the run
+    write_perfetto(recorded.events, tmp_path / "converted.pftrace")
+    assert (tmp_path / "converted.pftrace").read_bytes() == path.read_bytes()
 
 
 @pytest.mark.skipif(
@@ -379,8 +385,8 @@ def test_trace_processor_loads_the_slices(tmp_path):
         tp.close()
     assert got == [
         (900, 3600, "conv1", "npu"),
-        (1000, 0, "layer_start", "npu"),
         (1000, 2500, "load", "load"),
+        (1000, 0, "layer_start", "npu"),
         (1500, 2700, "dram_access", "dram #0"),
         (2000, 2000, "compute", "compute"),
         (2500, 1800, "dram_access", "dram #1"),

@@ -157,7 +157,8 @@ class Crossbar(Component):
         grant = down.acquire()
         if grant is not None:
             yield grant
-        yield env.timeout(self.serialisation_ps(size))
+        busy = self._serialisation_ps.get(size)
+        yield env.timeout(self.serialisation_ps(size) if busy is None else busy)
         down.release()
         up.release()
         yield env.timeout(router_ps)
@@ -169,7 +170,7 @@ class Crossbar(Component):
             fields = {"dest": dest, "bytes": size}
             track = self._tracks[source]
             self.recorder.span(start, now, track, SpanKind.NOC_TRANSFER, fields, True)
-        self.recorder.activity(now, self.path, Action.NOC_BYTE_HOP, size, req.master)
+        self._activity(now, self.path, Action.NOC_BYTE_HOP, size, req.master)
 
 
 def mesh_route(src: int, dst: int, cols: int) -> list[tuple[int, int]]:

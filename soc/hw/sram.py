@@ -50,66 +50,130 @@ class SramBanks(Component):
     ) -> None:
         super().__init__(env, path, ClockDomain(config.freq_hz), recorder, seed)
         self.config = config
-        self._free_cycle = [0] * config.banks  # per bank: the cycle it is free from
-        self._busiest = 0  # max(self._free_cycle)
-        # per shape of access (see access_end_ps): `_bank_cycles` and its longest entry
-        self._cycles: dict[tuple[int, int, int, int, int], tuple[list, int]] = {}
+        # bank b is free from cycle `_base + _offsets[b]` (`_base` when `_offsets` is
+        # None): an access over every bank that finds them all idle, or all busy past
+        # now, then costs no loop over banks (see `access_end_ps`)
+        self._base = 0
+        self._offsets: list[int] | None = None
+        self._owned = False  # `_offsets` is this object's own list, not a shape's
+        self._floor = 0  # at most the earliest cycle any bank is free from
+        self._busiest = 0  # the latest cycle any bank is reserved until
+        self._bank_span = config.banks * config.interleave_bytes
+        self._shapes: dict[tuple[int, int], _Shape] = {}  # (offset % span, size) -> shape
         self._conflicts = 0
+
+    @property
+    def free_cycles(self) -> list[int]:
+        """Per bank: the cycle it is free from."""
+        if self._offsets is None:
+            return [self._base] * self.config.banks
+        return [self._base + c for c in self._offsets]
 
     def access_end_ps(self, req: MemRequest) -> tuple[int, int]:
         """Reserve the banks for `req` now; return (completion time, conflict cycles).
 
         Bank reservations are kept in whole cycles from the next clock edge, so long
-        runs stay exact at any frequency. The bytes per bank are those of `bank_bytes`,
-        computed in plain integers (numpy's per-call cost exceeds the arithmetic of
-        one access) and remembered per shape of access: the first bank, the granules
-        per bank and the partial bytes at both ends.
+        runs stay exact at any frequency. The cycles per bank are those of `bank_bytes`,
+        remembered per shape of access (they depend on the offset modulo the banks'
+        span and the size only).
         """
         cfg = self.config
         offset = req.addr - cfg.base_addr
         size = req.size_bytes
         if offset < 0 or offset + size > cfg.size_bytes:
             raise ValueError(f"{req!r} is outside {self.path}")
-        g, banks = cfg.interleave_bytes, cfg.banks
-        first, last = offset // g, (offset + size - 1) // g
-        # granules first..last; bank (first + j) % banks holds q or q + 1 of them
-        q, r = divmod(last - first + 1, banks)
-        key = (first % banks, q, r, offset - first * g, (last + 1) * g - (offset + size))
-        cached = self._cycles.get(key)
-        if cached is None:
-            if len(self._cycles) >= _CYCLES_CACHE_ENTRIES:
-                self._cycles.clear()
-            cycles = self._bank_cycles(*key)
-            cached = self._cycles[key] = (cycles, max(cycles) if q else 0)
-        cycles, longest = cached
+        shape = self._shapes.get((offset % self._bank_span, size))
+        if shape is None:
+            shape = self._shape(offset, size)
         now = self.clock.edge_at_or_after(self.env.now)
-        busiest = self._busiest  # the latest cycle any bank is reserved until
-        if q:  # every bank is touched
-            if busiest <= now:  # all idle: no bank waits
-                wait = 0
-                self._free_cycle = [now + c for c in cycles]
-                done = now + longest
+        if shape.touched is not None:
+            done, wait = self._reserve_some(shape.touched, now)
+        elif self._busiest <= now:  # all idle: no bank waits
+            done, wait = self._reserve_idle(shape, now), 0
+        else:  # the busiest bank is touched: the access waits for it
+            wait = self._busiest - now
+            if self._floor >= now and (shape.flat is not None or self._offsets is None):
+                done = self._reserve_busy(shape)
             else:
-                wait = busiest - now
-                self._free_cycle = free = [
-                    (f if f > now else now) + c
-                    for f, c in zip(self._free_cycle, cycles, strict=True)
-                ]
-                done = max(free)
-            self._busiest = done
-        else:
-            free = self._free_cycle
-            done = wait = 0
-            for b, c in cycles:
-                start = free[b] if free[b] > now else now
-                end = free[b] = start + c
-                if end > done:
-                    done = end
-                if start - now > wait:
-                    wait = start - now
-            if done > busiest:
-                self._busiest = done
+                done = self._reserve_all(shape.cycles, now)
         return self.clock.ps(done + cfg.latency_cycles), wait
+
+    def _shape(self, offset: int, size: int) -> _Shape:
+        """The shape of an access of `size` bytes at `offset`, remembered: granules
+        first..last, bank (first + j) % banks holding q or q + 1 of them."""
+        if len(self._shapes) >= _SHAPES_CACHE_ENTRIES:
+            self._shapes.clear()
+        g, banks = self.config.interleave_bytes, self.config.banks
+        first, last = offset // g, (offset + size - 1) // g
+        q, r = divmod(last - first + 1, banks)
+        cycles = self._bank_cycles(
+            first % banks, q, r, offset - first * g, (last + 1) * g - (offset + size)
+        )
+        shape = self._shapes[(offset % self._bank_span, size)] = _Shape(cycles, q > 0)
+        return shape
+
+    def _reserve_idle(self, shape: _Shape, now: int) -> int:
+        """Every bank idle: bank b is busy from now for its cycles; the last one's end."""
+        if shape.flat is not None:
+            self._base = self._floor = self._busiest = now + shape.flat
+            self._offsets = None
+        else:
+            self._base, self._offsets = now, shape.cycles
+            self._floor, self._busiest = now + shape.shortest, now + shape.longest
+        self._owned = False
+        return self._busiest
+
+    def _reserve_busy(self, shape: _Shape) -> int:
+        """Every bank busy past now, and the access's cycles the same in every bank or
+        the banks all free at `_base`: each bank is busy its cycles more."""
+        flat = shape.flat
+        if flat is not None:
+            self._base += flat
+            self._floor += flat
+            self._busiest += flat
+        else:
+            base = self._base
+            self._offsets, self._owned = shape.cycles, False
+            self._floor, self._busiest = base + shape.shortest, base + shape.longest
+        return self._busiest
+
+    def _reserve_all(self, cycles: list[int], now: int) -> int:
+        """Every bank touched, in any state: one step per bank."""
+        base, offsets = self._base, self._offsets
+        if offsets is None:
+            start = base if base > now else now
+            free = [start + c for c in cycles]
+        else:
+            free = [
+                (base + o if base + o > now else now) + c
+                for o, c in zip(offsets, cycles, strict=True)
+            ]
+        self._base, self._offsets, self._owned = 0, free, True
+        self._floor, self._busiest = min(free), max(free)
+        return self._busiest
+
+    def _reserve_some(self, touched: list[tuple[int, int]], now: int) -> tuple[int, int]:
+        """Some banks touched: (the last one's end, the longest wait)."""
+        offsets, base = self._offsets, self._base
+        if offsets is None:
+            offsets = self._offsets = [0] * self.config.banks
+            self._owned = True
+        elif not self._owned:
+            offsets = self._offsets = list(offsets)
+            self._owned = True
+        done = wait = 0
+        for b, c in touched:
+            free = base + offsets[b]
+            start = free if free > now else now
+            end = start + c
+            offsets[b] = end - base
+            if end > done:
+                done = end
+            if start - now > wait:
+                wait = start - now
+        if done > self._busiest:
+            self._busiest = done
+        return done, wait
 
     def _bank_cycles(
         self, first_bank: int, q: int, r: int, head_cut: int, tail_cut: int
@@ -144,7 +208,13 @@ class SramBanks(Component):
         """Reserve the banks for `req` now and count it: (completion ps, conflict cycles)."""
         done_ps, conflict_cycles = self.access_end_ps(req)
         size, master = req.size_bytes, req.master
-        self.count(_WRITE if req.is_write else _READ, size, master)
+        self._activity(  # as `count` (size is positive)
+            self.env.now,
+            self.path,
+            _WRITE if req.is_write else _READ,
+            size if type(size) is int else int(size),
+            master,
+        )
         if conflict_cycles:
             self.count(Action.SRAM_BANK_CONFLICT, 1, master)
             self.count(Action.SRAM_CONFLICT_CYCLE, conflict_cycles, master)
@@ -182,5 +252,21 @@ class SramBanks(Component):
             self._span(start, req, conflict_cycles)
 
 
+class _Shape:
+    """Busy cycles per bank of one shape of access (see `SramBanks._bank_cycles`):
+    `cycles` over all banks when every bank is touched, with their extremes and `flat`,
+    their common value if they are all the same (else None); else `touched`, the
+    (bank, cycles) of each touched bank."""
+
+    __slots__ = ("cycles", "touched", "flat", "shortest", "longest")
+
+    def __init__(self, cycles: list, every_bank: bool) -> None:
+        self.cycles: list[int] = cycles if every_bank else []
+        self.touched: list[tuple[int, int]] | None = None if every_bank else cycles
+        self.shortest = min(cycles) if every_bank else 0
+        self.longest = max(cycles) if every_bank else 0
+        self.flat = self.shortest if every_bank and self.shortest == self.longest else None
+
+
 _READ, _WRITE = Action.SRAM_READ_BYTE, Action.SRAM_WRITE_BYTE
-_CYCLES_CACHE_ENTRIES = 65536
+_SHAPES_CACHE_ENTRIES = 65536

@@ -171,3 +171,36 @@ def test_bank_reservations_match_a_reference_built_on_bank_bytes(accesses, inter
         expected = (sram.clock.ps(int(end.max()) + cfg.latency_cycles), int((start - now).max()))
         req = MemRequest(cfg.base_addr + offset, size, False, "a")
         assert sram.access_end_ps(req) == expected
+
+
+@given(
+    accesses=st.lists(
+        st.tuples(
+            st.integers(0, 15),  # offset in granules
+            st.sampled_from([64, 256, 512, 768, 1024, 200]),
+            st.sampled_from([0, 0, 1, 3, 40]),  # gap in cycles; 0: same time
+        ),
+        max_size=30,
+    )
+)
+def test_runs_over_every_bank_match_the_reference(accesses):
+    """Accesses over every bank, back to back, at the same time and after idle gaps (the
+    reservations that skip the loop over banks), mixed with accesses over some banks:
+    completion, conflict cycles and every bank's free cycle as a per-bank reference."""
+    env = simpy.Environment()
+    sram = SramBanks(env, "sram", CFG, NullRecorder())
+    free = np.zeros(CFG.banks, dtype=np.int64)
+    for granule, size, gap_cycles in accesses:
+        offset = granule * CFG.interleave_bytes
+        size = min(size, CFG.size_bytes - offset)
+        env.run(until=env.now + gap_cycles * PERIOD_PS + 1)
+        per_bank = bank_bytes(offset, size, CFG.banks, CFG.interleave_bytes)
+        touched = np.nonzero(per_bank)[0]
+        now = sram.clock.edge_at_or_after(env.now)
+        start = np.maximum(free[touched], now)
+        end = start + -(-per_bank[touched] // CFG.bank_width_bytes)
+        free[touched] = end
+        expected = (sram.clock.ps(int(end.max()) + CFG.latency_cycles), int((start - now).max()))
+        req = MemRequest(CFG.base_addr + offset, size, False, "a")
+        assert sram.access_end_ps(req) == expected
+        assert sram.free_cycles == free.tolist()

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from perfetto.protos.perfetto.trace import perfetto_trace_pb2 as pb
 
 from soc.config import load_scenario
@@ -237,6 +239,36 @@ def test_nested_spans_of_one_track_get_their_own_lane(tmp_path):
         ("cpu/cpu", "mmio", 5, 6),
         ("cpu/cpu ~1", "preprocess", 1, 5),
     ]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 50_000),  # start, ps
+            st.integers(0, 20_000),  # duration, ps
+            st.sampled_from(["npu.load", "cpu", "dram"]),
+            st.booleans(),  # may overlap
+        ),
+        max_size=40,
+    )
+)
+def test_any_span_stream_parses_back_to_its_spans(tmp_path_factory, spans):
+    # spans arrive in order of their end (as the tracer hands them over); whatever
+    # their nesting, each slice must end where its own span ends once a consumer
+    # matches begins to ends on each track
+    events = sorted(
+        (span(s, s + d, t, SpanKind.LOAD, o, i=i) for i, (s, d, t, o) in enumerate(spans)),
+        key=lambda e: e.end_ps,
+    )
+    parsed = write(tmp_path_factory.mktemp("any") / "t.pftrace", events)
+    got = sorted(
+        (s.args["i"], s.track.partition("/")[0], s.start_ns, s.end_ns) for s in parsed.slices
+    )
+    expected = [
+        (i, t.partition(".")[0], s // 1000, (s + d) // 1000) for i, (s, d, t, _) in enumerate(spans)
+    ]
+    assert got == expected
 
 
 def test_lanes_and_time_conversion():

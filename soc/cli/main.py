@@ -267,5 +267,38 @@ def main() -> None:
     sys.exit(code if isinstance(code, int) else 0)
 
 
+trace_app = typer.Typer(
+    no_args_is_help=True, help="Read recorded native traces (a run folder's trace/)."
+)
+app.add_typer(trace_app, name="trace")
+
+
+@trace_app.command("convert")
+def trace_convert(
+    source: str = typer.Argument(..., help="a run folder, or its trace/ folder"),
+    to: str = typer.Option(..., "--to", help="jsonl: one JSON object per event, to grep"),
+    out: str | None = typer.Option(None, "--out", help="the file to write (default: stdout)"),
+    overwrite: bool = typer.Option(False, "--overwrite", help="replace an existing --out file"),
+) -> None:
+    """Write a native trace in another format, streaming (docs/trace.md)."""
+    from soc.trace.native import export_jsonl
+
+    if to != "jsonl":
+        raise typer.BadParameter("--to must be jsonl")
+    if out is None:
+        export_jsonl(Path(source), sys.stdout)
+        return
+    target = Path(out)
+    if target.exists() and not overwrite:
+        raise OutputError(f"{out}: exists; pass --overwrite to replace it")
+    partial = target.with_name(f".{target.name}.partial")  # no half-written --out
+    try:
+        with partial.open("w", encoding="utf-8") as file:
+            export_jsonl(Path(source), file)
+        partial.replace(target)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
 # commands kept in modules of their own register on `app` when imported
 from soc.cli import replay_cmd  # noqa: E402, F401

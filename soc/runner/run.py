@@ -258,7 +258,7 @@ def run_scenario(
         if config.run.chrome_trace:
             sinks.append(ChromeTraceSink(staging / "trace.json"))
         if config.run.native_trace:
-            sinks.append(NativeTraceSink(staging / "trace.native.jsonl"))
+            sinks.append(NativeTraceSink(staging / "trace"))  # one Parquet file per table
         system, stats, energy = simulate(config, sinks)
         events = events_processed(system)
         summary = build_summary(config, system, stats, energy)

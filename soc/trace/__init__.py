@@ -2,7 +2,14 @@
 
 from soc.trace.chrome import ChromeTraceSink
 from soc.trace.events import ActivityEvent, CounterEvent, InstantEvent, Sink, SpanEvent
-from soc.trace.native import NATIVE_FORMAT, NATIVE_VERSION, NativeTraceSink, read_native
+from soc.trace.native import (
+    NATIVE_FORMAT,
+    NATIVE_VERSION,
+    NativeTraceSink,
+    export_jsonl,
+    read_native,
+    read_table,
+)
 from soc.trace.stats import StatsCollector
 from soc.trace.tracer import Tracer
 
@@ -18,5 +25,7 @@ __all__ = [
     "SpanEvent",
     "StatsCollector",
     "Tracer",
+    "export_jsonl",
     "read_native",
+    "read_table",
 ]

@@ -2,6 +2,9 @@
 
 import json
 import math
+import os
+import subprocess
+import sys
 from collections import defaultdict
 
 import pytest
@@ -9,7 +12,9 @@ import pytest
 from soc.config import load_scenario
 from soc.plan import plan_workload
 
-from .conftest import QUICKSTART, soc
+from .conftest import QUICKSTART, ROOT, soc
+
+NATIVE_TABLES = ("activity", "counters", "instants", "samples", "spans")
 
 # edge_cnn MACs per frame, by hand: K x P x Q x (C / groups) x R x S
 HAND_MACS = (
@@ -28,9 +33,11 @@ def test_run_folder_is_complete(quickstart_run):
         "config.yaml",
         "plots",
         "summary.json",
+        "trace",
         "trace.json",
-        "trace.native.jsonl",
     ]
+    tables = sorted(p.name for p in (quickstart_run / "trace").iterdir())
+    assert tables == [f"{t}.parquet" for t in NATIVE_TABLES]
     plots = sorted(p.name for p in (quickstart_run / "plots").iterdir())
     assert plots == ["dram_bandwidth.png", "energy.png", "layers.png", "power.png"]
     for plot in (quickstart_run / "plots").iterdir():
@@ -139,7 +146,13 @@ def test_energy_per_layer_and_over_time_add_up(summary):
 
 
 def test_same_seed_gives_identical_outputs(quickstart_run, tmp_path):
+    """In another process, with another string hash seed: the same bytes."""
     again = tmp_path / "again"
-    assert soc("run", str(QUICKSTART), "--out", str(again)).returncode == 0
-    for name in ("summary.json", "trace.native.jsonl", "trace.json", "config.yaml"):
+    seed = "2" if os.environ.get("PYTHONHASHSEED") == "1" else "1"  # not the first run's
+    env = {**os.environ, "PYTHONHASHSEED": seed}
+    command = [sys.executable, "-m", "soc", "run", str(QUICKSTART), "--out", str(again)]
+    assert subprocess.run(command, capture_output=True, cwd=ROOT, env=env).returncode == 0
+    names = ["summary.json", "trace.json", "config.yaml"]
+    names += [f"trace/{table}.parquet" for table in NATIVE_TABLES]
+    for name in names:
         assert (again / name).read_bytes() == (quickstart_run / name).read_bytes(), name

@@ -1,7 +1,12 @@
-"""Native trace: lossless write -> read round trip; format errors name the line."""
+"""Native trace (Parquet tables): lossless, byte-stable round trip; bad files are named."""
 
+import io
 import json
+import subprocess
+import sys
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -10,120 +15,133 @@ from soc.errors import TraceFormatError
 from soc.kernel.vocab import Action, Level, SpanKind
 from soc.trace import Tracer
 from soc.trace.events import ActivityEvent, CounterEvent, InstantEvent, SampleEvent, SpanEvent
-from soc.trace.native import NativeTraceSink, read_native
+from soc.trace.native import NativeTraceSink, end_ps, export_jsonl, read_native, read_table
 
-HEADER = '{"format": "flexsoc-trace", "version": 1}\n'
-SPAN = (
-    json.dumps(
-        {"ev": "span", "start_ps": 0, "end_ps": 5, "track": "npu", "kind": "load"}
-        | {"fields": {}, "overlap": False}
-    )
-    + "\n"
-)
-END = '{"ev":"end","t_ps":9}\n'
+TABLE_FILES = [
+    "activity.parquet",
+    "counters.parquet",
+    "instants.parquet",
+    "samples.parquet",
+    "spans.parquet",
+]
 
+# The schema's domain: times and amounts are int64, values float64, fields JSON objects.
 ps = st.integers(0, 2**62)
+int64 = st.integers(-(2**63), 2**63 - 1)
 text = st.text(max_size=12)
-scalar = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | text
-fields = st.dictionaries(text, scalar | st.lists(scalar, max_size=3), max_size=4)
+json_scalar = st.none() | st.booleans() | int64 | st.floats(allow_nan=False) | text
+fields = st.dictionaries(text, json_scalar | st.lists(json_scalar, max_size=3), max_size=4)
+value = st.floats(allow_nan=False) | st.integers(-(2**53), 2**53)  # exact in a double
+names = st.sampled_from(["dram", "npu.load", "dma0", "cpu", "é"]) | text
 events = st.lists(
     st.one_of(
-        st.builds(SpanEvent, ps, ps, text, st.sampled_from(SpanKind), fields, st.booleans()),
-        st.builds(InstantEvent, ps, text, text, fields),
-        st.builds(CounterEvent, ps, text, text, st.floats(allow_nan=False)),
-        st.builds(ActivityEvent, ps, text, st.sampled_from(Action), ps, st.none() | text),
+        st.builds(SpanEvent, ps, ps, names, st.sampled_from(SpanKind), fields, st.booleans()),
+        st.builds(InstantEvent, ps, names, names, fields),
+        st.builds(CounterEvent, ps, names, names, value),
+        st.builds(ActivityEvent, ps, names, st.sampled_from(Action), int64, st.none() | names),
+        st.builds(SampleEvent, ps, names, names, value, st.none() | names),
     ),
-    max_size=20,
+    max_size=40,
 )
 
 
-def write(path, events, end_ps=0):
-    sink = NativeTraceSink(path)
+def write(folder, events, end=0, batch=3, row_group_rows=5):
+    """Feed `events` through a tracer (batches of `batch` records) into a sink."""
+    sink = NativeTraceSink(folder, row_group_rows=row_group_rows)
+    tracer = Tracer(Level.REQUEST, [sink], batch_records=batch)
     for e in events:
-        handler = {
-            SpanEvent: sink.on_span,
-            InstantEvent: sink.on_instant,
-            CounterEvent: sink.on_counter,
-            ActivityEvent: sink.on_activity,
-        }[type(e)]
-        handler(e)
-    sink.close(end_ps)
+        if isinstance(e, SpanEvent):
+            tracer.span(e.start_ps, e.end_ps, e.track, e.kind, e.fields, e.overlap)
+        elif isinstance(e, InstantEvent):
+            tracer.instant(e.t_ps, e.track, e.name, e.fields)
+        elif isinstance(e, CounterEvent):
+            tracer.counter(e.t_ps, e.track, e.name, e.value)
+        elif isinstance(e, SampleEvent):
+            tracer.sample(e.t_ps, e.component, e.name, e.value, e.master)
+        else:
+            tracer.activity(e.t_ps, e.component, e.action, e.amount, e.master)
+    tracer.close(end)
 
 
-@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(events=events)
-def test_round_trip_is_lossless(tmp_path, events):
-    path = tmp_path / "trace.jsonl"
-    write(path, events)
-    back = list(read_native(path))
+def file_bytes(folder) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=60)
+@given(events=events, batch=st.integers(1, 50), end=ps)
+def test_write_read_write_gives_the_same_events_and_bytes(tmp_path_factory, events, batch, end):
+    first, second = tmp_path_factory.mktemp("a"), tmp_path_factory.mktemp("b")
+    write(first, events, end, batch=batch)
+    back = list(read_native(first))
     assert back == events  # dataclass equality also compares the classes
+    assert [type(e) for e in back] == [type(e) for e in events]
+    write(second, back, end_ps(first), batch=7)  # other batches: same row groups
+    assert file_bytes(second) == file_bytes(first)
+    assert sorted(file_bytes(first)) == TABLE_FILES
 
 
-def test_file_layout(tmp_path):
-    path = tmp_path / "trace.jsonl"
-    write(path, [CounterEvent(3, "sram", "occupancy", 0.5)], end_ps=7)
-    lines = [json.loads(line) for line in path.read_text().splitlines()]
-    assert lines == [
-        {"format": "flexsoc-trace", "version": 1},
-        {"ev": "counter", "t_ps": 3, "track": "sram", "name": "occupancy", "value": 0.5},
-        {"ev": "end", "t_ps": 7},
+def test_tables_read_with_pyarrow_alone(tmp_path):
+    """The files are plain Parquet: columns as the schema documents them."""
+    write(
+        tmp_path,
+        [
+            SpanEvent(0, 5, "npu.load", SpanKind.LOAD, {"layer": "conv1", "round": 2}, False),
+            SampleEvent(3, "dram", "latency_ps", 120, "dma"),
+            ActivityEvent(4, "npu", Action.MAC, 64, None),
+            SampleEvent(6, "dram", "latency_ps", 80.5, None),
+        ],
+        end=9,
+    )
+    spans = pq.read_table(tmp_path / "spans.parquet").to_pylist()
+    assert spans == [
+        {
+            "seq": 0,
+            "start_ps": 0,
+            "end_ps": 5,
+            "track": "npu.load",
+            "kind": "load",
+            "overlap": False,
+            "fields": '{"layer":"conv1","round":2}',
+        }
     ]
+    samples = pq.read_table(tmp_path / "samples.parquet")
+    assert samples.column("seq").to_pylist() == [1, 3]
+    assert samples.column("value").to_pylist() == [120.0, 80.5]
+    assert samples.column("master").to_pylist() == ["dma", None]
+    assert pa.types.is_dictionary(samples.schema.field("component").type)
+    activity = pq.read_table(tmp_path / "activity.parquet").to_pylist()
+    assert activity == [
+        {"seq": 2, "t_ps": 4, "component": "npu", "action": "mac", "amount": 64, "master": None}
+    ]
+    assert pq.read_table(tmp_path / "counters.parquet").num_rows == 0
+    metadata = pq.ParquetFile(tmp_path / "spans.parquet").metadata.metadata
+    assert metadata[b"flexsoc.format"] == b"flexsoc-trace"
+    assert metadata[b"flexsoc.version"] == b"2"
+    assert metadata[b"flexsoc.table"] == b"spans"
+    assert metadata[b"flexsoc.end_ps"] == b"9"
+    assert metadata[b"flexsoc.events"] == b"4"
 
 
-def read(tmp_path, content: str) -> list:
-    path = tmp_path / "trace.jsonl"
-    path.write_text(content, encoding="utf-8")
-    return list(read_native(path))
+def test_row_groups_hold_at_most_the_row_group_rows(tmp_path):
+    write(tmp_path, [CounterEvent(t, "sram", "occupancy", t) for t in range(11)], batch=2)
+    meta = pq.ParquetFile(tmp_path / "counters.parquet").metadata
+    assert [meta.row_group(i).num_rows for i in range(meta.num_row_groups)] == [5, 5, 1]
 
 
-@pytest.mark.parametrize(
-    "header",
-    ["", "hello\n", "[1, 2]\n", '{"format": "chrome", "version": 1}\n'],
-)
-def test_bad_header(tmp_path, header):
-    with pytest.raises(TraceFormatError, match=r"trace\.jsonl:1: not a flexsoc native trace"):
-        read(tmp_path, header + END)
+def test_read_table_and_run_folder(tmp_path):
+    trace = tmp_path / "trace"
+    write(trace, [CounterEvent(1, "a", "b", 1.5), InstantEvent(2, "cpu", "start", {"x": [1]})])
+    assert list(read_table(tmp_path, "instants")) == [InstantEvent(2, "cpu", "start", {"x": [1]})]
+    assert len(list(read_native(tmp_path))) == 2  # a run folder: its trace/ folder
+    with pytest.raises(TraceFormatError, match=r"no table 'requests'"):
+        read_table(tmp_path, "requests")
 
 
-def test_wrong_version(tmp_path):
-    with pytest.raises(TraceFormatError, match=r":1: trace version 2 \(this reader: 1\)"):
-        read(tmp_path, '{"format": "flexsoc-trace", "version": 2}\n' + END)
-
-
-@pytest.mark.parametrize(
-    "bad",
-    [
-        "{not json\n",
-        '{"ev": "teleport", "t_ps": 1}\n',  # unknown event type
-        '{"t_ps": 1}\n',  # no "ev"
-        '{"ev": "counter", "t_ps": 1}\n',  # missing fields
-        '{"ev": "span", "start_ps": 0, "end_ps": 5, "track": "npu", "kind": "warp",'
-        ' "fields": {}, "overlap": false}\n',  # unknown span kind
-        '["ev", "end"]\n',
-    ],
-)
-def test_malformed_line_is_named(tmp_path, bad):
-    # Header is line 1, a good span line 2, the bad record line 3.
-    with pytest.raises(TraceFormatError, match=r"trace\.jsonl:3: malformed event"):
-        read(tmp_path, HEADER + SPAN + bad + END)
-
-
-def test_truncated_file(tmp_path):
-    path = tmp_path / "trace.jsonl"
-    path.write_text(HEADER + SPAN, encoding="utf-8")
-    reader = read_native(path)
-    assert next(reader) == SpanEvent(0, 5, "npu", SpanKind.LOAD, {}, False)
-    with pytest.raises(TraceFormatError, match=r"trace\.jsonl: truncated \(no end record\)"):
-        next(reader)
-
-
-def test_file_cut_inside_a_line(tmp_path):
-    with pytest.raises(TraceFormatError, match=r"trace\.jsonl:3: malformed event"):
-        read(tmp_path, HEADER + SPAN + SPAN[:20])
+# -- JSON-lines export ---------------------------------------------------------------------
 
 
 def _record(e) -> dict:
-    """The dict a native line encodes, built independently of the sink."""
+    """The object of an export line, built independently of the exporter."""
     if isinstance(e, SpanEvent):
         return {
             "ev": "span",
@@ -143,14 +161,15 @@ def _record(e) -> dict:
             "fields": e.fields,
         }
     if isinstance(e, CounterEvent):
-        return {"ev": "counter", "t_ps": e.t_ps, "track": e.track, "name": e.name, "value": e.value}
+        names = {"track": e.track, "name": e.name}
+        return {"ev": "counter", "t_ps": e.t_ps, **names, "value": float(e.value)}
     if isinstance(e, SampleEvent):
         return {
             "ev": "sample",
             "t_ps": e.t_ps,
             "component": e.component,
             "name": e.name,
-            "value": e.value,
+            "value": float(e.value),  # read back from a float64 column
             "master": e.master,
         }
     return {
@@ -163,75 +182,154 @@ def _record(e) -> dict:
     }
 
 
-samples = st.builds(
-    SampleEvent, ps, text, text, st.integers() | st.floats(allow_nan=False), st.none() | text
-)
-
-
-@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(events=st.lists(events | st.lists(samples, max_size=3), max_size=4))
-def test_every_line_is_compact_json_of_its_record(tmp_path, events):
-    """Lines assembled in batches, from cached pieces, are byte for byte what
-    json.dumps writes for each record, in the order the tracer received them."""
-    flat = [e for group in events for e in group]
-    path = tmp_path / "trace.jsonl"
-    sink = NativeTraceSink(path)
-    tracer = Tracer(Level.REQUEST, [sink], batch_records=3)
-    for e in flat:
-        if isinstance(e, SpanEvent):
-            tracer.span(e.start_ps, e.end_ps, e.track, e.kind, e.fields, e.overlap)
-        elif isinstance(e, InstantEvent):
-            tracer.instant(e.t_ps, e.track, e.name, e.fields)
-        elif isinstance(e, CounterEvent):
-            tracer.counter(e.t_ps, e.track, e.name, e.value)
-        elif isinstance(e, SampleEvent):
-            tracer.sample(e.t_ps, e.component, e.name, e.value, e.master)
-        else:
-            tracer.activity(e.t_ps, e.component, e.action, e.amount, e.master)
-    tracer.close(11)
-    expected = [HEADER]
-    expected += [json.dumps(_record(e), separators=(",", ":")) + "\n" for e in flat]
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=30)
+@given(events=events)
+def test_jsonl_export_is_compact_json_of_each_event_in_order(tmp_path_factory, events):
+    folder = tmp_path_factory.mktemp("t")
+    write(folder, events, end=11)
+    out = io.StringIO()
+    assert export_jsonl(folder, out) == len(events)
+    expected = ['{"format": "flexsoc-trace", "version": 2, "export": "jsonl"}\n']
+    expected += [json.dumps(_record(e), separators=(",", ":")) + "\n" for e in events]
     expected.append('{"ev":"end","t_ps":11}\n')
-    assert path.read_text(encoding="utf-8") == "".join(expected)
-    assert list(read_native(path)) == flat
+    assert out.getvalue() == "".join(expected)
 
 
-numbers = st.integers() | st.floats(allow_nan=False) | st.booleans()
+# -- bad files -----------------------------------------------------------------------------
 
 
-@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(
-    rows=st.lists(
-        st.tuples(numbers, numbers, numbers, st.sampled_from(Action), st.none() | text, text),
-        min_size=1,
-        max_size=6,
-    )
+@pytest.fixture
+def trace(tmp_path):
+    folder = tmp_path / "trace"
+    spans = [SpanEvent(t, t + 1, "npu", SpanKind.LOAD, {"round": t}, False) for t in range(200)]
+    write(folder, spans, end=300, batch=64, row_group_rows=100)
+    return folder
+
+
+def test_a_good_trace_reads(trace):
+    assert len(list(read_native(trace))) == 200
+
+
+def test_missing_folder_or_table(tmp_path, trace):
+    with pytest.raises(TraceFormatError, match=r"nowhere: no such run or trace folder"):
+        read_native(tmp_path / "nowhere")
+    (trace / "samples.parquet").unlink()
+    with pytest.raises(TraceFormatError, match=r"samples\.parquet: missing"):
+        read_native(trace)
+
+
+@pytest.mark.parametrize("cut", [0, 4, 0.5, -1])
+def test_truncated_file(trace, cut):
+    path = trace / "spans.parquet"
+    data = path.read_bytes()
+    keep = int(len(data) * cut) if isinstance(cut, float) else cut % len(data)
+    path.write_bytes(data[:keep])
+    with pytest.raises(TraceFormatError, match=r"spans\.parquet: not a Parquet file, or truncated"):
+        read_native(trace)
+
+
+def test_not_parquet(trace):
+    (trace / "counters.parquet").write_text('{"format": "flexsoc-trace", "version": 1}\n')
+    with pytest.raises(TraceFormatError, match=r"counters\.parquet: not a Parquet file"):
+        read_native(trace)
+
+
+def test_corrupted_page_names_the_row_group(trace):
+    path = trace / "spans.parquet"
+    meta = pq.ParquetFile(path).metadata
+    column = meta.row_group(1).column(1)  # start_ps of the second row group
+    data = bytearray(path.read_bytes())
+    data[column.data_page_offset + column.total_compressed_size - 3] ^= 0xFF
+    path.write_bytes(bytes(data))
+    reader = read_native(trace)  # footers are fine: the fault shows when reading it
+    with pytest.raises(TraceFormatError, match=r"spans\.parquet: row group 1: corrupted"):
+        list(reader)
+
+
+def rewrite(path, table=None, metadata=None):
+    """Write `path` again with pyarrow directly: `table` rows, `metadata` changes."""
+    original = pq.ParquetFile(path)
+    kv = {k.decode(): v.decode() for k, v in original.metadata.metadata.items()}
+    kv.pop("ARROW:schema")
+    kv.update(metadata or {})
+    table = table if table is not None else original.read()
+    pq.write_table(table.replace_schema_metadata(kv), path, row_group_size=100)
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"flexsoc.version": "3"}, r"spans\.parquet: trace version 3 \(this reader: 2\)"),
+        ({"flexsoc.format": "chrome"}, r"spans\.parquet: not a flexsoc native trace table"),
+        ({"flexsoc.table": "samples"}, r"spans\.parquet: holds table 'samples'"),
+        ({"flexsoc.end_ps": "soon"}, r"spans\.parquet: no end time"),
+        ({"flexsoc.events": "7"}, r"instants\.parquet: from another trace than spans\.parquet"),
+    ],
 )
-def test_numbers_that_are_not_plain_ints_are_written_as_json_writes_them(tmp_path, rows):
-    """Times and amounts are formatted directly only when they are ints; floats,
-    infinities and bools (an int subclass) still give json.dumps's text."""
-    path = tmp_path / "trace.jsonl"
-    sink = NativeTraceSink(path)
-    flat = []
-    for t, amount, end, action, master, name in rows:
-        flat += [
-            ActivityEvent(t, name, action, amount, master),
-            SampleEvent(t, name, "latency_ps", amount, master),
-            SpanEvent(t, end, name, SpanKind.LOAD, {"x": amount}, bool(amount)),
-        ]
-    records = [
-        (2, e)
-        if isinstance(e, SpanEvent)
-        else (0 if isinstance(e, ActivityEvent) else 1, *vars_of(e))
-        for e in flat
-    ]
-    sink.on_records(records)
-    sink.close(0)
-    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)[1:-1]
-    assert lines == [json.dumps(_record(e), separators=(",", ":")) + "\n" for e in flat]
+def test_wrong_metadata(trace, changes, message):
+    rewrite(trace / "spans.parquet", metadata=changes)
+    with pytest.raises(TraceFormatError, match=message):
+        read_native(trace)
 
 
-def vars_of(e):
-    return (e.t_ps, e.component, e.action if isinstance(e, ActivityEvent) else e.name) + (
-        (e.amount, e.master) if isinstance(e, ActivityEvent) else (e.value, e.master)
-    )
+def test_wrong_columns(trace):
+    path = trace / "spans.parquet"
+    table = pq.read_table(path).drop_columns(["overlap"])
+    rewrite(path, table)
+    with pytest.raises(TraceFormatError, match=r"spans\.parquet: columns .* are not those"):
+        read_native(trace)
+
+
+@pytest.mark.parametrize(
+    ("column", "bad", "message"),
+    [
+        ("kind", "warp", r"unknown span kind 'warp'"),
+        ("fields", "{not json", r"fields '\{not json' are not a JSON object"),
+        ("fields", "[1, 2]", r"are not a JSON object"),
+    ],
+)
+def test_malformed_event_names_the_row_group(trace, column, bad, message):
+    path = trace / "spans.parquet"
+    table = pq.read_table(path)
+    values = table.column(column).to_pylist()
+    values[150] = bad  # the second row group (rows 100..199)
+    index = table.schema.get_field_index(column)
+    array = pa.array(values, table.schema.field(column).type)
+    rewrite(path, table.set_column(index, table.schema.field(column), array))
+    with pytest.raises(
+        TraceFormatError, match=rf"spans\.parquet: row group 1: malformed .*{message}"
+    ):
+        list(read_native(trace))
+
+
+def test_missing_event_is_found(trace):
+    path = trace / "spans.parquet"
+    rewrite(path, pq.read_table(path).slice(0, 199))  # the last span gone
+    with pytest.raises(TraceFormatError, match=r"trace: 1 events missing at the end"):
+        list(read_native(trace))
+
+
+def soc(*args):
+    command = [sys.executable, "-m", "soc", *args]
+    return subprocess.run(command, capture_output=True, text=True)
+
+
+def test_cli_convert_to_jsonl(tmp_path, trace):
+    out = tmp_path / "trace.jsonl"
+    result = soc("trace", "convert", str(trace.parent), "--to", "jsonl", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    lines = out.read_text().splitlines()
+    assert len(lines) == 1 + 200 + 1  # header, the spans, the end
+    assert json.loads(lines[1])["fields"] == {"round": 0}
+    assert lines[-1] == '{"ev":"end","t_ps":300}'
+
+
+def test_cli_refuses_a_bad_trace_in_one_line(tmp_path, trace):
+    path = trace / "spans.parquet"
+    path.write_bytes(path.read_bytes()[:-100])
+    out = tmp_path / "trace.jsonl"
+    result = soc("trace", "convert", str(trace), "--to", "jsonl", "--out", str(out))
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1
+    assert result.stderr.startswith(f"error: {path}: not a Parquet file, or truncated")
+    assert not out.exists() and not list(tmp_path.glob(".*partial"))

@@ -19,7 +19,7 @@ scheduler's choice among the commands ready at one cycle (`CommandRanks`).
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
@@ -92,6 +92,8 @@ class Arbiter:
         """Index into `heads` (each `(arrival number, request)`) of the one to take,
         or (None, time to look again) when every head waits for its regulator (None
         when there is nothing to wait for)."""
+        if not self.regulators:  # every head is eligible
+            return self._pick(heads, range(len(heads))), None
         eligible = []
         wake = None
         for i, (_, req) in enumerate(heads):
@@ -105,7 +107,9 @@ class Arbiter:
             return None, wake
         return self._pick(heads, eligible), None
 
-    def _pick(self, heads: list[tuple[int, MemRequest]], eligible: list[int]) -> int:
+    def _pick(self, heads: list[tuple[int, MemRequest]], eligible: Sequence[int]) -> int:
+        if len(eligible) == 1:  # what every policy picks, without its keys
+            return eligible[0]
         if self.policy == "priority":
             return min(eligible, key=lambda i: (heads[i][1].qos, heads[i][0]))
         if self.policy == "round_robin":

@@ -200,10 +200,14 @@ class _Channel:
         ):
             self.draining = True
         source = self.writes if self.draining else self.reads
+        if not source:
+            return False
         # with reads waiting, a drain sends the banks only the writes above the low mark
         budget = -1
         if self.draining and (self.reads or self.bank_reads):
             budget = max(0, n_writes - self.t.write_drain_low)
+            if not budget:
+                return False
         limit = self.t.command_queue
         kept: deque[Txn] = deque()
         moved = False
@@ -361,39 +365,43 @@ class _Channel:
 
     def schedule(self) -> Generator[simpy.Event, object, None]:
         """Issue one command at a time, sleeping until it is due."""
-        clock, banks, c = self.clock, self.banks, self.c
+        env, clock, banks, busy, trfc = self.env, self.clock, self.banks, self.busy, self.c.trfc
         frfcfs = self.t.scheduler == "frfcfs"
-        ranks, ranked = self.ranks, self.ranked
+        rank_of, ranked = self.ranks.rank, self.ranked
+        choice_of, command_of = self._choice, self._command
+        act_ready, cas_ready = self._act_ready, self._cas_ready
         limit_ps = self.age_limit_ps
         while True:
-            now = max(clock.edge_at_or_after(self.env.now), self.cmd_free)
+            now = max(clock.edge_at_or_after(env.now), self.cmd_free)
             now_ps = clock.ps(now)
             old_before = -1 if limit_ps is None else now_ps - limit_ps
             draining = self.draining
             best = None
-            for bank_id in self.busy:
+            for bank_id in busy:
                 bank = banks[bank_id]
                 if bank.open_row is not None and now >= bank.closes_at:
                     # a refresh since the row was opened has closed it
                     bank.open_row = None
-                    bank.act_ready = max(bank.act_ready, bank.closes_at + c.trfc)
+                    bank.act_ready = max(bank.act_ready, bank.closes_at + trfc)
                     bank.options = bank.choice = None
                 txn = bank.queue[0]
                 young = txn.accepted[0] > old_before
                 if young:
-                    cycle, kind, txn = bank.choice or self._choice(bank, now_ps)
+                    cycle, kind, txn = bank.choice or choice_of(bank, now_ps)
                 else:  # past the age limit: the head goes next
-                    cycle, kind, txn = self._command(bank, txn)
-                cycle = max(cycle, now)
+                    cycle, kind, txn = command_of(bank, txn)
+                if cycle < now:
+                    cycle = now
+                req = txn.req
                 # past the age limit first, then (while draining) writes, then the rest
-                tier = (2 if draining and not txn.req.is_write else 1) if young else 0
+                tier = (2 if draining and not req.is_write else 1) if young else 0
                 if frfcfs and best is not None and (tier, cycle) > best[0][:2]:
                     continue  # the channel's constraints only delay it further
-                if kind == "ACT":
-                    cycle = self._act_ready(txn.loc, cycle)
-                elif kind == "CAS":
-                    cycle = self._cas_ready(txn.loc, txn.req.is_write, cycle)
-                rank = ranks.rank(txn.req, now_ps) if ranked and young else 0  # old: by age
+                if kind == "CAS":
+                    cycle = cas_ready(txn.loc, req.is_write, cycle)
+                elif kind == "ACT":
+                    cycle = act_ready(txn.loc, cycle)
+                rank = rank_of(req, now_ps) if ranked and young else 0  # old: by age
                 if not frfcfs:
                     key = (young, rank, txn.age, cycle, bank_id)  # strictly in arrival order
                 else:
@@ -401,14 +409,14 @@ class _Channel:
                 if best is None or key < best[0]:
                     best = (key, cycle, bank_id, kind, txn)
             if best is None:
-                self.wake = self.resume = self.env.event()
+                self.wake = self.resume = env.event()
                 yield self.wake
                 continue
             _, cycle, bank_id, kind, txn = best
             due = clock.ps(cycle)
-            if due > self.env.now:
-                yield self._sleep(due - self.env.now)
-                if self.wake.triggered and self.env.now < due:
+            if due > env.now:
+                yield self._sleep(due - env.now)
+                if self.wake.triggered and env.now < due:
                     continue  # a new request may change the choice
             self._issue(bank_id, kind, txn, cycle)
             self.cmd_free = cycle + 1

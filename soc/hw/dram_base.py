@@ -44,23 +44,26 @@ class DramTarget(Component):
         cfg = self.config
         if not cfg.base_addr <= req.addr <= cfg.base_addr + cfg.size_bytes - req.size_bytes:
             raise ValueError(f"{req!r} is outside {self.path}")
-        env, recorder, path = self.env, self.recorder, self.path
+        env, path, activity = self.env, self.path, self._activity
         size, master, write = req.size_bytes, req.master, req.is_write
         arrived = env.now
-        recorder.activity(arrived, path, Action.DRAM_ACCEPTED_BYTE, size, master)
+        activity(arrived, path, Action.DRAM_ACCEPTED_BYTE, size, master)
         accepted = [arrived]
         yield from self._handle(req, accepted)
         now = env.now
         if self.request_spans:
             fields = {"master": master, "bytes": size, "write": write}
-            recorder.span(arrived, now, path, SpanKind.DRAM_ACCESS, fields, True)
-        action = Action.DRAM_WRITE_BYTE if write else Action.DRAM_READ_BYTE
-        recorder.activity(now, path, action, size, master)
+            self.recorder.span(arrived, now, path, SpanKind.DRAM_ACCESS, fields, True)
+        activity(now, path, _WRITE if write else _READ, size, master)
         # what the master sees, and the controller's part (DRAMsim3's measure)
-        recorder.sample(now, path, "latency_ps", now - arrived, master)
-        recorder.sample(now, path, "service_latency_ps", now - accepted[0], master)
+        sample = self._sample
+        sample(now, path, "latency_ps", now - arrived, master)
+        sample(now, path, "service_latency_ps", now - accepted[0], master)
 
     def _handle(self, req: MemRequest, accepted: list[int]) -> Generator[simpy.Event, object, None]:
         """The model's own service of `req`. It may move `accepted[0]` to when the
         controller really took the request (the latency counts from there)."""
         raise NotImplementedError
+
+
+_READ, _WRITE = Action.DRAM_READ_BYTE, Action.DRAM_WRITE_BYTE

@@ -14,6 +14,7 @@ from collections import deque
 from collections.abc import Generator
 
 import simpy
+from simpy.events import Timeout
 
 from soc.config import NocConfig
 from soc.errors import WiringError
@@ -147,7 +148,7 @@ class Crossbar(Component):
         if write:
             up, down = self._up[source], self._down[dest]
         else:
-            yield env.timeout(router_ps)
+            yield Timeout(env, router_ps)  # env.timeout without its descriptor's cost
             yield from port.peer.transact(req)
             up, down = self._up[dest], self._down[source]
         # the data holds the up-link, then also the down-link, while it passes
@@ -158,13 +159,13 @@ class Crossbar(Component):
         if grant is not None:
             yield grant
         busy = self._serialisation_ps.get(size)
-        yield env.timeout(self.serialisation_ps(size) if busy is None else busy)
+        yield Timeout(env, self.serialisation_ps(size) if busy is None else busy)
         down.release()
         up.release()
-        yield env.timeout(router_ps)
+        yield Timeout(env, router_ps)
         if write:
             yield from port.peer.transact(req)
-            yield env.timeout(router_ps)
+            yield Timeout(env, router_ps)
         now = env.now
         if self.request_spans:
             fields = {"dest": dest, "bytes": size}

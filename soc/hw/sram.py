@@ -11,6 +11,7 @@ from collections.abc import Generator
 
 import numpy as np
 import simpy
+from simpy.events import Timeout
 
 from soc.config import SramConfig
 from soc.kernel import Action, ClockDomain, Component, MemRequest, Recorder, SpanKind
@@ -216,8 +217,10 @@ class SramBanks(Component):
             master,
         )
         if conflict_cycles:
-            self.count(Action.SRAM_BANK_CONFLICT, 1, master)
-            self.count(Action.SRAM_CONFLICT_CYCLE, conflict_cycles, master)
+            now = self.env.now
+            self._activity(now, self.path, Action.SRAM_BANK_CONFLICT, 1, master)
+            cycles = conflict_cycles if type(conflict_cycles) is int else int(conflict_cycles)
+            self._activity(now, self.path, Action.SRAM_CONFLICT_CYCLE, cycles, master)
             self._conflicts += 1
             self.counter("bank conflicts", self._conflicts)  # a running total in the trace
         return done_ps, conflict_cycles
@@ -247,7 +250,7 @@ class SramBanks(Component):
         """Serve one read or write; finishes when the data is back (read) or written."""
         start = self.env.now
         done_ps, conflict_cycles = self._begin(req)
-        yield self.env.timeout(done_ps - start)
+        yield Timeout(self.env, done_ps - start)
         if self.request_spans:
             self._span(start, req, conflict_cycles)
 

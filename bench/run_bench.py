@@ -300,6 +300,12 @@ def cases(tmp: Path, quick: bool) -> list[Case]:
             target_s=10.0,
             kind="in-process",
         ),
+        Case(
+            "native trace, 5 M synthetic events",
+            lambda: _process([PYTHON, str(BENCH / "trace_feed.py"), "--out", str(tmp / "feed")]),
+            target_rss_bytes=GIB,
+            note="Parquet tables written in row groups: peak RSS must not grow with events",
+        ),
     ]
     # the longest last
     for scale in (1, 4) if quick else (1, 4, 16):

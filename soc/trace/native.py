@@ -189,6 +189,10 @@ def trace_folder(path: Path) -> Path:
     """The trace folder of `path`: a run folder (its `trace/`) or a trace folder."""
     if (path / TRACE_FOLDER).is_dir():
         return path / TRACE_FOLDER
+    if (path / "trace.native.jsonl").is_file():  # a run folder of an older flexsoc
+        raise TraceFormatError(
+            f"{path / 'trace.native.jsonl'}: trace version 1 (this reader: {VERSION})"
+        )
     if path.is_dir():
         return path
     if path.exists():

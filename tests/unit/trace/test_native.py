@@ -218,6 +218,12 @@ def test_missing_folder_or_table(tmp_path, trace):
         read_native(trace)
 
 
+def test_version_1_run_folder(tmp_path):
+    (tmp_path / "trace.native.jsonl").write_text('{"format": "flexsoc-trace", "version": 1}\n')
+    with pytest.raises(TraceFormatError, match=r"jsonl: trace version 1 \(this reader: 2\)"):
+        read_native(tmp_path)
+
+
 @pytest.mark.parametrize("cut", [0, 4, 0.5, -1])
 def test_truncated_file(trace, cut):
     path = trace / "spans.parquet"

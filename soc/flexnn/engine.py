@@ -70,8 +70,6 @@ class _Job:
         "busy_ps",
         "stall_ps",
         "name",
-        "load_counts",
-        "compute_counts",
     )
 
     def __init__(self, env: simpy.Environment, plan: LayerPlan, slots: int) -> None:
@@ -108,51 +106,6 @@ class _Job:
         self.busy_ps = {SpanKind.LOAD: 0, SpanKind.COMPUTE: 0, SpanKind.DRAIN: 0}
         self.stall_ps = dict.fromkeys(StallCause, 0)
         self.name = plan.name
-        self.load_counts: list[tuple[tuple[Action, int], ...]] = []
-        self.compute_counts: list[tuple[tuple[Action, int], ...]] = []
-
-
-Activity = tuple[tuple[Action, int], ...]
-
-
-def _reported(pairs: list[tuple[Action, int]]) -> Activity:
-    """The pairs `Component.count` would report: non-zero amounts, as ints."""
-    return tuple((a, n if type(n) is int else int(n)) for a, n in pairs if n)
-
-
-def round_activity(
-    rounds: dict[str, list], config: FlexNNConfig, pes: int, sparse: bool
-) -> tuple[list[Activity], list[Activity]]:
-    """Each row's load and compute activity as (action, amount) pairs in the order they
-    are reported (pure; worked out once per layer so that a round only replays them)."""
-    load = [
-        _reported([(Action.ARRAY_DELIVERY_BYTE, d), (Action.RF_WRITE_BYTE, d)])
-        for d in rounds["delivered_bytes"]
-    ]
-    lanes, data, acc = pes * config.lanes, config.data_bytes, config.acc_bytes
-    compute = []
-    for performed, macs, cycles, updates, reads, batched in zip(
-        rounds["performed"],
-        rounds["macs"],
-        rounds["cycles"],
-        rounds["of_updates"],
-        rounds["of_reads"],
-        rounds["n"],
-        strict=True,
-    ):
-        pairs = [
-            (Action.MAC, performed),
-            (Action.MAC_GATED, macs - performed),
-            (Action.MAC_SLOT, cycles * lanes),
-            # operand reads, and the OF accumulator's read-modify-writes (fewer when
-            # zero pairs are skipped: see SparseRounds.accumulator_accesses)
-            (Action.RF_READ_BYTE, 2 * performed * data + reads * acc),
-            (Action.RF_WRITE_BYTE, updates * acc),
-        ]
-        if sparse:
-            pairs.append((Action.SPARSITY_PE_ROUND, pes * batched))
-        compute.append(_reported(pairs))
-    return load, compute
 
 
 class FlexNNEngine(Component):
@@ -187,9 +140,6 @@ class FlexNNEngine(Component):
     def launch(self, job: LayerPlan) -> simpy.Event:
         """Start `job` when the engine is free; the event is its completion interrupt."""
         state = _Job(self.env, job, self.config.prefetch_tiles + 1)
-        state.load_counts, state.compute_counts = round_activity(
-            state.rounds, self.config, self._pes, job.sparse is not None
-        )
         self._jobs.put(state)
         return state.done
 
@@ -212,14 +162,15 @@ class FlexNNEngine(Component):
 
     def _load(self) -> Generator[simpy.Event, object, None]:
         """SRAM -> IF/FL register files, one round at a time."""
-        env, access, activity = self.env, self.sram.peer.access, self._activity
-        track = f"{self.path}.load"
+        env, access, activity, path = self.env, self.sram.peer.access, self._activity, self.path
+        track = f"{path}.load"
         master = track
         in_rf, loaded = self._in_rf, self._loaded
         per_cycle, ps = self.config.load_bytes_per_cycle, self.clock.ps
         while True:
             job: _Job = yield self._to_load.get()
-            rounds, tile_ready, counts = job.rounds, job.tile_ready, job.load_counts
+            rounds, tile_ready = job.rounds, job.tile_ready
+            delivered = rounds["delivered_bytes"]
             if_bytes, fl_bytes = rounds["if_bytes"], rounds["fl_bytes"]
             if_addr, fl_addr = rounds["if_sram_addr"], rounds["fl_sram_addr"]
             for r, tile in enumerate(rounds["tile"]):
@@ -241,14 +192,17 @@ class FlexNNEngine(Component):
                     end = max(end, access(MemRequest(fl_addr[r], fl_size, False, master)))
                 yield env.timeout(end - start)
                 self._record(job, SpanKind.LOAD, track, start, r)
-                for action, amount in counts[r]:
-                    activity(env.now, self.path, action, amount, None)
+                if delivered[r]:  # what `count` reports, without its call per amount
+                    activity(env.now, path, Action.ARRAY_DELIVERY_BYTE, delivered[r], None)
+                    activity(env.now, path, Action.RF_WRITE_BYTE, delivered[r], None)
                 loaded.put((job, r, dma_wait))
 
     def _compute(self) -> Generator[simpy.Event, object, None]:
         """Run loaded rounds; partial sums stay in the OF register file."""
-        env, activity, ps = self.env, self._activity, self.clock.ps
-        track = f"{self.path}.compute"
+        env, activity, ps, path = self.env, self._activity, self.clock.ps, self.path
+        track = f"{path}.compute"
+        cfg = self.config
+        lanes, data, acc = self._pes * cfg.lanes, cfg.data_bytes, cfg.acc_bytes
         loaded, computed, in_rf, of_rf = self._loaded, self._computed, self._in_rf, self._of_rf
         while True:
             waited_from = env.now
@@ -273,10 +227,24 @@ class FlexNNEngine(Component):
                     yield wait
                     self._stall(job, track, StallCause.DRAIN, waited_from, env.now)
             start = env.now
-            yield env.timeout(ps(rounds["cycles"][r]))
+            cycles = rounds["cycles"][r]
+            yield env.timeout(ps(cycles))
             self._record(job, SpanKind.COMPUTE, track, start, r)
-            for action, amount in job.compute_counts[r]:
-                activity(env.now, self.path, action, amount, None)
+            now = env.now
+            performed, macs = rounds["performed"][r], rounds["macs"][r]
+            for action, amount in (  # what `count` reports, without its call per amount
+                (Action.MAC, performed),
+                (Action.MAC_GATED, macs - performed),
+                (Action.MAC_SLOT, cycles * lanes),
+                # operand reads, and the OF accumulator's read-modify-writes (fewer when
+                # zero pairs are skipped: see SparseRounds.accumulator_accesses)
+                (Action.RF_READ_BYTE, 2 * performed * data + rounds["of_reads"][r] * acc),
+                (Action.RF_WRITE_BYTE, rounds["of_updates"][r] * acc),
+            ):
+                if amount:
+                    activity(now, path, action, amount, None)
+            if job.plan.sparse is not None:
+                self.count(Action.SPARSITY_PE_ROUND, self._pes * rounds["n"][r])
             in_rf.give()
             if rounds["closes_output"][r]:
                 computed.put((job, r))
@@ -285,7 +253,7 @@ class FlexNNEngine(Component):
 
     def _drain(self) -> Generator[simpy.Event, object, None]:
         """OF register file -> SRAM; after a tile's last round, SRAM -> DRAM by DMA."""
-        env, access, activity, ps = self.env, self.sram.peer.access, self._activity, self.clock.ps
+        env, access, ps = self.env, self.sram.peer.access, self.clock.ps
         track = f"{self.path}.drain"
         per_cycle = self.config.drain_bytes_per_cycle
         computed, of_rf = self._computed, self._of_rf
@@ -301,8 +269,7 @@ class FlexNNEngine(Component):
             end = max(start + ps(-(-of_bytes // per_cycle)), access(req))
             yield env.timeout(end - start)
             self._record(job, SpanKind.DRAIN, track, start, r)
-            if of_bytes:
-                activity(env.now, self.path, Action.RF_READ_BYTE, of_bytes, None)
+            self.count(Action.RF_READ_BYTE, of_bytes)
             of_rf.give()
             if r in job.last_round_of_tile:
                 self._tile_done(job, job.last_round_of_tile[r])

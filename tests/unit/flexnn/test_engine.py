@@ -8,8 +8,7 @@ import simpy
 
 from soc.config import FlexNNConfig, SramConfig
 from soc.flexnn import Descriptor, FlexNNEngine, TensorAddrs, build_plan
-from soc.flexnn.engine import round_activity
-from soc.kernel import Action, Level, elaborate
+from soc.kernel import Level, elaborate
 from soc.workloads import Layer
 
 HW = FlexNNConfig(
@@ -136,30 +135,3 @@ def test_compute_bound_rounds_back_load_up():
         (2, 5000, 7000),
         (3, 7000, 9000),
     ]
-
-
-def test_round_activity_lists_the_nonzero_counts_of_each_row_in_report_order():
-    rounds = {  # row 0 does work; row 1 (two batched rounds) moves and computes nothing
-        "delivered_bytes": [64, 0],
-        "performed": [10, 0],
-        "macs": [12, 0],
-        "cycles": [3, 0],
-        "of_updates": [5, 0],
-        "of_reads": [2, 0],
-        "n": [1, 2],
-    }
-    load, compute = round_activity(rounds, HW, pes=16, sparse=True)
-    assert load == [((Action.ARRAY_DELIVERY_BYTE, 64), (Action.RF_WRITE_BYTE, 64)), ()]
-    # 16 PEs x 8 lanes x 3 cycles = 384 slots; INT8 operands 2 x 10 B, INT32 psums
-    # read 2 x 4 B, written 5 x 4 B; 16 PEs x 1 round of zero-skipping
-    assert compute[0] == (
-        (Action.MAC, 10),
-        (Action.MAC_GATED, 2),
-        (Action.MAC_SLOT, 384),
-        (Action.RF_READ_BYTE, 28),
-        (Action.RF_WRITE_BYTE, 20),
-        (Action.SPARSITY_PE_ROUND, 16),
-    )
-    assert compute[1] == ((Action.SPARSITY_PE_ROUND, 32),)
-    _, dense = round_activity(rounds, HW, pes=16, sparse=False)
-    assert dense[1] == ()

@@ -104,6 +104,7 @@ class _Channel:
         self.bank_writes = 0  # writes in the bank command queues
         self.drain_high = t.write_drain_high or t.write_queue
         self.rotating = rotates_bankgroups(t)
+        self.burst_steps: dict[int, int] = {}  # `burst_step_cycles` by request bursts
         self.write_max_wait_ps = self.clock.ps(t.write_max_wait_cycles)
         self.regulator_wake = False
         self.banks = [Bank() for _ in range(t.ranks * t.bankgroups * t.banks_per_group)]
@@ -277,9 +278,13 @@ class _Channel:
         return self.refresh_offset[rank] if start == NEVER else start + self.c.trefi
 
     def _refresh_end(self, rank: int, cycle: int) -> int:
-        """If `cycle` falls in one of `rank`'s refreshes, when that refresh ends."""
-        start = self._last_refresh_start(rank, cycle)
-        return start + self.c.trfc if cycle < start + self.c.trfc else cycle
+        """If `cycle` falls in one of `rank`'s refreshes, when that refresh ends (runs
+        for every candidate command, so `_last_refresh_start` is written out here)."""
+        offset = self.refresh_offset[rank]
+        if cycle < offset:
+            return cycle
+        end = cycle - (cycle - offset) % self.c.trefi + self.c.trfc
+        return end if cycle < end else cycle
 
     def _options(self, bank: Bank) -> list[Txn]:
         """The requests this bank may serve next (its head aside, once past the age
@@ -448,7 +453,10 @@ class _Channel:
             self.busy.discard(bank_id)
         bursts = -(-req.size_bytes // t.burst_bytes)
         latency = c.cwl if req.is_write else c.cl
-        last_cas = cycle + (bursts - 1) * burst_step_cycles(t, bursts)
+        step = self.burst_steps.get(bursts)
+        if step is None:
+            step = self.burst_steps[bursts] = burst_step_cycles(t, bursts)
+        last_cas = cycle + (bursts - 1) * step
         data_end = last_cas + latency + t.burst_cycles
         # bursts rotating over the bank groups end in the group after the last's
         groups = min(bursts, t.bankgroups) if self.rotating else 1

@@ -5,6 +5,7 @@ This is the only module that knows every component; components only see their po
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import simpy
@@ -24,7 +25,9 @@ from soc.hw import (
     build_master,
     master_buffer_bytes,
 )
+from soc.hw.request_log import RequestLog
 from soc.kernel import Component, Recorder, elaborate
+from soc.kernel.ports import RequestRow
 from soc.plan.pipelines import ScenarioPlan, plan_scenario
 from soc.plan.program import align
 
@@ -53,28 +56,39 @@ class AssembledSoc:
 
 
 def memory_system(
-    env: simpy.Environment, soc: SocConfig, recorder: Recorder, seed: int
+    env: simpy.Environment,
+    soc: SocConfig,
+    recorder: Recorder,
+    seed: int,
+    record_requests: Callable[[RequestRow], None] | None = None,
 ) -> tuple[Crossbar | RoutedNoc, SramBanks, SimpleDram | BankedDram | FluidDram]:
-    """The NoC with the DRAM and the SRAM bound at their address ranges."""
+    """The NoC with the DRAM and the SRAM bound at their address ranges; with
+    `record_requests`, every request the DRAM serves is written to it (`RequestLog`)."""
     noc_kind = Crossbar if soc.noc.topology == "crossbar" else RoutedNoc
     noc = noc_kind(env, "noc", soc.noc, recorder, seed)
     sram = SramBanks(env, "sram", soc.sram, recorder, seed)
     dram_kind = {"banked": BankedDram, "fluid": FluidDram}.get(soc.dram.fidelity, SimpleDram)
     dram = dram_kind(env, "dram", soc.dram, recorder, seed)
-    noc.target_port("dram", soc.dram.base_addr, soc.dram.size_bytes).bind(dram)
+    front = dram if record_requests is None else RequestLog(env, dram, record_requests)
+    noc.target_port("dram", soc.dram.base_addr, soc.dram.size_bytes).bind(front)
     noc.target_port("sram", soc.sram.base_addr, soc.sram.size_bytes).bind(sram)
     return noc, sram, dram
 
 
-def assemble(scenario: ScenarioConfig, recorder: Recorder) -> AssembledSoc:
-    """Create every component from its own config, bind every port, elaborate."""
+def assemble(
+    scenario: ScenarioConfig,
+    recorder: Recorder,
+    record_requests: Callable[[RequestRow], None] | None = None,
+) -> AssembledSoc:
+    """Create every component from its own config, bind every port, elaborate; with
+    `record_requests`, the DRAM's requests are written to it."""
     workload = plan_scenario(scenario)
     free_addr = workload.free_addr
     soc, seed = scenario.soc, scenario.seed
     env = simpy.Environment()
     cpu = HostCpu(env, "cpu", soc.cpu, workload.programs, recorder, seed)
     dma = DmaEngine(env, "dma", soc.dma, recorder, seed)
-    noc, sram, dram = memory_system(env, soc, recorder, seed)
+    noc, sram, dram = memory_system(env, soc, recorder, seed, record_requests)
     npu = FlexNNEngine(env, "npu", soc.flexnn, recorder, seed)
     masters = []
     for config in scenario.masters:

@@ -11,7 +11,9 @@ from soc.cli.main import SET_OPTION, app
 
 @app.command()
 def replay(
-    source: str = typer.Argument(..., help="a DRAMsim3 or Ramulator trace file"),
+    source: str = typer.Argument(
+        ..., help="a run folder (recorded with run.record_requests) or a memory trace file"
+    ),
     soc_file: str = typer.Option(
         ..., "--soc", help="the SoC to replay on: a scenario or a SoC block YAML"
     ),
@@ -19,7 +21,10 @@ def replay(
     fmt: str = typer.Option(
         "dramsim3", "--format", help="the trace's format: dramsim3 | ramulator | ramulator2"
     ),
-    master: str = typer.Option("trace", "--master", help="the name its requests carry"),
+    master: str = typer.Option("trace", "--master", help="a trace file's master name"),
+    masters: str | None = typer.Option(
+        None, "--masters", help="a run folder: replay only these masters (a,b)"
+    ),
     request_bytes: int | None = typer.Option(
         None, "--request-bytes", help="bytes per trace line (default: the DRAM's burst)"
     ),
@@ -30,14 +35,14 @@ def replay(
     overwrite: bool = typer.Option(False, "--overwrite", help="replace a run folder of ours"),
     overrides: list[str] | None = SET_OPTION,
 ) -> None:
-    """Replay a memory trace on an SoC's NoC, SRAM and DRAM (nothing else runs)."""
+    """Replay recorded memory requests on an SoC's NoC, SRAM and DRAM (nothing else runs)."""
     from rich.console import Console
 
     from soc.config.loader import load_soc
     from soc.hw.replay import MODES
     from soc.report.replay import render_replay
     from soc.runner.replay import replay as run_replay
-    from soc.runner.replay import trace_source
+    from soc.runner.replay import run_source, trace_source
 
     if mode not in MODES:
         raise typer.BadParameter(f"--mode must be one of {', '.join(MODES)}")
@@ -46,7 +51,11 @@ def replay(
     if cycle_ps is not None and not 0 < cycle_ps < float("inf"):
         raise typer.BadParameter("--cycle-ps must be a positive number")
     soc = load_soc(Path(soc_file), overrides or ())
-    loaded = trace_source(Path(source), fmt, soc, master, request_bytes, cycle_ps)
+    if Path(source).is_dir():
+        chosen = None if masters is None else [m.strip() for m in masters.split(",")]
+        loaded = run_source(Path(source), chosen)
+    else:
+        loaded = trace_source(Path(source), fmt, soc, master, request_bytes, cycle_ps)
     out_dir = Path(out) if out else Path("runs") / "replay"
     result = run_replay(soc, loaded, mode, out_dir, overwrite=overwrite)
     console = Console()

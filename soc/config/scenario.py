@@ -74,8 +74,14 @@ class RunConfig(Block):
     """Run settings."""
 
     trace_level: Literal["layer", "phase", "request"] = "phase"
-    chrome_trace: bool = True
-    native_trace: bool = True
+    chrome_trace: bool = Field(True, description="trace.json: Chrome trace-event JSON")
+    perfetto_trace: bool = Field(True, description="trace.pftrace: native Perfetto protobuf")
+    native_trace: bool = Field(True, description="trace/: the native trace, Parquet tables")
+    record_requests: bool = Field(
+        False,
+        description="trace/requests.parquet: every request the DRAM serves, for soc replay "
+        "(whatever the trace level and native_trace)",
+    )
     plots: bool = Field(True, description="PNG plots in the run folder's plots/")
     timeline_window_ps: TimePs = Field(
         10_000_000, gt=0, description="window of the DRAM bandwidth and power timelines"

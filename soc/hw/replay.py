@@ -61,6 +61,7 @@ class ReplayMaster(Component):
         self.mode = mode
         self.mem: Port[MemTarget] = self.port("mem")
         self.finished = env.event()
+        self.end_ps: int | None = None  # when its last request completed
         self._slots = simpy.Resource(env, capacity=max_outstanding)
         self._done: list[simpy.Event] = []
         self._left = len(self.requests)
@@ -113,4 +114,5 @@ class ReplayMaster(Component):
         self._done[index].succeed()
         self._left -= 1
         if not self._left:
+            self.end_ps = self.env.now
             self.finished.succeed()

@@ -23,22 +23,9 @@ from dataclasses import dataclass, field
 
 import simpy
 
-from soc.kernel.ports import MemRequest, MemTarget
+from soc.kernel.ports import REQUEST_COLUMNS, MemRequest, MemTarget, RequestRow
 
-RequestRow = tuple[str, int, int, int, bool, int, int, int, int, int | None, int]
-COLUMNS = (
-    "master",
-    "seq",
-    "addr",
-    "size_bytes",
-    "is_write",
-    "qos",
-    "issue_ps",
-    "arrival_ps",
-    "done_ps",
-    "after",
-    "think_ps",
-)
+COLUMNS = REQUEST_COLUMNS
 
 
 @dataclass

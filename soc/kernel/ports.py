@@ -18,6 +18,26 @@ from soc.errors import WiringError
 T = TypeVar("T")
 
 
+# One served request as `run.record_requests` records it (soc.hw.request_log writes it,
+# soc.trace.requests stores it): its master, its seq among the master's requests (order
+# of arrival at the DRAM), what it was, when it was issued, reached the DRAM and
+# completed, the seq of the master's request it waited for (or None) and the think time.
+REQUEST_COLUMNS = (
+    "master",
+    "seq",
+    "addr",
+    "size_bytes",
+    "is_write",
+    "qos",
+    "issue_ps",
+    "arrival_ps",
+    "done_ps",
+    "after",
+    "think_ps",
+)
+RequestRow = tuple[str, int, int, int, bool, int, int, int, int, int | None, int]
+
+
 class MemRequest:
     """One memory request: the unit of events (bursts inside are computed, not simulated).
 

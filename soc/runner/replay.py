@@ -1,7 +1,7 @@
 """`soc replay`: re-drive the memory system of an SoC with recorded request streams.
 
 A source is a memory trace in DRAMsim3 or Ramulator format (soc.trace.memtrace), or a
-run folder recorded with `run.record_requests`. Only the NoC, SRAM and DRAM run
+run folder recorded with `run.record_requests` (soc.trace.requests). Only the NoC, SRAM and DRAM run
 (soc.assemble.replay). The replay writes a run folder (soc.yaml, summary.json) and its
 summary holds, per master, what a run reports of it: bytes, bandwidth, DRAM latency
 (mean, p50, p99, max) and row-hit rate; with a run folder as source, the recorded
@@ -11,7 +11,8 @@ figures beside them.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import yaml
@@ -26,6 +27,7 @@ from soc.runner.outputs import RunOrigin, check_target, discard, publish, stagin
 from soc.runner.run import _dram_summary, write_json
 from soc.trace import StatsCollector, Tracer
 from soc.trace.memtrace import FORMATS, read_dramsim3, read_ramulator, read_ramulator2
+from soc.trace.requests import read_requests
 
 
 @dataclass
@@ -65,6 +67,87 @@ def trace_source(
     return ReplaySource(f"{path} ({fmt})", {master: stream}, at_dram=True)
 
 
+def streams_from_rows(rows: Iterable[dict]) -> dict[str, list[ReplayRequest]]:
+    """Recorded requests (`soc.hw.request_log` rows as dicts) as one stream per master,
+    in issue order, each naming the index of the request it waited for."""
+    by_master: dict[str, list[dict]] = {}
+    for row in rows:
+        by_master.setdefault(row["master"], []).append(row)
+    streams = {}
+    for master, recorded in sorted(by_master.items()):
+        recorded.sort(key=lambda r: (r["issue_ps"], r["seq"]))
+        index = {r["seq"]: i for i, r in enumerate(recorded)}
+        streams[master] = [
+            ReplayRequest(
+                r["addr"],
+                r["size_bytes"],
+                r["is_write"],
+                r["issue_ps"],
+                r["qos"],
+                None if r["after"] is None else index[r["after"]],
+                r["think_ps"],
+            )
+            for r in recorded
+        ]
+    return streams
+
+
+def recorded_metrics(summary: dict) -> dict[str, dict]:
+    """Per master, what a run's summary says of its DRAM traffic (for the comparison)."""
+    dram = summary["dram"]
+    out = {}
+    for master, row in dram["by_master"].items():
+        out[master] = {
+            "read_bytes": row.get("dram_read_byte", 0),
+            "write_bytes": row.get("dram_write_byte", 0),
+            "bandwidth_bytes_per_s": row.get("bandwidth_bytes_per_s", 0.0),
+            "latency_ps": dram["latency_ps"].get(master),
+            "row_hit_rate": row.get("row_hit_rate"),
+        }
+    return out
+
+
+def run_source(folder: Path, masters: list[str] | None = None) -> ReplaySource:
+    """A run folder recorded with `run.record_requests`: each master's stream (or only
+    `masters`), entering at its NoC endpoint at the recorded issue times, and what the
+    run's summary says of each. The CPU's and the DMA's requests carry what they waited
+    for (elastic replay); the traffic masters' never do."""
+    import json
+
+    rows = list(read_requests(folder))
+    streams = streams_from_rows(rows)
+    ends: dict[str, int] = {}
+    for row in rows:
+        ends[row["master"]] = max(ends.get(row["master"], 0), row["done_ps"])
+    summary_path = folder / "summary.json"
+    try:
+        summary = json.loads(summary_path.read_text(encoding="utf-8"))
+        recorded = recorded_metrics(summary)
+        for master, row in recorded.items():
+            row["end_ps"] = ends.get(master)
+    except (OSError, ValueError, KeyError, TypeError):
+        raise TraceFormatError(f"{summary_path}: not a run's summary") from None
+    for name in _paced_masters(folder):  # they issue on their own clock: always timed
+        streams[name] = [replace(r, after=None, think_ps=0) for r in streams.get(name, [])]
+    if masters is not None:
+        unknown = sorted(set(masters) - set(streams))
+        if unknown:
+            known = ", ".join(sorted(streams))
+            raise TraceFormatError(f"{folder}: no recorded master {unknown[0]!r} ({known})")
+        streams = {m: s for m, s in streams.items() if m in masters}
+    return ReplaySource(str(folder), streams, recorded)
+
+
+def _paced_masters(folder: Path) -> list[str]:
+    """The traffic masters of the recorded run (camera, display, generator): they issue
+    on their own clock, so an elastic replay keeps their recorded times."""
+    try:
+        config = yaml.safe_load((folder / "config.yaml").read_text(encoding="utf-8"))
+        return [str(m["name"]) for m in config.get("masters") or []]
+    except (OSError, yaml.YAMLError, AttributeError, KeyError, TypeError):
+        raise TraceFormatError(f"{folder / 'config.yaml'}: not a run's resolved config") from None
+
+
 @dataclass
 class ReplayResult:
     summary: dict[str, object]
@@ -89,10 +172,12 @@ def simulate_replay(
     tracer.close(end)
     dram = _dram_summary(stats, end)
     masters = {}
+    ends = {m.path: m.end_ps for m in system.masters}
     for name, stream in source.streams.items():
         row = dict(dram["by_master"].get(name, {}))
         masters[name] = {
             "requests": len(stream),
+            "end_ps": ends[name],
             "read_bytes": row.get("dram_read_byte", 0),
             "write_bytes": row.get("dram_write_byte", 0),
             "bandwidth_bytes_per_s": row.get("bandwidth_bytes_per_s", 0.0),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,9 +20,12 @@ from soc.config import ScenarioConfig, resolved_yaml
 from soc.energy import EnergyLedger, load_energy_table
 from soc.errors import SimulationError
 from soc.kernel import Action, Level
+from soc.kernel.ports import RequestRow
 from soc.runner.outputs import RunOrigin, check_target, discard, publish, staging_folder
 from soc.trace import ChromeTraceSink, NativeTraceSink, StatsCollector, Tracer
 from soc.trace.events import Sink
+from soc.trace.perfetto import PerfettoTraceSink
+from soc.trace.requests import RequestTableWriter
 from soc.trace.stats import describe_values
 
 
@@ -216,9 +220,12 @@ def write_json(path: Path, data: object, chunk: int = 1 << 16) -> None:
 
 
 def simulate(
-    config: ScenarioConfig, sinks: list[Sink]
+    config: ScenarioConfig,
+    sinks: list[Sink],
+    record_requests: Callable[[RequestRow], None] | None = None,
 ) -> tuple[AssembledSoc, StatsCollector, dict]:
-    """Assemble and run `config` with extra `sinks`; return system, stats and energy."""
+    """Assemble and run `config` with extra `sinks` (and the DRAM's requests written to
+    `record_requests`); return system, stats and energy."""
     table = load_energy_table(config.soc.energy_table)
     window = config.run.timeline_window_ps
     stats = StatsCollector(window)
@@ -226,7 +233,7 @@ def simulate(
     tracer = Tracer(
         Level.parse(config.run.trace_level), [stats, ledger, *sinks], activity_window_ps=window
     )
-    system = assemble(config, tracer)
+    system = assemble(config, tracer, record_requests)
     try:
         system.env.run(until=system.cpu.finished)
     except RuntimeError as exc:  # SimPy: the event queue ran dry before the driver ended
@@ -259,7 +266,12 @@ def run_scenario(
             sinks.append(ChromeTraceSink(staging / "trace.json"))
         if config.run.native_trace:
             sinks.append(NativeTraceSink(staging / "trace"))  # one Parquet file per table
-        system, stats, energy = simulate(config, sinks)
+        if config.run.perfetto_trace:
+            sinks.append(PerfettoTraceSink(staging / "trace.pftrace"))
+        requests = RequestTableWriter(staging) if config.run.record_requests else None
+        system, stats, energy = simulate(config, sinks, requests and requests.write)
+        if requests is not None:
+            requests.close(system.env.now)
         events = events_processed(system)
         summary = build_summary(config, system, stats, energy)
         if config.run.plots:

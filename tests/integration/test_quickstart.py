@@ -35,6 +35,7 @@ def test_run_folder_is_complete(quickstart_run):
         "summary.json",
         "trace",
         "trace.json",
+        "trace.pftrace",
     ]
     tables = sorted(p.name for p in (quickstart_run / "trace").iterdir())
     assert tables == [f"{t}.parquet" for t in NATIVE_TABLES]

@@ -7,7 +7,6 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from perfetto.protos.perfetto.trace import perfetto_trace_pb2 as pb
@@ -393,33 +392,3 @@ def test_quickstart_run_has_a_track_per_component(tmp_path):
     # converting the recorded events gives the file the sink streamed during the run
     write_perfetto(recorded.events, tmp_path / "converted.pftrace")
     assert (tmp_path / "converted.pftrace").read_bytes() == path.read_bytes()
-
-
-@pytest.mark.skipif(
-    not os.environ.get("PERFETTO_TRACE_PROCESSOR"),
-    reason="set PERFETTO_TRACE_PROCESSOR to a trace_processor_shell binary (the perfetto "
-    "package downloads one on first use, which needs the network)",
-)
-def test_trace_processor_loads_the_slices(tmp_path):
-    from perfetto.trace_processor import TraceProcessor, TraceProcessorConfig
-
-    path = tmp_path / "t.pftrace"
-    write_perfetto(HAND_EVENTS, path)
-    config = TraceProcessorConfig(bin_path=os.environ["PERFETTO_TRACE_PROCESSOR"])
-    tp = TraceProcessor(trace=str(path), config=config)
-    try:
-        rows = tp.query(
-            "select s.ts, s.dur, s.name, t.name as track from slice s "
-            "join track t on s.track_id = t.id order by s.ts, t.name"
-        )
-        got = [(r.ts, r.dur, r.name, r.track) for r in rows]
-    finally:
-        tp.close()
-    assert got == [
-        (900, 3600, "conv1", "npu"),
-        (1000, 2500, "load", "load"),
-        (1000, 0, "layer_start", "npu"),
-        (1500, 2700, "dram_access", "dram #0"),
-        (2000, 2000, "compute", "compute"),
-        (2500, 1800, "dram_access", "dram #1"),
-    ]

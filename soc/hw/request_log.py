@@ -3,11 +3,11 @@
 `RequestLog` stands in front of the DRAM as its memory target: each request is passed
 through unchanged, and when it completes one row is handed to `write`:
 
-    (master, seq, addr, size_bytes, is_write, qos, issue_ps, arrival_ps, done_ps,
+    (master, number, addr, size_bytes, is_write, qos, issue_ps, arrival_ps, done_ps,
      after, think_ps)
 
-`seq` numbers a master's requests in the order they reached the DRAM. `after` is the
-seq of the request of the same master that this one waited for: the one that completed
+`number` numbers a master's requests in the order they reached the DRAM. `after` is
+the number of the request of the same master that this one waited for: the one that completed
 last at or before this one was issued (None if none had completed yet), and `think_ps`
 the time from that completion to the issue. That is what an elastic replay re-creates:
 a DMA channel that issues a request when one in flight completes waits for that one; a
@@ -30,11 +30,11 @@ COLUMNS = REQUEST_COLUMNS
 
 @dataclass
 class _Completions:
-    """One master's completions so far, in time order: their times and seqs."""
+    """One master's completions so far, in time order: their times and numbers."""
 
     times: list[int] = field(default_factory=list)
-    seqs: list[int] = field(default_factory=list)
-    arrived: int = 0  # seqs handed out
+    numbers: list[int] = field(default_factory=list)
+    arrived: int = 0  # numbers handed out
 
 
 class RequestLog:
@@ -52,19 +52,19 @@ class RequestLog:
         done = self._masters.get(req.master)
         if done is None:
             done = self._masters[req.master] = _Completions()
-        seq = done.arrived
+        number = done.arrived
         done.arrived += 1
         arrival = self.env.now
         yield from self.target.transact(req)
         now = self.env.now
         i = bisect_right(done.times, req.issued_ps)
-        after, think = (done.seqs[i - 1], req.issued_ps - done.times[i - 1]) if i else (None, 0)
+        after, think = (done.numbers[i - 1], req.issued_ps - done.times[i - 1]) if i else (None, 0)
         done.times.append(now)
-        done.seqs.append(seq)
+        done.numbers.append(number)
         self.write(
             (
                 req.master,
-                seq,
+                number,
                 req.addr,
                 req.size_bytes,
                 req.is_write,

@@ -19,12 +19,12 @@ T = TypeVar("T")
 
 
 # One served request as `run.record_requests` records it (soc.hw.request_log writes it,
-# soc.trace.requests stores it): its master, its seq among the master's requests (order
-# of arrival at the DRAM), what it was, when it was issued, reached the DRAM and
-# completed, the seq of the master's request it waited for (or None) and the think time.
+# soc.trace.requests stores it): its master, its number among the master's requests
+# (in order of arrival at the DRAM), what it was, when it was issued, reached the DRAM and
+# completed, the number of the master's request it waited for (or None) and the think time.
 REQUEST_COLUMNS = (
     "master",
-    "seq",
+    "number",
     "addr",
     "size_bytes",
     "is_write",

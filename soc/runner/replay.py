@@ -75,8 +75,8 @@ def streams_from_rows(rows: Iterable[dict]) -> dict[str, list[ReplayRequest]]:
         by_master.setdefault(row["master"], []).append(row)
     streams = {}
     for master, recorded in sorted(by_master.items()):
-        recorded.sort(key=lambda r: (r["issue_ps"], r["seq"]))
-        index = {r["seq"]: i for i, r in enumerate(recorded)}
+        recorded.sort(key=lambda r: (r["issue_ps"], r["number"]))
+        index = {r["number"]: i for i, r in enumerate(recorded)}
         streams[master] = [
             ReplayRequest(
                 r["addr"],

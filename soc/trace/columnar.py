@@ -16,7 +16,7 @@ writer, the reader and the checks take it from there.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from operator import attrgetter, itemgetter
 
@@ -250,6 +250,21 @@ def arrow_schema(table: Table):
     fields += [pa.field(c.name, arrow_type(c.type), nullable=c.nullable) for c in table.columns]
     metadata = {FORMAT_KEY: FORMAT, VERSION_KEY: str(VERSION), TABLE_KEY: table.name}
     return pa.schema(fields, metadata=metadata)
+
+
+def feed(sink, events: Iterable[Event], end_ps: int | None = None, batch: int = 8192) -> None:
+    """Hand recorded `events` to `sink` in batches of records, as the tracer did during
+    the run, then close it at `end_ps` (default: the last event's time)."""
+    records: list[Record] = []
+    last = 0
+    for event in events:
+        records.append(event_record(event))
+        last = max(last, event.end_ps if isinstance(event, SpanEvent) else event.t_ps)
+        if len(records) >= batch:
+            sink.on_records(records)
+            records = []
+    sink.on_records(records)
+    sink.close(last if end_ps is None else end_ps)
 
 
 def event_record(event: Event) -> Record:

@@ -51,11 +51,10 @@ from typing import IO
 from perfetto.protos.perfetto.trace import perfetto_trace_pb2 as pb
 
 from soc.kernel.vocab import SpanKind
+from soc.trace.columnar import feed
 from soc.trace.events import (
-    ACTIVITY,
     COUNTER,
     INSTANT,
-    SAMPLE,
     SPAN,
     ActivityEvent,
     CounterEvent,
@@ -359,33 +358,7 @@ class PerfettoTraceSink(Sink):
         self._file = None
 
 
-def _record(event: Event) -> Record:
-    if isinstance(event, SpanEvent):
-        return (SPAN, event)
-    if isinstance(event, InstantEvent):
-        return (INSTANT, event)
-    if isinstance(event, CounterEvent):
-        return (COUNTER, event)
-    if isinstance(event, ActivityEvent):
-        return (ACTIVITY, event.t_ps, event.component, event.action, event.amount, event.master)
-    return (SAMPLE, event.t_ps, event.component, event.name, event.value, event.master)
-
-
-def _time_ps(event: Event) -> int:
-    return event.end_ps if isinstance(event, SpanEvent) else event.t_ps
-
-
 def write_perfetto(events: Iterable[Event], path: Path | str) -> None:
     """Write the Perfetto trace of recorded `events` (in their recorded order, e.g.
     from `read_native`) to `path`, as the sink would have during the run."""
-    sink = PerfettoTraceSink(path)
-    batch: list[Record] = []
-    end_ps = 0
-    for event in events:
-        batch.append(_record(event))
-        end_ps = max(end_ps, _time_ps(event))
-        if len(batch) >= BATCH_RECORDS:
-            sink.on_records(batch)
-            batch = []
-    sink.on_records(batch)
-    sink.close(end_ps)
+    feed(PerfettoTraceSink(path), events, batch=BATCH_RECORDS)

@@ -4,9 +4,10 @@ Written when `run.record_requests` is on, whatever the trace level, as
 `trace/requests.parquet` beside the other tables (docs/trace.md), with the same
 format, version and table metadata. One row per request, in the order they completed
 (`soc.hw.request_log` makes them), its columns `soc.kernel.ports.REQUEST_COLUMNS`:
-master, seq (the master's requests numbered in their order of arrival at the DRAM),
+master, number (the master's requests numbered in their order of arrival at the DRAM;
+not the `seq` of the event tables),
 addr, size_bytes, is_write, qos, issue_ps (the master issued it), arrival_ps (it
-reached the DRAM), done_ps, after (the seq of the master's request it waited for, or
+reached the DRAM), done_ps, after (the number of the master's request it waited for, or
 null) and think_ps. Streamed in row groups."""
 
 from __future__ import annotations

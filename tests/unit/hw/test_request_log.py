@@ -28,7 +28,7 @@ def record(issues):
 
 def test_each_request_waits_for_the_last_completion_before_its_issue():
     rows = record([("dma", 0, 0), ("dma", 0, 64), ("dma", 1_000, 128), ("dma", 1_700, 192)])
-    by_seq = {r["seq"]: r for r in rows}
+    by_seq = {r["number"]: r for r in rows}
     # seqs 0 and 1 complete at 1000 (1 recorded last); seq 2, issued at 1000, completes
     # at 2000, after seq 3's issue at 1700: seq 3 waited for seq 1 too, then 700 ps
     assert [by_seq[s]["after"] for s in range(4)] == [None, None, 1, 1]
@@ -41,5 +41,5 @@ def test_each_request_waits_for_the_last_completion_before_its_issue():
 
 def test_masters_are_apart():
     rows = record([("a", 0, 0), ("b", 1_500, 64), ("a", 1_500, 128)])
-    after = {(r["master"], r["seq"]): r["after"] for r in rows}
+    after = {(r["master"], r["number"]): r["after"] for r in rows}
     assert after == {("a", 0): None, ("b", 0): None, ("a", 1): 0}

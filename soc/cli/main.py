@@ -6,6 +6,7 @@ import json
 import signal
 import sys
 import time
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -288,17 +289,26 @@ def trace_convert(
     if out is None:
         export_jsonl(Path(source), sys.stdout)
         return
-    target = Path(out)
-    if target.exists() and not overwrite:
-        raise OutputError(f"{out}: exists; pass --overwrite to replace it")
-    partial = target.with_name(f".{target.name}.partial")  # no half-written --out
-    try:
+
+    def write(partial: Path) -> None:
         with partial.open("w", encoding="utf-8") as file:
             export_jsonl(Path(source), file)
+
+    write_new_file(Path(out), overwrite, write)
+
+
+def write_new_file(target: Path, overwrite: bool, write: Callable[[Path], None]) -> None:
+    """`write` a hidden partial file beside `target`, then rename it into place: never a
+    half-written file, and an existing one only replaced with `overwrite`."""
+    if target.exists() and not overwrite:
+        raise OutputError(f"{target}: exists; pass --overwrite to replace it")
+    partial = target.with_name(f".{target.name}.partial")
+    try:
+        write(partial)
         partial.replace(target)
     finally:
         partial.unlink(missing_ok=True)
 
 
 # commands kept in modules of their own register on `app` when imported
-from soc.cli import replay_cmd  # noqa: E402, F401
+from soc.cli import replay_cmd, trace_export  # noqa: E402, F401

@@ -112,7 +112,10 @@ def read_requests(path: Path) -> Iterator[dict]:
     if END_KEY not in metadata:
         raise TraceFormatError(f"{file}: no end time (the writer did not close it)")
     if parquet.schema_arrow.names != list(COLUMNS):
-        raise TraceFormatError(f"{file}: columns {parquet.schema_arrow.names}")
+        raise TraceFormatError(
+            f"{file}: columns {parquet.schema_arrow.names} are not those of version {VERSION}'s"
+            f" requests table ({list(COLUMNS)})"
+        )
     for group in range(parquet.num_row_groups):
         try:
             table = parquet.read_row_group(group)

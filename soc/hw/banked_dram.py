@@ -483,6 +483,9 @@ class _Channel:
             bank.open_row = None
             bank.act_ready = max(bank.act_ready, bank.pre_ready + c.trp)
         self.dram.count(Action.DRAM_ROW_MISS if bank.fresh else Action.DRAM_ROW_HIT, 1, req.master)
+        if req.is_write:  # reads and writes are reported apart
+            miss = Action.DRAM_WRITE_ROW_MISS if bank.fresh else Action.DRAM_WRITE_ROW_HIT
+            self.dram.count(miss, 1, req.master)
         bank.fresh = False
         self.ranks.serve(req)
         if not (req.is_write and t.posted_writes):

@@ -61,8 +61,10 @@ class Action(StrEnum):
     MAC_SLOT = "mac_slot"
     DRAM_ACCEPTED_BYTE = "dram_accepted_byte"  # taken by the controller (served later)
     NOC_LINK_BUSY_PS = "noc_link_busy_ps"  # attributed to a link, not a master
-    DRAM_ROW_HIT = "dram_row_hit"
+    DRAM_ROW_HIT = "dram_row_hit"  # reads and writes
     DRAM_ROW_MISS = "dram_row_miss"
+    DRAM_WRITE_ROW_HIT = "dram_write_row_hit"  # of those, the writes
+    DRAM_WRITE_ROW_MISS = "dram_write_row_miss"
 
 
 UNPRICED_ACTIONS = frozenset(
@@ -72,6 +74,8 @@ UNPRICED_ACTIONS = frozenset(
         Action.MAC_SLOT,
         Action.DRAM_ROW_HIT,
         Action.DRAM_ROW_MISS,
+        Action.DRAM_WRITE_ROW_HIT,
+        Action.DRAM_WRITE_ROW_MISS,
         Action.DRAM_ACCEPTED_BYTE,
         Action.NOC_LINK_BUSY_PS,
     }

@@ -31,7 +31,10 @@ def render_replay(summary: dict, console: Console) -> None:
     cells = []
     for name, row in masters.items():
         latency = row["latency_ps"] or {}
-        hit = row["row_hit_rate"]
+
+        def rate(value: float | None) -> str:
+            return "-" if value is None else f"{100 * value:.1f}%"
+
         cells.append(
             [
                 name,
@@ -43,16 +46,19 @@ def render_replay(summary: dict, console: Console) -> None:
                 _ns(latency.get("p50")),
                 _ns(latency.get("p99")),
                 _ns(latency.get("max")),
-                "-" if hit is None else f"{100 * hit:.1f}%",
+                rate(row.get("read_row_hit_rate")),
+                rate(row.get("write_row_hit_rate")),
             ]
         )
     print_table(
         console,
-        "Per master (GB/s over the replay; DRAM latency in ns, from arrival to completion)",
+        "Per master (GB/s over the replay; DRAM latency in ns, from arrival to completion; "
+        "row-hit rates of reads and writes)",
         [
             Column("master", "left"),
             *(Column(h, group=1) for h in ("requests", "read", "written", "GB/s")),
-            *(Column(h, group=2) for h in ("mean", "p50", "p99", "max", "row hits")),
+            *(Column(h, group=2) for h in ("mean", "p50", "p99", "max")),
+            *(Column(h, group=3) for h in ("read hits", "write hits")),
         ],
         cells,
     )

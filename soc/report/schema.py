@@ -110,11 +110,19 @@ class DramMaster(_Model):
     dram_activate: int = _field("row activations (banked DRAM)", "activation", default=0)
     dram_row_hit: int = _field("requests that hit an open row (banked DRAM)", default=0)
     dram_row_miss: int = _field("requests that opened a row (banked DRAM)", default=0)
+    dram_write_row_hit: int = _field("of the row hits, the writes (banked DRAM)", default=0)
+    dram_write_row_miss: int = _field("of the row misses, the writes (banked DRAM)", default=0)
     bandwidth_bytes_per_s: float = _field("bytes read and written / simulated time", "byte/s")
     row_hit_rate: float | None = _field(
         "row hits / (hits + misses); absent when the DRAM counts no rows",
         "fraction",
         default=None,
+    )
+    read_row_hit_rate: float | None = _field(
+        "the reads' row-hit rate; absent without reads or row counts", "fraction", default=None
+    )
+    write_row_hit_rate: float | None = _field(
+        "the writes' row-hit rate; absent without writes or row counts", "fraction", default=None
     )
 
 

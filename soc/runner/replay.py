@@ -183,6 +183,8 @@ def simulate_replay(
             "bandwidth_bytes_per_s": row.get("bandwidth_bytes_per_s", 0.0),
             "latency_ps": dram["latency_ps"].get(name),
             "row_hit_rate": row.get("row_hit_rate"),
+            "read_row_hit_rate": row.get("read_row_hit_rate"),
+            "write_row_hit_rate": row.get("write_row_hit_rate"),
             "recorded": source.recorded.get(name),
         }
     return {

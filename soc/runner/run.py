@@ -98,6 +98,15 @@ def _master_row(actions: dict[str, int], seconds: float) -> dict[str, object]:
     hits, misses = actions.get("dram_row_hit", 0), actions.get("dram_row_miss", 0)
     if hits + misses:
         row["row_hit_rate"] = hits / (hits + misses)
+        w_hits, w_misses = (
+            actions.get("dram_write_row_hit", 0),
+            actions.get("dram_write_row_miss", 0),
+        )
+        r_hits, r_misses = hits - w_hits, misses - w_misses
+        if r_hits + r_misses:
+            row["read_row_hit_rate"] = r_hits / (r_hits + r_misses)
+        if w_hits + w_misses:
+            row["write_row_hit_rate"] = w_hits / (w_hits + w_misses)
     return row
 
 

@@ -48,4 +48,5 @@ def test_replayed_trace_equals_driving_the_model(tmp_path, name):
     assert dram["read_bytes"] == len(addresses) * BURST
     assert bandwidth == pytest.approx(direct["bandwidth"], rel=1e-9)
     assert latency == pytest.approx(direct["latency_cycles"], rel=1e-9)
-    assert row["row_hit_rate"] == pytest.approx(direct["hit_rate"], abs=1e-12)
+    assert row["read_row_hit_rate"] == pytest.approx(direct["hit_rate"], abs=1e-12)
+    assert "write_row_hit_rate" not in row  # no writes

@@ -105,3 +105,27 @@ def test_fcfs_serves_in_arrival_order_where_frfcfs_takes_the_row_hit_first():
     fcfs = DramConfig(fidelity="banked", size_bytes=8192 * 2**20, banked={"scheduler": "fcfs"})
     (a, b, c), _ = run(requests, fcfs)
     assert a < b < c
+
+
+def test_read_and_write_row_hits_are_counted_apart():
+    """Two writes then a read to one row: the first write opens it (a write miss), the
+    second write and the read hit it."""
+    from soc.runner.run import _master_row
+
+    env = simpy.Environment()
+    rec = Counts()
+    dram = BankedDram(env, "dram", CONFIG, rec)
+    elaborate([dram])
+
+    def one(cycle, addr, write):
+        yield env.timeout(CLOCK.ps(cycle))
+        yield from dram.transact(MemRequest(addr, 128, write, "m"))
+
+    for cycle, addr, write in ((0, 0, True), (1, 128, True), (200, 256, False)):
+        env.process(one(cycle, addr, write))
+    env.run()
+    c = rec.counts
+    assert (c[Action.DRAM_ROW_MISS], c[Action.DRAM_ROW_HIT]) == (1, 2)
+    assert (c[Action.DRAM_WRITE_ROW_MISS], c[Action.DRAM_WRITE_ROW_HIT]) == (1, 1)
+    row = _master_row({a.value: n for a, n in c.items()}, 1.0)
+    assert (row["read_row_hit_rate"], row["write_row_hit_rate"]) == (1.0, 0.5)

@@ -108,10 +108,11 @@ def recorded_metrics(summary: dict) -> dict[str, dict]:
 
 
 def run_source(folder: Path, masters: list[str] | None = None) -> ReplaySource:
-    """A run folder recorded with `run.record_requests`: each master's stream (or only
-    `masters`), entering at its NoC endpoint at the recorded issue times, and what the
-    run's summary says of each. The CPU's and the DMA's requests carry what they waited
-    for (elastic replay); the traffic masters' never do."""
+    """A run folder recorded with `run.record_requests` (or its trace/ folder alone): each
+    master's stream (or only `masters`), entering at its NoC endpoint at the recorded
+    issue times, and what the run's summary says of each. The CPU's and the DMA's
+    requests carry what they waited for (elastic replay); the traffic masters' never
+    do: they issue on their own clocks."""
     import json
 
     rows = list(read_requests(folder))
@@ -119,16 +120,18 @@ def run_source(folder: Path, masters: list[str] | None = None) -> ReplaySource:
     ends: dict[str, int] = {}
     for row in rows:
         ends[row["master"]] = max(ends.get(row["master"], 0), row["done_ps"])
-    summary_path = folder / "summary.json"
-    try:
-        summary = json.loads(summary_path.read_text(encoding="utf-8"))
-        recorded = recorded_metrics(summary)
+    summary_path = folder / "summary.json"  # a run folder's; a bare trace folder has none
+    recorded: dict[str, dict] = {}
+    if summary_path.is_file():
+        try:
+            recorded = recorded_metrics(json.loads(summary_path.read_text(encoding="utf-8")))
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            raise TraceFormatError(f"{summary_path}: not a run's summary") from None
         for master, row in recorded.items():
             row["end_ps"] = ends.get(master)
-    except (OSError, ValueError, KeyError, TypeError):
-        raise TraceFormatError(f"{summary_path}: not a run's summary") from None
-    for name in _paced_masters(folder):  # they issue on their own clock: always timed
-        streams[name] = [replace(r, after=None, think_ps=0) for r in streams.get(name, [])]
+    for name in streams:  # traffic masters issue on their own clock: always timed
+        if name not in PACED_BY_COMPLETIONS:
+            streams[name] = [replace(r, after=None, think_ps=0) for r in streams[name]]
     if masters is not None:
         unknown = sorted(set(masters) - set(streams))
         if unknown:
@@ -138,14 +141,7 @@ def run_source(folder: Path, masters: list[str] | None = None) -> ReplaySource:
     return ReplaySource(str(folder), streams, recorded)
 
 
-def _paced_masters(folder: Path) -> list[str]:
-    """The traffic masters of the recorded run (camera, display, generator): they issue
-    on their own clock, so an elastic replay keeps their recorded times."""
-    try:
-        config = yaml.safe_load((folder / "config.yaml").read_text(encoding="utf-8"))
-        return [str(m["name"]) for m in config.get("masters") or []]
-    except (OSError, yaml.YAMLError, AttributeError, KeyError, TypeError):
-        raise TraceFormatError(f"{folder / 'config.yaml'}: not a run's resolved config") from None
+PACED_BY_COMPLETIONS = ("cpu", "dma")  # the built-in masters; every other is a traffic master
 
 
 @dataclass

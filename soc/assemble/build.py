@@ -27,7 +27,7 @@ from soc.hw import (
 )
 from soc.hw.request_log import RequestLog
 from soc.kernel import Component, Recorder, elaborate
-from soc.kernel.ports import RequestRow
+from soc.kernel.ports import MemTarget, RequestRow
 from soc.plan.pipelines import ScenarioPlan, plan_scenario
 from soc.plan.program import align
 
@@ -56,23 +56,33 @@ class AssembledSoc:
 
 
 def memory_system(
-    env: simpy.Environment,
-    soc: SocConfig,
-    recorder: Recorder,
-    seed: int,
-    record_requests: Callable[[RequestRow], None] | None = None,
+    env: simpy.Environment, soc: SocConfig, recorder: Recorder, seed: int
 ) -> tuple[Crossbar | RoutedNoc, SramBanks, SimpleDram | BankedDram | FluidDram]:
-    """The NoC with the DRAM and the SRAM bound at their address ranges; with
-    `record_requests`, every request the DRAM serves is written to it (`RequestLog`)."""
+    """The NoC, the SRAM and the DRAM, not yet wired (see `bind_memory`)."""
     noc_kind = Crossbar if soc.noc.topology == "crossbar" else RoutedNoc
     noc = noc_kind(env, "noc", soc.noc, recorder, seed)
     sram = SramBanks(env, "sram", soc.sram, recorder, seed)
     dram_kind = {"banked": BankedDram, "fluid": FluidDram}.get(soc.dram.fidelity, SimpleDram)
     dram = dram_kind(env, "dram", soc.dram, recorder, seed)
-    front = dram if record_requests is None else RequestLog(env, dram, record_requests)
+    return noc, sram, dram
+
+
+def bind_memory(
+    noc: Crossbar | RoutedNoc,
+    sram: SramBanks,
+    dram: MemTarget,
+    soc: SocConfig,
+    record_requests: Callable[[RequestRow], None] | None = None,
+) -> MemTarget:
+    """Put the DRAM and the SRAM on the NoC at their address ranges; with
+    `record_requests`, every request the DRAM serves is written to it (`RequestLog`).
+    Returns what stands at the DRAM's endpoint. (A ring's or mesh's endpoints take
+    routers in the order they are attached, unless `placement` names them: attach the
+    CPU and the DMA first, the memories next, then the traffic masters.)"""
+    front = dram if record_requests is None else RequestLog(noc.env, dram, record_requests)
     noc.target_port("dram", soc.dram.base_addr, soc.dram.size_bytes).bind(front)
     noc.target_port("sram", soc.sram.base_addr, soc.sram.size_bytes).bind(sram)
-    return noc, sram, dram
+    return front
 
 
 def assemble(
@@ -88,7 +98,7 @@ def assemble(
     env = simpy.Environment()
     cpu = HostCpu(env, "cpu", soc.cpu, workload.programs, recorder, seed)
     dma = DmaEngine(env, "dma", soc.dma, recorder, seed)
-    noc, sram, dram = memory_system(env, soc, recorder, seed, record_requests)
+    noc, sram, dram = memory_system(env, soc, recorder, seed)
     npu = FlexNNEngine(env, "npu", soc.flexnn, recorder, seed)
     masters = []
     for config in scenario.masters:
@@ -102,6 +112,7 @@ def assemble(
 
     cpu.mem.bind(noc.initiator("cpu"))
     dma.mem.bind(noc.initiator("dma"))
+    bind_memory(noc, sram, dram, soc, record_requests)
     npu.sram.bind(sram)
     npu.dma.bind(dma)
     cpu.npu.bind(npu)

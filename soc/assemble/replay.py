@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import simpy
 
-from soc.assemble.build import memory_system
+from soc.assemble.build import bind_memory, memory_system
 from soc.config import SocConfig
 from soc.hw.replay import ReplayMaster, ReplayRequest
 from soc.kernel import Component, Recorder, elaborate
@@ -44,12 +44,18 @@ def assemble_replay(
     its NoC endpoint or (`at_dram`) at the DRAM controller."""
     env = simpy.Environment()
     noc, sram, dram = memory_system(env, soc, recorder, seed)
-    masters = [
-        ReplayMaster(env, name, requests, mode, recorder, max_outstanding, seed)
+    masters = {
+        name: ReplayMaster(env, name, requests, mode, recorder, max_outstanding, seed)
         for name, requests in streams.items()
-    ]
-    for master in masters:
-        master.mem.bind(dram if at_dram else noc.initiator(master.path))
-    components: list[Component] = [noc, sram, dram, *masters]
+    }
+    # endpoints in a run's order (bind_memory): the CPU and the DMA, the memories, the rest
+    built_in = [name for name in ("cpu", "dma") if name in masters]
+    for name in built_in:
+        masters[name].mem.bind(dram if at_dram else noc.initiator(name))
+    bind_memory(noc, sram, dram, soc)
+    for name, master in masters.items():
+        if name not in built_in:
+            master.mem.bind(dram if at_dram else noc.initiator(name))
+    components: list[Component] = [noc, sram, dram, *masters.values()]
     elaborate(components)
-    return ReplaySystem(env, masters, components)
+    return ReplaySystem(env, list(masters.values()), components)

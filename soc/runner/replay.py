@@ -129,6 +129,7 @@ def run_source(folder: Path, masters: list[str] | None = None) -> ReplaySource:
             raise TraceFormatError(f"{summary_path}: not a run's summary") from None
         for master, row in recorded.items():
             row["end_ps"] = ends.get(master)
+    streams = {name: streams[name] for name in _run_order(folder, streams)}
     for name in streams:  # traffic masters issue on their own clock: always timed
         if name not in PACED_BY_COMPLETIONS:
             streams[name] = [replace(r, after=None, think_ps=0) for r in streams[name]]
@@ -142,6 +143,18 @@ def run_source(folder: Path, masters: list[str] | None = None) -> ReplaySource:
 
 
 PACED_BY_COMPLETIONS = ("cpu", "dma")  # the built-in masters; every other is a traffic master
+
+
+def _run_order(folder: Path, streams: dict) -> list[str]:
+    """The masters in the order the run attached them to the NoC (a ring's or mesh's
+    default placement follows it): its config's masters, else by name."""
+    try:
+        config = yaml.safe_load((folder / "config.yaml").read_text(encoding="utf-8"))
+        named = [str(m["name"]) for m in config.get("masters") or []]
+    except (OSError, yaml.YAMLError, AttributeError, KeyError, TypeError):
+        named = []
+    order = [*PACED_BY_COMPLETIONS, *named, *sorted(streams)]
+    return [name for name in dict.fromkeys(order) if name in streams]
 
 
 @dataclass

@@ -60,6 +60,12 @@ class BankedDram(DramTarget):
     def _clock(config: DramConfig) -> ClockDomain:
         return ClockDomain(config.banked.freq_hz)
 
+    def access_track(self, req: MemRequest) -> str:
+        """A track per channel and bank (`dram.ch0.rank0.bg1.bank3`): the trace shows
+        which banks a request stream keeps busy."""
+        loc = decode(req.addr, self.config.banked, self.config.base_addr)
+        return f"{self.path}.ch{loc.channel}.rank{loc.rank}.bg{loc.bankgroup}.bank{loc.bank}"
+
     def _setup(self) -> None:
         buckets = token_buckets(self.config.regulators)  # shared: a rate is per master
         count = self.config.banked.channels

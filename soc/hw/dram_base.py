@@ -53,12 +53,17 @@ class DramTarget(Component):
         now = env.now
         if self.request_spans:
             fields = {"master": master, "bytes": size, "write": write}
-            self.recorder.span(arrived, now, path, SpanKind.DRAM_ACCESS, fields, True)
+            track = self.access_track(req)
+            self.recorder.span(arrived, now, track, SpanKind.DRAM_ACCESS, fields, True)
         activity(now, path, _WRITE if write else _READ, size, master)
         # what the master sees, and the controller's part (DRAMsim3's measure)
         sample = self._sample
         sample(now, path, "latency_ps", now - arrived, master)
         sample(now, path, "service_latency_ps", now - accepted[0], master)
+
+    def access_track(self, req: MemRequest) -> str:
+        """The trace track of `req`'s access span (request level): the DRAM's own."""
+        return self.path
 
     def _handle(self, req: MemRequest, accepted: list[int]) -> Generator[simpy.Event, object, None]:
         """The model's own service of `req`. It may move `accepted[0]` to when the

@@ -129,3 +129,11 @@ def test_read_and_write_row_hits_are_counted_apart():
     assert (c[Action.DRAM_WRITE_ROW_MISS], c[Action.DRAM_WRITE_ROW_HIT]) == (1, 1)
     row = _master_row({a.value: n for a, n in c.items()}, 1.0)
     assert (row["read_row_hit_rate"], row["write_row_hit_rate"]) == (1.0, 0.5)
+
+
+def test_an_access_span_goes_on_its_channel_and_banks_track():
+    # the address of test_address_mapping_by_hand: row 5, rank 1, bank 3, bank group 1
+    addr = (((5 * 2 + 1) * 4 + 3) * 2 + 1) * 64 * 128 + 17 * 128
+    dram = BankedDram(simpy.Environment(), "dram", CONFIG, NullRecorder())
+    track = dram.access_track(MemRequest(addr, 128, False, "m"))
+    assert track == "dram.ch0.rank1.bg1.bank3"

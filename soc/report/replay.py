@@ -28,6 +28,7 @@ def render_replay(summary: dict, console: Console) -> None:
         f"{format_time_ps(summary['total_ps'])} simulated"
     )
     masters = summary["masters"]
+    timeline = summary["dram"]["bandwidth_over_time"]["bytes_per_s"]
     cells = []
     for name, row in masters.items():
         latency = row["latency_ps"] or {}
@@ -42,6 +43,7 @@ def render_replay(summary: dict, console: Console) -> None:
                 format_bytes(row["read_bytes"]),
                 format_bytes(row["write_bytes"]),
                 f"{row['bandwidth_bytes_per_s'] / 1e9:.3f}",
+                f"{max(timeline.get(name) or [0.0]) / 1e9:.3f}",
                 _ns(latency.get("mean")),
                 _ns(latency.get("p50")),
                 _ns(latency.get("p99")),
@@ -52,11 +54,11 @@ def render_replay(summary: dict, console: Console) -> None:
         )
     print_table(
         console,
-        "Per master (GB/s over the replay; DRAM latency in ns, from arrival to completion; "
-        "row-hit rates of reads and writes)",
+        "Per master (GB/s over the replay, peak over a timeline window; DRAM latency in ns, "
+        "from arrival to completion; row-hit rates of reads and writes)",
         [
             Column("master", "left"),
-            *(Column(h, group=1) for h in ("requests", "read", "written", "GB/s")),
+            *(Column(h, group=1) for h in ("requests", "read", "written", "GB/s", "peak")),
             *(Column(h, group=2) for h in ("mean", "p50", "p99", "max")),
             *(Column(h, group=3) for h in ("read hits", "write hits")),
         ],

@@ -62,6 +62,7 @@ class ReplayMaster(Component):
         self.mem: Port[MemTarget] = self.port("mem")
         self.finished = env.event()
         self.end_ps: int | None = None  # when its last request completed
+        self.completions: list[tuple[int, int]] = []  # (time, bytes) of reads, in order
         self._slots = simpy.Resource(env, capacity=max_outstanding)
         self._done: list[simpy.Event] = []
         self._left = len(self.requests)
@@ -109,6 +110,8 @@ class ReplayMaster(Component):
         req = MemRequest(r.addr, r.size_bytes, r.is_write, self.path, r.qos)
         req.issued_ps = self.env.now
         yield from self.mem.peer.transact(req)
+        if not r.is_write:
+            self.completions.append((self.env.now, r.size_bytes))
         if slot is not None:
             self._slots.release(slot)
         self._done[index].succeed()
@@ -116,3 +119,26 @@ class ReplayMaster(Component):
         if not self._left:
             self.end_ps = self.env.now
             self.finished.succeed()
+
+
+def display_underflows(
+    completions: Sequence[tuple[int, int]], line_bytes: int, line_ps: int, until_ps: int
+) -> tuple[int, int]:
+    """(underflows, bytes short) of a display whose FIFO fills with `completions` (time,
+    bytes of each read) and whose panel takes `line_bytes` every `line_ps`, the first line
+    one line time after the start: a display master's own rule (`DisplayMaster`), applied
+    to the replayed read completions, up to `until_ps`."""
+    level = count = short = 0
+    i, n = 0, len(completions)
+    line = 1
+    while line * line_ps <= until_ps:
+        t = line * line_ps
+        while i < n and completions[i][0] <= t:  # reads done by the line's time count
+            level += completions[i][1]
+            i += 1
+        if level < line_bytes:
+            count += 1
+            short += line_bytes - level
+        level = max(0, level - line_bytes)
+        line += 1
+    return count, short

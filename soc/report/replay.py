@@ -64,6 +64,14 @@ def render_replay(summary: dict, console: Console) -> None:
         ],
         cells,
     )
+    for name, row in masters.items():
+        if "underflows" in row:
+            was = (row.get("recorded") or {}).get("underflows")
+            before = "" if was is None else f" (recorded: {was})"
+            console.print(
+                f"display {escape(name)}: {row['underflows']} underflow(s){before}, "
+                f"{format_bytes(row['underflow_bytes_short'])} short"
+            )
     recorded = {n: r["recorded"] for n, r in masters.items() if r.get("recorded")}
     if not recorded:
         return

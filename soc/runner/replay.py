@@ -21,8 +21,9 @@ from soc.assemble.replay import assemble_replay
 from soc.config import SocConfig
 from soc.energy import EnergyLedger, load_energy_table
 from soc.errors import SimulationError, TraceFormatError
-from soc.hw.replay import ReplayRequest
+from soc.hw.replay import ReplayRequest, display_underflows
 from soc.kernel import Level
+from soc.kernel.clock import PS_PER_S
 from soc.runner.outputs import RunOrigin, check_target, discard, publish, staging_folder
 from soc.runner.run import _dram_summary, write_json
 from soc.trace import StatsCollector, Tracer
@@ -38,6 +39,8 @@ class ReplaySource:
     streams: dict[str, list[ReplayRequest]]
     recorded: dict[str, dict] = field(default_factory=dict)
     at_dram: bool = False  # its times are arrivals at the DRAM controller
+    displays: dict[str, tuple[int, int]] = field(default_factory=dict)  # line bytes, line ps
+    end_ps: int | None = None  # when the recorded run ended
 
 
 def trace_source(
@@ -122,14 +125,22 @@ def run_source(folder: Path, masters: list[str] | None = None) -> ReplaySource:
         ends[row["master"]] = max(ends.get(row["master"], 0), row["done_ps"])
     summary_path = folder / "summary.json"  # a run folder's; a bare trace folder has none
     recorded: dict[str, dict] = {}
+    end_ps = None
     if summary_path.is_file():
         try:
-            recorded = recorded_metrics(json.loads(summary_path.read_text(encoding="utf-8")))
+            summary = json.loads(summary_path.read_text(encoding="utf-8"))
+            recorded, end_ps = recorded_metrics(summary), int(summary["total_ps"])
+            for master, row in (summary.get("masters") or {}).items():
+                if master in recorded:
+                    row_of = recorded[master]
+                    row_of["underflows"] = row.get("underflows")
+                    row_of["underflow_bytes_short"] = row.get("underflow_bytes_short")
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             raise TraceFormatError(f"{summary_path}: not a run's summary") from None
         for master, row in recorded.items():
             row["end_ps"] = ends.get(master)
-    streams = {name: streams[name] for name in _run_order(folder, streams)}
+    masters_config = _run_masters(folder)
+    streams = {name: streams[name] for name in _run_order(masters_config, streams)}
     for name in streams:  # traffic masters issue on their own clock: always timed
         if name not in PACED_BY_COMPLETIONS:
             streams[name] = [replace(r, after=None, think_ps=0) for r in streams[name]]
@@ -139,22 +150,38 @@ def run_source(folder: Path, masters: list[str] | None = None) -> ReplaySource:
             known = ", ".join(sorted(streams))
             raise TraceFormatError(f"{folder}: no recorded master {unknown[0]!r} ({known})")
         streams = {m: s for m, s in streams.items() if m in masters}
-    return ReplaySource(str(folder), streams, recorded)
+    return ReplaySource(
+        str(folder), streams, recorded, displays=_displays(masters_config), end_ps=end_ps
+    )
 
 
 PACED_BY_COMPLETIONS = ("cpu", "dma")  # the built-in masters; every other is a traffic master
 
 
-def _run_order(folder: Path, streams: dict) -> list[str]:
-    """The masters in the order the run attached them to the NoC (a ring's or mesh's
-    default placement follows it): its config's masters, else by name."""
+def _run_masters(folder: Path) -> list[dict]:
+    """The traffic masters of the run's resolved config (none without a config)."""
     try:
         config = yaml.safe_load((folder / "config.yaml").read_text(encoding="utf-8"))
-        named = [str(m["name"]) for m in config.get("masters") or []]
-    except (OSError, yaml.YAMLError, AttributeError, KeyError, TypeError):
-        named = []
-    order = [*PACED_BY_COMPLETIONS, *named, *sorted(streams)]
+        return [dict(m) for m in config.get("masters") or []]
+    except (OSError, yaml.YAMLError, AttributeError, KeyError, TypeError, ValueError):
+        return []
+
+
+def _run_order(masters: list[dict], streams: dict) -> list[str]:
+    """The masters in the order the run attached them to the NoC (a ring's or mesh's
+    default placement follows it): its config's masters, else by name."""
+    order = [*PACED_BY_COMPLETIONS, *(str(m.get("name")) for m in masters), *sorted(streams)]
     return [name for name in dict.fromkeys(order) if name in streams]
+
+
+def _displays(masters: list[dict]) -> dict[str, tuple[int, int]]:
+    """Each display's line bytes and line time (as `DisplayMaster` scans out)."""
+    out = {}
+    for m in masters:
+        if m.get("kind") == "display":
+            line_ps = round(PS_PER_S / float(m["fps"]) / int(m["height"]))
+            out[str(m["name"])] = (int(m["width"]) * int(m["bytes_per_pixel"]), line_ps)
+    return out
 
 
 @dataclass
@@ -182,6 +209,7 @@ def simulate_replay(
     dram = _dram_summary(stats, end)
     masters = {}
     ends = {m.path: m.end_ps for m in system.masters}
+    reads = {m.path: m.completions for m in system.masters}
     for name, stream in source.streams.items():
         row = dict(dram["by_master"].get(name, {}))
         masters[name] = {
@@ -196,6 +224,11 @@ def simulate_replay(
             "write_row_hit_rate": row.get("write_row_hit_rate"),
             "recorded": source.recorded.get(name),
         }
+        if name in source.displays:  # its FIFO, filled by the replayed reads
+            line_bytes, line_ps = source.displays[name]
+            until = source.end_ps if source.end_ps is not None else end
+            count, short = display_underflows(reads[name], line_bytes, line_ps, until)
+            masters[name]["underflows"], masters[name]["underflow_bytes_short"] = count, short
     return {
         "replay": {"source": source.label, "mode": mode},
         "total_ps": end,

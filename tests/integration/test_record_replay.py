@@ -45,6 +45,14 @@ def test_timed_replay_reproduces_the_recording(tmp_path):
         assert row["write_bytes"] == by_master[master].get("dram_write_byte", 0), master
         recorded = summary["dram"]["latency_ps"][master]["mean"]
         assert row["latency_ps"]["mean"] == pytest.approx(recorded, rel=0.02), master
+    # the display's FIFO, refilled by the replayed reads under the display's own scan-out
+    # rule, underflows as it did in the run (dram_contention's display starves)
+    display = replayed["masters"]["display"]
+    assert summary["masters"]["display"]["underflows"] > 0
+    assert display["underflows"] == summary["masters"]["display"]["underflows"]
+    assert (
+        display["underflow_bytes_short"] == summary["masters"]["display"]["underflow_bytes_short"]
+    )
 
 
 @pytest.mark.slow

@@ -61,3 +61,13 @@ def test_untimed_requests_keep_the_slots_full():
 def test_an_unknown_mode_is_refused():
     with pytest.raises(ValueError, match="replay mode 'fast'"):
         replay(STREAM, "fast", 1_000)
+
+
+def test_display_underflows_by_hand():
+    from soc.hw.replay import display_underflows
+
+    # lines of 100 B every 1000 ps; reads of 100 B complete at 500, 2500, 2600
+    completions = [(500, 100), (2_500, 100), (2_600, 100)]
+    # line 1 at 1000: 100 B there; line 2 at 2000: empty (short 100); line 3 at 3000:
+    # 200 B there, takes 100; line 4 at 4000: 100 B; line 5 at 5000: empty
+    assert display_underflows(completions, 100, 1_000, 5_000) == (2, 200)

@@ -61,8 +61,6 @@ class BankedDram(DramTarget):
         return ClockDomain(config.banked.freq_hz)
 
     def access_track(self, req: MemRequest) -> str:
-        """A track per channel and bank (`dram.ch0.rank0.bg1.bank3`): the trace shows
-        which banks a request stream keeps busy."""
         loc = decode(req.addr, self.config.banked, self.config.base_addr)
         return f"{self.path}.ch{loc.channel}.rank{loc.rank}.bg{loc.bankgroup}.bank{loc.bank}"
 

@@ -62,7 +62,8 @@ class DramTarget(Component):
         sample(now, path, "service_latency_ps", now - accepted[0], master)
 
     def access_track(self, req: MemRequest) -> str:
-        """The trace track of `req`'s access span (request level): the DRAM's own."""
+        """The trace track of `req`'s access span (request level): the DRAM's own here;
+        the banked DRAM's is one per channel and bank (`dram.ch0.rank1.bg1.bank3`)."""
         return self.path
 
     def _handle(self, req: MemRequest, accepted: list[int]) -> Generator[simpy.Event, object, None]:

@@ -49,9 +49,9 @@ def _first_line(exc: BaseException) -> str:
 
 def _import(path: Path) -> OnnxImporter:
     """The importer's state after importing `path` (its weights loaded)."""
-    from soc.workloads.onnx_import import _read
+    from soc.workloads.onnx_import import read_model
 
-    model = _read(path)
+    model = read_model(path)
     try:  # weights saved beside the model: the importer's constants need their values
         from onnx.external_data_helper import load_external_data_for_model
 

@@ -52,7 +52,7 @@ Shape = tuple[int, ...]
 def load_onnx(path: Path | str) -> Graph:
     """The operator graph of the ONNX model at `path` (batch 1)."""
     path = Path(path)
-    return OnnxImporter(path, _read(path)).run()
+    return OnnxImporter(path, read_model(path)).run()
 
 
 def unsupported_ops(graph: Graph) -> list[Node]:
@@ -69,7 +69,7 @@ def fmt_shape(shape: Shape) -> str:
     return "x".join(map(str, shape)) or "scalar"
 
 
-def _read(path: Path):
+def read_model(path: Path):
     import onnx  # lazily: importing soc stays fast
     from google.protobuf.message import DecodeError
 

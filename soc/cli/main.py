@@ -158,11 +158,15 @@ def validate(
 
     config = _cache_setting(_load(scenario, overrides), no_cache)
     try:
-        plans = plan_scenario(config).plans
+        compiled = plan_scenario(config)
     except (WorkloadError, MappingError) as exc:
         raise _in_scenario(scenario, exc) from None
+    plans = compiled.plans
     rounds = sum(plan.rounds.round_count for plan in plans)  # not batches (round_batch)
-    Console().print(f"ok: {config.name}: {len(plans)} layers, {rounds:,} rounds per frame")
+    console = Console()
+    console.print(f"ok: {config.name}: {len(plans)} layers, {rounds:,} rounds per frame")
+    for note in compiled.notes:  # how the model was read (SCALE-Sim padding, ONNX ops)
+        console.print(f"note: {note}", markup=False)
 
 
 @app.command("map")

@@ -30,3 +30,13 @@ def test_batched_rounds_are_counted_as_rounds(tmp_path, monkeypatch):
     batched = plan_workload(load_scenario(QUICKSTART, ["soc.flexnn.round_batch=8"])).plans
     assert sum(len(plan.rounds) for plan in batched) < expected  # rows are batches now
     assert rounds_reported("soc.flexnn.round_batch=8") == (len(plans), expected)
+
+
+def test_validate_prints_how_a_model_was_read(tmp_path):
+    csv = Path(__file__).resolve().parents[2] / "unit/workloads/data/scalesim/alexnet.csv"
+    for padding, noted in (("", True), ("\n  padding: same", False)):
+        scenario = tmp_path / "s.yaml"
+        scenario.write_text(f"name: s\nworkload:\n  model: 'scalesim:{csv}'{padding}\n")
+        result = CliRunner().invoke(app, ["validate", str(scenario)])
+        assert result.exit_code == 0, result.output
+        assert ("note: SCALE-Sim topology without padding" in result.output) is noted

@@ -30,31 +30,31 @@ class StageCost(Block):
 class DriverConfig(Block):
     """The program the host CPU runs."""
 
-    frames: Count = 1
-    fps: float | None = Field(None, gt=0, description="frame rate; none = back to back")
-    deadline_ps: TimePs | None = Field(None, description="per-frame latency budget")
-    preprocess: StageCost = StageCost(cycles_per_byte=0.5)
-    postprocess: StageCost = StageCost(cycles_per_byte=0.5)
-
-
-PIPELINE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,39}")
-
-
-class PipelineConfig(Block):
-    """A use case the host runs periodically: per frame, pre-processing, its models in
-    order, post-processing. Pipelines share the CPU, the NPU (granted at layer
-    boundaries, most urgent priority first), DMA, SRAM, NoC and DRAM."""
-
-    name: str = Field(description="letters, digits, '_' and '-'; names its frames and layers")
-    models: list[WorkloadConfig] = Field(min_length=1, description="run in order, each frame")
     frames: Count = Field(1, description="frames it runs")
     fps: float | None = Field(
         None, gt=0, allow_inf_nan=False, description="frames per second (Hz); none = back to back"
     )
     deadline_ps: TimePs | None = Field(None, description="per-frame latency budget")
-    priority: int = Field(0, ge=0, description="for the NPU and the CPU (0 = most urgent)")
     preprocess: StageCost = StageCost(cycles_per_byte=0.5)
     postprocess: StageCost = StageCost(cycles_per_byte=0.5)
+
+    def driver(self) -> DriverConfig:
+        """Only the driver's own settings (of a pipeline, say)."""
+        return DriverConfig(**{key: getattr(self, key) for key in DriverConfig.model_fields})
+
+
+PIPELINE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,39}")
+
+
+class PipelineConfig(DriverConfig):
+    """A use case the host runs periodically: per frame, pre-processing, its models in
+    order, post-processing (the driver's settings, each pipeline its own). Pipelines
+    share the CPU, the NPU (granted at layer boundaries, most urgent priority first),
+    DMA, SRAM, NoC and DRAM."""
+
+    name: str = Field(description="letters, digits, '_' and '-'; names its frames and layers")
+    models: list[WorkloadConfig] = Field(min_length=1, description="run in order, each frame")
+    priority: int = Field(0, ge=0, description="for the NPU and the CPU (0 = most urgent)")
 
     @field_validator("name")
     @classmethod
@@ -139,18 +139,8 @@ class ScenarioConfig(Block):
         """The pipelines, or the one a workload and its driver make ('main')."""
         if self.pipelines is not None:
             return list(self.pipelines)
-        d = self.driver
-        return [
-            PipelineConfig(
-                name=MAIN_PIPELINE,
-                models=[self.workload],
-                frames=d.frames,
-                fps=d.fps,
-                deadline_ps=d.deadline_ps,
-                preprocess=d.preprocess,
-                postprocess=d.postprocess,
-            )
-        ]
+        driver = {key: getattr(self.driver, key) for key in DriverConfig.model_fields}
+        return [PipelineConfig(name=MAIN_PIPELINE, models=[self.workload], **driver)]
 
     @property
     def workloads(self) -> list[WorkloadConfig]:

@@ -12,7 +12,6 @@ from dataclasses import dataclass, replace
 from functools import partial
 
 from soc.config import ScenarioConfig
-from soc.config.scenario import DriverConfig, PipelineConfig
 from soc.errors import FlexsocError
 from soc.flexnn import LayerPlan
 from soc.plan.placement import Placement
@@ -52,7 +51,7 @@ def plan_scenario(scenario: ScenarioConfig) -> ScenarioPlan:
         compiled = []
         labels: list[str] = []
         for j, model in enumerate(pipeline.models):
-            sub = scenario.model_copy(update={"workload": model, "driver": _driver(pipeline)})
+            sub = scenario.model_copy(update={"workload": model, "driver": pipeline.driver()})
             where = None if scenario.pipelines is None else f"pipelines[{i}].models[{j}]"
             plan = _located(where, partial(plan_workload, sub, cursor, pipeline.name))
             cursor = plan.free_addr
@@ -86,16 +85,6 @@ def _located(where: str | None, plan: Callable[[], WorkloadPlan]) -> WorkloadPla
         if where is None or not message.startswith("workload."):
             raise
         raise type(exc)(f"{where}.{message.removeprefix('workload.')}") from None
-
-
-def _driver(pipeline: PipelineConfig) -> DriverConfig:
-    return DriverConfig(
-        frames=pipeline.frames,
-        fps=pipeline.fps,
-        deadline_ps=pipeline.deadline_ps,
-        preprocess=pipeline.preprocess,
-        postprocess=pipeline.postprocess,
-    )
 
 
 def prefixed(plan: WorkloadPlan, prefix: str) -> WorkloadPlan:

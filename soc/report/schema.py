@@ -92,9 +92,9 @@ class MacCounts(_Model):
 
 
 class LatencyStats(_Model):
-    """A distribution of one master's request latencies."""
+    """A distribution of latencies (a master's requests, a pipeline's frames)."""
 
-    count: int = _field("requests")
+    count: int = _field("how many")
     mean: float = _field("mean", "ps")
     p50: float = _field("median", "ps")
     p99: float = _field("99th percentile (nearest rank)", "ps")
@@ -239,16 +239,6 @@ class Op(_Model):
     write_bytes: int = _field("cpu: bytes it writes per frame", "B")
 
 
-class FrameLatency(_Model):
-    """A pipeline's frame latencies."""
-
-    count: int = _field("frames")
-    mean: float = _field("mean", "ps")
-    p50: int = _field("median", "ps")
-    p99: int = _field("99th percentile (nearest rank)", "ps")
-    max: int = _field("longest", "ps")
-
-
 class Pipeline(_Model):
     """One pipeline's frames: latency, deadline, rate, energy."""
 
@@ -257,7 +247,7 @@ class Pipeline(_Model):
     frames: int = _field("frames it ran")
     period_ps: int | None = _field("1 / fps; null = back to back", "ps")
     deadline_ps: int | None = _field("per-frame budget; null = none", "ps")
-    latency_ps: FrameLatency = _field("frame start to the end of its post-processing", "ps")
+    latency_ps: LatencyStats = _field("frame start to the end of its post-processing", "ps")
     deadline_misses: int = _field("frames longer than the deadline")
     achieved_fps: float | None = _field(
         "frames finished per second: (frames - 1) / (last end - first end); null for one", "Hz"

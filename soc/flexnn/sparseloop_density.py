@@ -1,0 +1,82 @@
+"""Sparseloop's statistical density models: how many non-zeros a tile of a tensor holds.
+
+A tensor of N elements has an average density d. A tile of n of its elements holds k
+non-zeros with a probability that depends on the model:
+
+- ``fixed_structured`` (also Sparseloop's default for a bare number): every tile holds
+  n x d non-zeros; when n x d is not whole, floor(n x d) with probability 1 - frac and
+  ceil(n x d) with probability frac. Deterministic for whole counts, as in N:M pruning.
+- ``hypergeometric``: the r = ceil(d x N) non-zeros are spread uniformly at random over
+  the tensor, so a tile of n holds k with probability C(r, k) C(N - r, n - k) / C(N, n).
+  ``uniform`` is read as this model (the Sparseloop paper's "uniformly distributed"
+  sparsity; Timeloop itself only spells it ``hypergeometric``).
+
+Sparseloop also asks about a sub-tile *given* its enclosing tile's occupancy (a tile of S
+elements known to hold K non-zeros): fixed-structured then scales n x K / S; the
+hypergeometric model draws the sub-tile from the S elements with K non-zeros.
+Pure functions; no state.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+MODELS = ("fixed_structured", "hypergeometric")
+ALIASES = {"fixed": "fixed_structured", "uniform": "hypergeometric"}
+
+Given = tuple[int, int] | None  # (elements of the enclosing tile, its non-zeros)
+
+
+@dataclass(frozen=True)
+class Density:
+    """One tensor's density model; `size` is the whole tensor's element count."""
+
+    model: str
+    density: float
+    size: int
+
+    @property
+    def nonzeros(self) -> int:
+        """Non-zeros of the whole tensor (hypergeometric: ceil(d x N))."""
+        return math.ceil(_clean(self.density * self.size))
+
+
+def _clean(x: float) -> float:
+    """Round away float noise so that 0.25 x 16 is 4, not 3.9999999."""
+    return round(x, 9)
+
+
+def occupancy_distribution(dens: Density, n: int, given: Given = None) -> dict[int, float]:
+    """P(k non-zeros) for a tile of `n` elements, over the k with non-zero probability."""
+    if n == 0:
+        return {0: 1.0}
+    if dens.model == "fixed_structured":
+        share = dens.density if given is None else given[1] / given[0]
+        exact = _clean(n * share)
+        low = math.floor(exact)
+        frac = _clean(exact - low)
+        if frac == 0:
+            return {low: 1.0}
+        return {low: 1.0 - frac, low + 1: frac}
+    total, nonzeros = (dens.size, dens.nonzeros) if given is None else given
+    out = {}
+    for k in range(max(0, n - (total - nonzeros)), min(n, nonzeros) + 1):
+        p = math.comb(nonzeros, k) * math.comb(total - nonzeros, n - k) / math.comb(total, n)
+        if p > 0:
+            out[k] = p
+    return out
+
+
+def prob_empty(dens: Density, n: int, given: Given = None) -> float:
+    """Probability that a tile of `n` elements holds no non-zero."""
+    return occupancy_distribution(dens, n, given).get(0, 0.0)
+
+
+def expected_occupancy(dens: Density, n: int, given: Given = None) -> float:
+    return sum(k * p for k, p in occupancy_distribution(dens, n, given).items())
+
+
+def max_occupancy(dens: Density, n: int) -> int:
+    """The most non-zeros a tile of `n` can hold (Sparseloop's confidence 1.0)."""
+    return max(occupancy_distribution(dens, n))

@@ -79,6 +79,9 @@ class LevelSparseStats:
 
 @dataclass(frozen=True)
 class ComputeSparseStats:
+    """Totals over the utilised compute `instances`."""
+
+    instances: int
     algorithmic: int
     actual: int
     gated: int
@@ -127,14 +130,12 @@ def _check(spec: SparseSpec) -> None:
     operands = [ds for ds in spec.problem.dataspaces if not ds.read_write]
     if sparse and len(operands) != 2:
         raise ConfigError("sparseloop: problem: computes are modelled for two operands only")
+    names = [lv.name for lv in spec.storage]
     for saf in spec.safs:
-        if not keepers(spec, saf.target) or not any(
-            i <= [lv.name for lv in spec.storage].index(saf.level)
-            for i in keepers(spec, saf.target)
-        ):
+        if not any(k <= names.index(saf.level) for k in keepers(spec, saf.target)):
             raise ConfigError(
-                f"sparseloop: {saf.level}.action_optimization: no level at or above keeps "
-                f"{saf.target!r}"
+                f"sparseloop: {saf.level}.action_optimization: no level at or above "
+                f"{saf.level} keeps {saf.target!r}"
             )
 
 
@@ -352,7 +353,9 @@ def _finish(spec: SparseSpec, dense, cells: dict, extra: dict, compute) -> Spars
         slowdown = _slowdown(lv, reads, writes, compute_cycles)
         cycles = math.ceil(compute_cycles / slowdown) if compute_cycles else 0
         levels.append(LevelSparseStats(lv.name, cycles, tensors))
-    stats_compute = ComputeSparseStats(dense.macs, actual, gated, skipped, compute_cycles)
+    stats_compute = ComputeSparseStats(
+        min(instances, utilized), dense.macs, actual, gated, skipped, compute_cycles
+    )
     total = max([compute_cycles, *(lv.cycles for lv in levels)])
     return SparseStats(stats_compute, tuple(levels), total)
 

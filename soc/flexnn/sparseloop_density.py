@@ -60,16 +60,44 @@ def occupancy_distribution(dens: Density, n: int, given: Given = None) -> dict[i
             return {low: 1.0}
         return {low: 1.0 - frac, low + 1: frac}
     total, nonzeros = (dens.size, dens.nonzeros) if given is None else given
-    out = {}
-    for k in range(max(0, n - (total - nonzeros)), min(n, nonzeros) + 1):
-        p = math.comb(nonzeros, k) * math.comb(total - nonzeros, n - k) / math.comb(total, n)
-        if p > 0:
+    lo, hi = max(0, n - (total - nonzeros)), min(n, nonzeros)
+    if hi - lo <= 512:
+        out = {k: _hyper(total, nonzeros, n, k) for k in range(lo, hi + 1)}
+        return {k: p for k, p in out.items() if p > 0}
+    # large tiles: walk out from the mode with the pmf's ratio until it is negligible
+    mode = min(hi, max(lo, (n + 1) * (nonzeros + 1) // (total + 2)))
+    out = {mode: _hyper(total, nonzeros, n, mode)}
+    for step in (1, -1):
+        k, p = mode, out[mode]
+        while lo <= k + step <= hi and p > 1e-18:
+            if step == 1:
+                p *= (nonzeros - k) * (n - k) / ((k + 1) * (total - nonzeros - n + k + 1))
+            else:
+                p *= k * (total - nonzeros - n + k) / ((nonzeros - k + 1) * (n - k + 1))
+            k += step
             out[k] = p
-    return out
+    return {k: out[k] for k in sorted(out) if out[k] > 0}
+
+
+def _log_comb(n: int, k: int) -> float:
+    return math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1)
+
+
+def _hyper(total: int, nonzeros: int, n: int, k: int) -> float:
+    """P(k of the tile's n elements are among the tensor's non-zeros)."""
+    if k < 0 or k > n or k > nonzeros or n - k > total - nonzeros:
+        return 0.0
+    if total <= 1024:
+        return math.comb(nonzeros, k) * math.comb(total - nonzeros, n - k) / math.comb(total, n)
+    log = _log_comb(nonzeros, k) + _log_comb(total - nonzeros, n - k) - _log_comb(total, n)
+    return math.exp(log)
 
 
 def prob_empty(dens: Density, n: int, given: Given = None) -> float:
     """Probability that a tile of `n` elements holds no non-zero."""
+    if dens.model == "hypergeometric" and n:
+        total, nonzeros = (dens.size, dens.nonzeros) if given is None else given
+        return _hyper(total, nonzeros, n, 0)
     return occupancy_distribution(dens, n, given).get(0, 0.0)
 
 

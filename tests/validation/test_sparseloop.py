@@ -151,6 +151,8 @@ def test_computes_and_cycles(design) -> None:
     assert ours.compute.gated == int(compute.get("Gated Computes (total)", 0))
     assert ours.compute.skipped == int(compute.get("Skipped Computes (total)", 0))
     assert ours.compute.cycles == int(compute["Cycles"])
+    utilized = compute.get("Utilized instances (max)", compute.get("Utilized instances"))
+    assert ours.compute.instances == int(utilized)
     assert ours.cycles == ref["cycles"]
 
 

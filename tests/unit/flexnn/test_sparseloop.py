@@ -305,3 +305,43 @@ def test_gating_and_coordinate_formats_are_refused_for_the_engine(tmp_path) -> N
     paths = design(tmp_path, ONE_LEVEL, MAP_ONE, FORMATS=A_CP, COMPUTE="[]")
     found = engine_features(read_sparseloop(*paths))
     assert found.compression and any("['cp']" in m for m in found.unsupported)
+
+
+OLD_TREE = """architecture:
+  version: 0.4
+  subtree:
+  - name: PE
+    local:
+    - name: Buffer[1..1]
+      class: storage
+      attributes: {depth: 64, width: 8, datawidth: 8, metadata_datawidth: 4,
+                   read_bandwidth: 4, write_bandwidth: 3}
+    - name: mac[1..1]
+      class: intmac
+sparse_optimizations:
+  targets:
+  - name: Buffer
+    representation_format:
+      data_spaces: [{name: A, ranks: [{format: CP}]}]
+    action_optimization:
+    - {type: skipping, options: [{target: B, condition_on: [A]}]}
+    - {type: skipping, options: [{target: Z, condition_on: [A]}]}
+"""
+
+
+def test_the_older_tree_and_a_separate_targets_list_read_like_nodes(tmp_path) -> None:
+    # 01.2.3-SCDU written the pre-"nodes" way: its reference figures (A 4 of 16 read,
+    # B and Z skipped 12, Z reads 3 of 15, 4 computes in 4 cycles) must come out the same
+    paths = design(tmp_path, OLD_TREE, MAP_ONE, dens_b="1.0")
+    stats = analyse_sparse(read_sparseloop(*paths))
+    buffer = stats.level("Buffer").tensors
+    assert (buffer["A"].reads.actual, buffer["B"].reads.skipped) == (4, 12)
+    assert (buffer["Z"].reads.actual, buffer["Z"].reads.skipped) == (3, 12)
+    assert (stats.compute.actual, stats.cycles) == (4, 4)
+
+
+def test_an_optimization_whose_target_is_kept_nowhere_above_is_refused(tmp_path) -> None:
+    arch = TWO_LEVEL.replace("{target: B, condition_on: [A]}", "{target: Z, condition_on: [A]}")
+    keep = MAP_TWO + "- {target: Backing, type: datatype, keep: [A, B], bypass: [Z]}\n"
+    with pytest.raises(ConfigError, match="no level at or above Backing keeps 'Z'"):
+        analyse_sparse(read_sparseloop(*design(tmp_path, arch, keep)))

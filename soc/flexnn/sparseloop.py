@@ -33,7 +33,12 @@ from fractions import Fraction
 
 from soc.errors import ConfigError
 from soc.flexnn.loopnest import analyse, footprint
-from soc.flexnn.sparseloop_density import expected_occupancy, max_occupancy, occupancy_distribution
+from soc.flexnn.sparseloop_density import (
+    expected_occupancy,
+    max_occupancy,
+    occupancy_distribution,
+    snap,
+)
 from soc.flexnn.sparseloop_format import expected_rank_words, rank_words, scaled_words
 from soc.flexnn.sparseloop_input import SparseSpec, StorageSpec
 from soc.flexnn.sparseloop_nest import condition_tile, fibertree, flat_nest, inner_keeper, keepers
@@ -100,11 +105,11 @@ class SparseStats:
 
 
 def _floor(x: float) -> int:
-    return math.floor(round(x, 9))
+    return math.floor(snap(x))
 
 
 def _ceil(x: float) -> int:
-    return math.ceil(round(x, 9))
+    return math.ceil(snap(x))
 
 
 @dataclass

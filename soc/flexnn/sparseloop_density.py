@@ -39,12 +39,14 @@ class Density:
     @property
     def nonzeros(self) -> int:
         """Non-zeros of the whole tensor (hypergeometric: ceil(d x N))."""
-        return math.ceil(_clean(self.density * self.size))
+        return math.ceil(snap(self.density * self.size))
 
 
-def _clean(x: float) -> float:
-    """Round away float noise so that 0.25 x 16 is 4, not 3.9999999."""
-    return round(x, 9)
+def snap(x: float) -> float:
+    """`x`, or the whole number within 1e-9 of it (so that 0.1 x 30 is 3, not 3.0000004;
+    a fraction such as 2/3 keeps all its digits)."""
+    whole = round(x)
+    return float(whole) if abs(x - whole) < 1e-9 else x
 
 
 def occupancy_distribution(dens: Density, n: int, given: Given = None) -> dict[int, float]:
@@ -53,9 +55,9 @@ def occupancy_distribution(dens: Density, n: int, given: Given = None) -> dict[i
         return {0: 1.0}
     if dens.model == "fixed_structured":
         share = dens.density if given is None else given[1] / given[0]
-        exact = _clean(n * share)
+        exact = snap(n * share)
         low = math.floor(exact)
-        frac = _clean(exact - low)
+        frac = snap(exact - low)
         if frac == 0:
             return {low: 1.0}
         return {low: 1.0 - frac, low + 1: frac}

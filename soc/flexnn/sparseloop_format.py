@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from soc.flexnn.sparseloop_density import Density, Given, prob_empty
+from soc.flexnn.sparseloop_density import Density, Given, prob_empty, snap
 
 COMPRESSED = frozenset({"cp", "b", "rle"})  # formats that drop empty coordinates
 
@@ -42,7 +42,7 @@ class Rank:
 
 
 def _up(x: float) -> int:
-    return math.ceil(round(x, 9))
+    return math.ceil(snap(x))
 
 
 def rank_words(

@@ -139,6 +139,11 @@ def test_uncompressed_ranks_count_every_coordinate() -> None:
     assert rank_words((Rank("uop", 4, 4), Rank("cp", 4, 1)), d, 16, 8) == [(0, 5), (8, 0)]
 
 
+def test_a_third_of_a_tile_is_counted_without_float_noise() -> None:
+    d = Density("fixed_structured", 0.43, 3)  # at most 2 of 3; 2 / 3 of a scalar non-zero
+    assert rank_words((Rank("rle", 3, 1),), d, 3, 2) == [(2.0, 0.0)]
+
+
 def test_run_length_words_average_over_floor_and_ceiling() -> None:
     d = Density("fixed_structured", 0.25, 10)  # 2.5 non-zeros: 2 or 3, even odds
     words = expected_rank_words((Rank("rle", 10, 1),), d, 10, occupancy_distribution(d, 10))

@@ -220,13 +220,9 @@ def _split(name: str) -> tuple[str, int]:
 
 
 def _mesh(node: dict) -> int:
+    """Instances a v0.4 node's ``spatial: {meshX, meshY}`` fans out to."""
     spatial = node.get("spatial") or {}
-    attrs = node.get("attributes") or {}
-    return (
-        int(spatial.get("meshX", 1))
-        * int(spatial.get("meshY", 1))
-        * int(attrs.get("instances", 1) if node.get("_tag") == "Container" else 1)
-    )
+    return int(spatial.get("meshX", 1)) * int(spatial.get("meshY", 1))
 
 
 class _Arch:
@@ -242,19 +238,25 @@ class _Arch:
 
     def read(self, arch: dict) -> None:
         if "nodes" in arch:
-            multiplier = 1
-            for node in arch["nodes"]:
-                tag = node.get("_tag", "Component")
-                if tag not in ("Container", "Component", "Hierarchical"):
-                    raise ConfigError(f"{self.where}: architecture node tag !{tag} not modelled")
-                if tag == "Container":
-                    multiplier *= _mesh(node)
-                elif tag == "Component":
-                    self.component(node, multiplier * _mesh(node))
+            self._nodes(arch["nodes"], 1)
         else:
             self._tree(arch, 1)
         if not self.compute:
             raise ConfigError(f"{self.where}: architecture has no compute component")
+
+    def _nodes(self, nodes: list, multiplier: int) -> None:
+        """v0.4 nodes: a container's mesh multiplies everything after it; a
+        !Hierarchical node's own nodes follow in line."""
+        for node in nodes:
+            tag = node.get("_tag", "Component")
+            if tag == "Container":
+                multiplier *= _mesh(node)
+            elif tag == "Component":
+                self.component(node, multiplier * _mesh(node))
+            elif tag == "Hierarchical":
+                self._nodes(node.get("nodes") or [], multiplier)
+            else:
+                raise ConfigError(f"{self.where}: architecture node tag !{tag} not modelled")
 
     def _tree(self, tree: dict, multiplier: int) -> None:
         for node in tree.get("local", []) or []:

@@ -345,6 +345,16 @@ def test_the_older_tree_and_a_separate_targets_list_read_like_nodes(tmp_path) ->
     assert (stats.compute.actual, stats.cycles) == (4, 4)
 
 
+def test_hierarchical_nodes_are_read_in_line(tmp_path) -> None:
+    nested = ONE_LEVEL.replace(
+        "  - !Component\n    name: mac\n    class: intmac\n",
+        "  - !Hierarchical\n    nodes:\n    - !Component\n      name: mac\n      class: intmac\n",
+    ).replace("    sparse_optimizations:\n      compute_optimization: COMPUTE\n", "")
+    assert nested.count("!Hierarchical") == 1 and "COMPUTE" not in nested
+    spec = read_sparseloop(*design(tmp_path, nested, MAP_ONE, FORMATS=A_CP))
+    assert (spec.compute, [lv.name for lv in spec.storage]) == ("mac", ["Buffer"])
+
+
 def test_an_optimization_whose_target_is_kept_nowhere_above_is_refused(tmp_path) -> None:
     arch = TWO_LEVEL.replace("{target: B, condition_on: [A]}", "{target: Z, condition_on: [A]}")
     keep = MAP_TWO + "- {target: Backing, type: datatype, keep: [A, B], bypass: [Z]}\n"

@@ -17,10 +17,13 @@ For a level L and a tensor d that L keeps:
 - transfers V: elements moved into the tile while the temporal loops above L run. The
   first tile is moved whole. When loop i advances, the loops inside it (above L) wrap:
   if any of them indexes d, the tile is moved whole again; otherwise only the part of
-  the new tile that the old one did not hold is moved (sliding-window reuse).
+  the new tile that the old one did not hold is moved (sliding-window reuse; a
+  mapping read from Timeloop also drops it when a loop runs inside the sliding one,
+  see Mapping.timeloop_deltas).
 - read-only tensors: fills = V (none at the outermost level); reads = what the next
   inner keeper's instances fill, counted once per group of instances that receive the
-  same data (multicast), or, at the innermost keeper, one per compute.
+  same data (multicast), or, at the innermost keeper, one per compute (a Timeloop
+  mapping counts a fan-out's operands by their changes instead, Mapping.timeloop_deltas).
 - outputs: updates = what arrives from below: one per compute at the innermost keeper,
   else the inner keeper's V per instance, summed over instances that hold different
   outputs (instances holding the same outputs are reduced spatially). With U the
@@ -84,7 +87,19 @@ class Level:
 
 @dataclass(frozen=True)
 class Mapping:
+    """Levels outermost first. `timeloop_deltas` applies two rules of Timeloop's delta
+    analysis that the reference outputs show (tests/validation/data/timeloop):
+
+    - a loop that slides a window re-fetches the whole tile when another (irrelevant)
+      loop runs inside it: the tile sits still between slides, and Timeloop resets its
+      sliding-window state whenever the tile's stride changes;
+    - an innermost keeper that fans out spatially straight to the MACs (no temporal
+      loop below it) is read only when the operands the fan-out needs change, as for
+      a tile of one word per MAC; without a fan-out it is read once per compute.
+    """
+
     levels: tuple[Level, ...]  # outermost first
+    timeloop_deltas: bool = False
 
 
 @dataclass(frozen=True)
@@ -144,11 +159,14 @@ def transfers(
     tile_extents: dict[str, int],
     above: list[Loop],
     spatial_above: frozenset[int] = frozenset(),
+    stationary_resets_window: bool = False,
 ) -> int:
     """Elements moved into a tile of `tile_extents` while the loops `above` (outer to
     inner; positions in `spatial_above` are spatial and do not iterate in time) run,
     under the whole-tile-on-relevant-wrap rule (module doc). A loop's step along its
-    dimension is everything inside it: inner loops above the tile and the tile itself."""
+    dimension is everything inside it: inner loops above the tile and the tile itself.
+    With `stationary_resets_window` (Mapping.timeloop_deltas), a relevant loop with
+    any other temporal loop inside it moves the whole tile."""
     relevant = ds.dims()
     tile = footprint(ds, tile_extents)
     temporal = [i for i, lp in enumerate(above) if i not in spatial_above and lp.factor > 1]
@@ -161,6 +179,8 @@ def transfers(
             delta = tile
         elif loop.dim not in relevant:
             delta = 0
+        elif stationary_resets_window and temporal[n + 1 :]:
+            delta = tile
         else:
             inside = math.prod(lp.factor for lp in above[i + 1 :] if lp.dim == loop.dim)
             step = inside * tile_extents.get(loop.dim, 1)
@@ -218,19 +238,32 @@ def analyse(problem: Problem, mapping: Mapping) -> NestStats:
     def spatial_below(i: int, ds: DataSpace) -> int:
         return spatial_between(i, n, ds)
 
+    def feeds_fanout(i: int) -> bool:
+        """Level i fans out to the MACs with no temporal loop below it."""
+        inner = levels[i + 1 :]
+        return any(lp.factor > 1 for lv in levels[i:] for lp in lv.spatial) and not any(
+            lp.factor > 1 for lv in inner for lp in lv.temporal
+        )
+
+    spatial_all = frozenset(pos for pos, (_, spatial) in enumerate(nest) if spatial)
+
     stats: list[dict[str, TensorStats]] = [{} for _ in range(n)]
     for ds in problem.dataspaces:
         keepers = [i for i in range(n) if ds.name in levels[i].keep]
         for rank, i in enumerate(keepers):
             extents = _extents(below[i])
             capacity = footprint(ds, extents)
-            moved = transfers(ds, extents, above[i], spatial_at[i])
+            reset = mapping.timeloop_deltas
+            moved = transfers(ds, extents, above[i], spatial_at[i], reset)
             inner = keepers[rank + 1] if rank + 1 < len(keepers) else None
-            if inner is None:
+            if inner is None and reset and feeds_fanout(i):
+                per_mac = transfers(ds, {}, [lp for lp, _ in nest], spatial_all, reset)
+                arriving = per_mac * spatial_below(i, ds)
+            elif inner is None:
                 arriving = cycles * spatial_below(i, ds)
             else:
                 inner_extents = _extents(below[inner])
-                inner_moved = transfers(ds, inner_extents, above[inner], spatial_at[inner])
+                inner_moved = transfers(ds, inner_extents, above[inner], spatial_at[inner], reset)
                 arriving = inner_moved * spatial_between(i, inner, ds)
             if ds.read_write:
                 over_time = [lp for lp, spatial in nest[: starts[i]] if not spatial]

@@ -1,33 +1,61 @@
-"""Reading Timeloop's problem / architecture / mapping YAML (format v0.4) into the
-loop-nest model, and pricing its counts with an energy reference table (ERT).
+"""Timeloop designs (format v0.4) into the loop-nest model, and Timeloop's pricing of
+the counts: energy from an energy reference table (ERT), storage leakage, and cycles
+slowed by the bandwidth a level is given.
 
-Only what the loop-nest model needs is read: dimension sizes and projections, the
-storage levels with their instance counts and vector widths, and the mapping's factors,
-permutations (Timeloop lists loops innermost first) and bypass lists.
+Reading follows Timeloop's own parsers (see soc.flexnn.timeloop_yaml for the syntax
+accepted and what is refused, and
+soc.flexnn.timeloop_arch / timeloop_mapping). Files are merged key by key, so a design can come as
+arch / problem / map files, as one input.yaml holding all three, or as a run's
+parsed-processed-input.yaml followed by the mapper's timeloop-mapper.map.yaml.
+
+`python -m soc.flexnn.timeloop FILE...` prints the counts per level and tensor; a
+design the model cannot express exits with code 2 and one line naming file and key.
 """
 
 from __future__ import annotations
 
 import math
-import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
-from soc.errors import ConfigError
-from soc.flexnn.loopnest import DataSpace, Level, Loop, Mapping, NestStats, Problem
+from soc.errors import ConfigError, FlexsocError
+from soc.flexnn.loopnest import Mapping, NestStats, Problem, analyse
+from soc.flexnn.timeloop_arch import Architecture, ArchLevel, read_architecture
+from soc.flexnn.timeloop_mapping import read_mapping
+from soc.flexnn.timeloop_yaml import load_documents, read_problem
 
-_NAME = re.compile(r"^(?P<base>[^\[]+)(\[(?P<lo>\d+)\.\.(?P<hi>\d+)\])?$")
+__all__ = [
+    "ArchLevel",
+    "TimeloopSpec",
+    "check_capacity",
+    "cycles",
+    "energy_pj",
+    "leakage_pj",
+    "read_ert",
+    "read_timeloop",
+    "read_timeloop_parts",
+]
 
-
-@dataclass(frozen=True)
-class ArchLevel:
-    """A storage level: instances and words per vector access (width / datawidth)."""
-
-    name: str
-    instances: int
-    block: int
+# Top-level keys that only steer Timeloop's mapper or Accelergy: they restrict the
+# search or price components, and never change the counts of a given mapping.
+_MAPPER_ONLY = (
+    "mapper",
+    "mapspace",
+    "mapspace_constraints",
+    "architecture_constraints",
+    "constraints",
+    "compound_components",
+    "components",
+    "globals",
+    "variables",
+    "ERT",
+    "ART",
+    "dumped_by_timeloop_front_end",
+    "model",
+)
 
 
 @dataclass(frozen=True)
@@ -36,120 +64,43 @@ class TimeloopSpec:
     mapping: Mapping
     storage: tuple[ArchLevel, ...]  # outermost first
     compute: ArchLevel
+    mapping_file: str = ""  # where the mapping came from, for error messages
 
 
-def _split_name(name: str) -> tuple[str, int]:
-    match = _NAME.match(name)
-    if match is None:
-        raise ConfigError(f"timeloop: cannot read component name {name!r}")
-    lo, hi = match.group("lo"), match.group("hi")
-    return match.group("base"), 1 if lo is None else int(hi) - int(lo) + 1
-
-
-def _components(tree: dict, multiplier: int = 1) -> list[tuple[str, str, int, dict]]:
-    """Flatten a v0.4 architecture tree into (name, class, instances, attributes)."""
-    out = []
-    for node in tree.get("local", []) or []:
-        name, count = _split_name(node["name"])
-        out.append((name, node.get("class", ""), count, node.get("attributes", {}) or {}))
-    for sub in tree.get("subtree", []) or []:
-        _, count = _split_name(sub.get("name", "x"))
-        out.extend(_components(sub, multiplier * count))
-    return out
-
-
-def _problem(doc: dict) -> Problem:
-    shape, instance = doc["shape"], doc["instance"]
-    coefficients = {c["name"]: c.get("default", 1) for c in shape.get("coefficients", []) or []}
-    coefficients.update({k: v for k, v in instance.items() if k in coefficients})
-    sizes = {dim: int(instance[dim]) for dim in shape["dimensions"]}
-    spaces = []
-    for ds in shape["data_spaces"]:
-        axes = []
-        for axis in ds["projection"]:
-            terms = []
-            for term in axis:
-                if len(term) == 1:
-                    terms.append((1, term[0]))
-                else:
-                    coef, dim = term
-                    terms.append((int(coefficients.get(coef, coef)), dim))
-            axes.append(tuple(terms))
-        spaces.append(DataSpace(ds["name"], tuple(axes), bool(ds.get("read_write", False))))
-    return Problem(shape.get("name", "problem"), sizes, tuple(spaces))
-
-
-def _factors(text: str | dict) -> dict[str, int]:
-    if isinstance(text, dict):
-        return {k: int(v) for k, v in text.items()}
-    return {
-        k: int(v)
-        for k, v in (item.split("=") for item in text.replace(" ", ",").split(",") if item)
-    }
-
-
-def _loops(entry: dict) -> tuple[Loop, ...]:
-    factors = _factors(entry.get("factors", ""))
-    order = list(entry.get("permutation", "")) or list(factors)
-    order += [d for d in factors if d not in order]
-    # permutation is innermost first; loops are kept outer to inner, unit loops dropped
-    return tuple(Loop(dim, factors[dim]) for dim in reversed(order) if factors.get(dim, 1) > 1)
-
-
-def _mapping(entries: list[dict], storage: list[str], tensors: list[str]) -> Mapping:
-    temporal: dict[str, tuple[Loop, ...]] = {}
-    spatial: dict[str, tuple[Loop, ...]] = {}
-    keep = {name: set(tensors) for name in storage}
-    for entry in entries:
-        target = _split_name(entry["target"])[0]
-        if target not in keep:
-            raise ConfigError(f"timeloop mapping: unknown target {entry['target']!r}")
-        kind = entry.get("type", "temporal")
-        if kind == "temporal":
-            temporal[target] = _loops(entry)
-        elif kind == "spatial":
-            spatial[target] = _loops(entry)
-        elif kind in ("bypass", "datatype", "dataspace"):
-            keep[target] -= set(entry.get("bypass", []) or [])
-            if "keep" in entry:
-                keep[target] = set(entry["keep"])
-    return Mapping(
-        tuple(
-            Level(name, temporal.get(name, ()), spatial.get(name, ()), frozenset(keep[name]))
-            for name in storage
-        )
-    )
+def read_timeloop_parts(
+    *paths: Path, sparse: bool = False
+) -> tuple[Problem, Architecture, dict, dict[str, str]]:
+    """Problem and architecture of merged Timeloop files, the merged document (its
+    ``mapping`` and any Sparseloop keys are left to the caller: pass ``doc["mapping"]``
+    to soc.flexnn.timeloop_mapping.read_mapping) and the file each top-level key came
+    from. `sparse` lets densities, metadata attributes and Sparseloop's sections through
+    for a Sparseloop reader; without it they are refused."""
+    doc, origin = load_documents(*paths)
+    for key in ("architecture", "problem"):
+        if key not in doc:
+            raise ConfigError(f"{', '.join(map(str, paths))}: no {key!r} section")
+    for key in doc:
+        if key not in (*_MAPPER_ONLY, "architecture", "problem", "mapping") and not sparse:
+            raise ConfigError(f"{origin[key]}: {key}: not a Timeloop section flexsoc models")
+    problem = read_problem(doc["problem"], f"{origin['problem']}: problem", sparse)
+    arch = read_architecture(doc["architecture"], f"{origin['architecture']}: architecture", sparse)
+    return problem, arch, doc, origin
 
 
 def read_timeloop(*paths: Path) -> TimeloopSpec:
     """Merge Timeloop YAML files (architecture, problem, mapping) into one spec."""
-    doc: dict = {}
-    for path in paths:
-        loaded = yaml.safe_load(Path(path).read_text())
-        if not isinstance(loaded, dict):
-            raise ConfigError(f"{path}: expected a Timeloop YAML mapping")
-        doc.update(loaded)
-    for key in ("architecture", "problem", "mapping"):
-        if key not in doc:
-            raise ConfigError(f"timeloop input has no {key!r} section")
-    problem = _problem(doc["problem"])
-    parts = _components(doc["architecture"])
-    compute = [p for p in parts if "mac" in p[1].lower() or p[1] == "compute"]
-    storage = [p for p in parts if p not in compute]
-    levels = tuple(
-        ArchLevel(name, count, max(1, int(a.get("width", 1)) // int(a.get("datawidth", 1) or 1)))
-        for name, _, count, a in storage
-    )
-    mapping = _mapping(
-        doc["mapping"], [lv.name for lv in levels], [ds.name for ds in problem.dataspaces]
-    )
-    name, _, count, _ = compute[-1]
-    return TimeloopSpec(problem, mapping, levels, ArchLevel(name, count, 1))
+    problem, arch, doc, origin = read_timeloop_parts(*paths)
+    if not doc.get("mapping"):
+        raise ConfigError(f"{', '.join(map(str, paths))}: no 'mapping' (give the map file too)")
+    mapping = read_mapping(doc["mapping"], arch, problem, f"{origin['mapping']}: mapping")
+    return TimeloopSpec(problem, mapping, arch.storage, arch.compute, origin["mapping"])
 
 
 def read_ert(path: Path) -> dict[str, dict[str, float]]:
     """Energy per action of every component, keyed by base name ('GlobalBuffer')."""
     doc = yaml.safe_load(Path(path).read_text())
+    if not isinstance(doc, dict) or "ERT_summary" not in doc:
+        raise ConfigError(f"{path}: ERT_summary: expected Accelergy's ERT summary")
     out = {}
     for entry in doc["ERT_summary"]["table_summary"]:
         base = entry["name"].split("[")[0].split(".")[-1]  # System.PE.Buffer[1..16] -> Buffer
@@ -162,18 +113,118 @@ def energy_pj(
 ) -> dict[str, dict[str, float]]:
     """Energy per level and tensor: accesses are charged per vector of `block` words
     (reads at 'read', fills at 'write', updates at 'update'), times utilised instances;
-    compute energy under the compute level's name."""
-    blocks = {lv.name: lv.block for lv in spec.storage}
+    compute energy under the compute level's name. With clusters (cluster_size > 1),
+    Timeloop shares a cluster's vector access among the utilised instances in it
+    (buffer.cpp, FinalizeBufferEnergy)."""
+    levels = {lv.name: lv for lv in spec.storage}
     out: dict[str, dict[str, float]] = {}
     for level in stats.levels:
-        table, block = ert.get(level.name, {}), blocks[level.name]
+        table, arch = ert.get(level.name, {}), levels[level.name]
+        clusters = max(1, arch.instances // arch.cluster_size)
+        sharing = level.instances / min(level.instances, clusters)
         out[level.name] = {
             tensor: level.instances
+            / sharing
             * sum(
-                math.ceil(count / block) * table.get(action, 0.0)
+                math.ceil(count / arch.block) * _action(table, action)
                 for count, action in ((t.reads, "read"), (t.fills, "write"), (t.updates, "update"))
             )
             for tensor, t in level.tensors.items()
         }
-    out[spec.compute.name] = {"compute": stats.macs * ert[spec.compute.name]["compute"]}
+    table = ert.get(spec.compute.name, {})
+    names = ("mac_random", "mult_random", "mac", "mult", "compute")
+    per_mac = next((table[a] for a in names if a in table), 0.0)
+    out[spec.compute.name] = {"compute": stats.macs * per_mac}
     return out
+
+
+def _action(table: dict[str, float], action: str) -> float:
+    """Timeloop's action names with its fallbacks (topology.hpp storageOperationMappings)."""
+    fallbacks = {
+        "read": ("random_read", "read"),
+        "write": ("random_fill", "random_write", "fill", "write"),
+        "update": ("random_update", "random_write", "update", "write"),
+    }
+    return next((table[a] for a in fallbacks[action] if a in table), 0.0)
+
+
+def leakage_pj(
+    stats: NestStats, spec: TimeloopSpec, ert: dict[str, dict[str, float]], total_cycles: int
+) -> dict[str, float]:
+    """Storage leakage per level: the ERT's 'leak' energy per cycle times the run's
+    cycles times the most instances any tensor uses there (Timeloop without power
+    gating, buffer.cpp ComputeLeaksPerCycle)."""
+    out = {}
+    for level in stats.levels:
+        leak = ert.get(level.name, {}).get("leak", 0.0)
+        used = max([level.instances if level.tensors else 1, 1])
+        out[level.name] = leak * total_cycles * used
+    return out
+
+
+def cycles(stats: NestStats, spec: TimeloopSpec) -> int:
+    """Cycles with Timeloop's bandwidth throttling (buffer.cpp, ComputePerformance):
+    a level whose reads (or fills + updates, or all) per compute cycle exceed its
+    read_bandwidth (write_bandwidth, shared_bandwidth) slows the run by that ratio."""
+    levels = {lv.name: lv for lv in spec.storage}
+    worst = stats.cycles
+    for level in stats.levels:
+        arch = levels[level.name]
+        reads = sum(t.reads for t in level.tensors.values()) / stats.cycles
+        writes = sum(t.fills + t.updates for t in level.tensors.values()) / stats.cycles
+        slowdown = 1.0
+        for limit, demand in (
+            (arch.read_bandwidth, reads),
+            (arch.write_bandwidth, writes),
+            (arch.shared_bandwidth, reads + writes),
+        ):
+            if limit is not None and limit < demand:
+                slowdown = min(slowdown, limit / demand)
+        worst = max(worst, math.ceil(stats.cycles / slowdown))
+    return worst
+
+
+def check_capacity(stats: NestStats, spec: TimeloopSpec) -> None:
+    """Refuse a mapping whose tiles overflow a level, as Timeloop does (buffer.cpp): the
+    words a level's tensors hold per instance against its size divided by its
+    multiple buffering, unless the level allows overbooking."""
+    levels = {lv.name: lv for lv in spec.storage}
+    for level in stats.levels:
+        arch = levels[level.name]
+        if arch.size_words is None or arch.allow_overbooking:
+            continue
+        used = sum(t.capacity for t in level.tensors.values())
+        effective = math.floor(arch.size_words / arch.multiple_buffering)
+        if used > effective:
+            raise ConfigError(
+                f"{spec.mapping_file}: mapping: {level.name}: the tiles need {used} words, "
+                f"the level holds {effective} (size {arch.size_words} / multiple_buffering "
+                f"{arch.multiple_buffering:g})"
+            )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print a Timeloop design's counts per level and tensor (exit 2 on a user error)."""
+    args = sys.argv[1:] if argv is None else argv
+    if not args:
+        print("usage: python -m soc.flexnn.timeloop FILE.yaml...", file=sys.stderr)
+        return 2
+    try:
+        spec = read_timeloop(*map(Path, args))
+        stats = analyse(spec.problem, spec.mapping)
+        check_capacity(stats, spec)
+    except FlexsocError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"computes {stats.macs} cycles {cycles(stats, spec)}")
+    for level in stats.levels:
+        for tensor, t in level.tensors.items():
+            print(
+                f"{level.name} {tensor} instances {level.instances} capacity {t.capacity} "
+                f"reads {t.reads} fills {t.fills} updates {t.updates}"
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,9 +1,13 @@
 """Loop-nest counts against Timeloop's reference outputs (tests/validation/data/timeloop).
 
-Each case's `parsed-processed-input.yaml` is read into the loop-nest model; MACs, cycles,
-and per level and tensor the utilised capacity, instances, scalar reads, fills and updates
-must equal Timeloop's `timeloop-model.stats.txt` exactly; energy per level and tensor,
-priced with the case's ERT, must be within 0.5 % of Timeloop's.
+Cases: the ISPASS 2020 tutorial's model runs 00-04 (`timeloop-model.*`) and mapper runs
+05 (three constraint sets: baked, freebypass, null) and 06 (Eyeriss-like, a 14 x 12 PE
+array with three scratchpads per PE) (`timeloop-mapper.*`). A model run is read from its
+`parsed-processed-input.yaml`; a mapper run from that file followed by the mapping the
+mapper chose (`timeloop-mapper.map.yaml`). MACs, cycles, and per level and tensor the
+utilised capacity, instances, scalar reads, fills and updates must equal Timeloop's
+stats exactly; energy per level and tensor and storage leakage per level, priced with
+the case's ERT, must be within 0.5 % of Timeloop's (its stats print two decimals).
 """
 
 import re
@@ -12,10 +16,29 @@ from pathlib import Path
 import pytest
 
 from soc.flexnn.loopnest import analyse
-from soc.flexnn.timeloop import energy_pj, read_ert, read_timeloop
+from soc.flexnn.timeloop import (
+    check_capacity,
+    cycles,
+    energy_pj,
+    leakage_pj,
+    read_ert,
+    read_timeloop,
+)
 
 DATA = Path(__file__).parent / "data" / "timeloop"
-CASES = sorted(p.parent for p in DATA.glob("*/ref-output/**/timeloop-model.stats.txt"))
+CASES = sorted(p.parent for p in DATA.glob("*/ref-output/**/timeloop-*.stats.txt"))
+
+
+def _run(folder: Path) -> str:
+    return (
+        "timeloop-mapper" if (folder / "timeloop-mapper.stats.txt").exists() else "timeloop-model"
+    )
+
+
+def case_inputs(folder: Path) -> list[Path]:
+    """What Timeloop read: the processed input, and for a mapper run the chosen mapping."""
+    extra = [folder / "timeloop-mapper.map.yaml"] if _run(folder) == "timeloop-mapper" else []
+    return [folder / "parsed-processed-input.yaml", *extra]
 
 
 def reference(stats_file: Path) -> dict:
@@ -47,6 +70,9 @@ def reference(stats_file: Path) -> dict:
                 "energy": field("Energy (total)"),
             }
         out["levels"][name] = level
+        leak = re.search(r"Leakage energy \(total\)\s*:\s*([\d.]+)", block)
+        if leak is not None:
+            out.setdefault("leakage", {})[name] = float(leak.group(1))
     out["cycles"] = int(re.search(r"Summary Stats.*?Cycles: (\d+)", text, re.S).group(1))
     return out
 
@@ -54,22 +80,27 @@ def reference(stats_file: Path) -> dict:
 @pytest.fixture(params=CASES, ids=lambda p: str(p.relative_to(DATA)))
 def case(request):
     folder = request.param
-    spec = read_timeloop(folder / "parsed-processed-input.yaml")
+    spec = read_timeloop(*case_inputs(folder))
     return (
         spec,
         analyse(spec.problem, spec.mapping),
-        reference(folder / "timeloop-model.stats.txt"),
-        read_ert(folder / "timeloop-model.ERT_summary.yaml"),
+        reference(folder / f"{_run(folder)}.stats.txt"),
+        read_ert(folder / f"{_run(folder)}.ERT_summary.yaml"),
     )
 
 
 def test_macs_and_cycles(case):
-    _, stats, ref, _ = case
-    assert (stats.macs, stats.cycles) == (ref["macs"], ref["cycles"])
+    spec, stats, ref, _ = case
+    assert (stats.macs, stats.cycles, cycles(stats, spec)) == (
+        ref["macs"],
+        ref["cycles"],
+        ref["cycles"],
+    )
 
 
 def test_counts_per_level_and_tensor(case):
-    _, stats, ref, _ = case
+    spec, stats, ref, _ = case
+    check_capacity(stats, spec)  # Timeloop ran these mappings, so they fit
     for name, tensors in ref["levels"].items():
         level = stats.level(name)
         assert sorted(level.tensors) == sorted(tensors), name
@@ -94,5 +125,12 @@ def test_energy_within_half_a_percent(case):
     assert energy[compute_name]["compute"] == pytest.approx(compute_pj, rel=5e-3)
 
 
+def test_leakage_within_half_a_percent(case):
+    spec, stats, ref, ert = case
+    leak = leakage_pj(stats, spec, ert, cycles(stats, spec))
+    for name, expected in ref["leakage"].items():
+        assert leak[name] == pytest.approx(expected, rel=5e-3, abs=0.01), name
+
+
 def test_all_reference_cases_are_found():
-    assert len(CASES) == 9
+    assert len(CASES) == 14

@@ -78,6 +78,7 @@ class TensorSparseStats:
 @dataclass(frozen=True)
 class LevelSparseStats:
     name: str
+    instances: int  # utilised: the spatial fan-out above the level
     cycles: int
     tensors: dict[str, TensorSparseStats]
 
@@ -127,11 +128,6 @@ class _Cell:
 
 def _check(spec: SparseSpec) -> None:
     sparse = spec.safs or spec.formats or spec.compute_optimizations
-    spatial = [x for loops in spec.loops.values() for x in loops if x.spatial and x.factor > 1]
-    if sparse and spatial:
-        raise ConfigError(
-            "sparseloop: mapping: spatial fan-out under sparse optimizations is not modelled"
-        )
     operands = [ds for ds in spec.problem.dataspaces if not ds.read_write]
     if sparse and len(operands) != 2:
         raise ConfigError("sparseloop: problem: computes are modelled for two operands only")
@@ -315,6 +311,8 @@ def _finish(spec: SparseSpec, dense, cells: dict, extra: dict, compute) -> Spars
     compute_cycles = math.ceil((actual + gated) / min(instances, utilized))
     levels = []
     for i, lv in enumerate(spec.storage):
+        if lv.dummy:
+            continue
         tensors = {}
         reads = writes = 0
         for t in dense.levels[i].tensors:
@@ -357,7 +355,7 @@ def _finish(spec: SparseSpec, dense, cells: dict, extra: dict, compute) -> Spars
             )
         slowdown = _slowdown(lv, reads, writes, compute_cycles)
         cycles = math.ceil(compute_cycles / slowdown) if compute_cycles else 0
-        levels.append(LevelSparseStats(lv.name, cycles, tensors))
+        levels.append(LevelSparseStats(lv.name, dense.levels[i].instances, cycles, tensors))
     stats_compute = ComputeSparseStats(
         min(instances, utilized), dense.macs, actual, gated, skipped, compute_cycles
     )

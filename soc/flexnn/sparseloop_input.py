@@ -1,13 +1,15 @@
 """Reading a Sparseloop design (Timeloop v0.4 YAML plus densities and sparse
 optimizations) into plain data for `soc.flexnn.sparseloop`.
 
-Accepted: the architecture as v0.4 ``nodes`` (``!Container`` / ``!Component`` tags) or as
-the older ``subtree`` / ``local`` tree; the problem with ``instance.densities`` (or
-``commonDensity``); the mapping as written by ``timeloop-mapper`` (``*.map.yaml``) or by
-hand (factors ``K16 M1``, ``K=16 M=1``, a list or a mapping; permutation innermost first,
-missing dimensions outermost); ``sparse_optimizations`` on a component or as a top-level
-``targets`` list. What the model cannot express is refused with one ConfigError line that
-names the file and the key.
+Accepted: the architecture as v0.4 ``nodes`` (``!Container`` / ``!Component`` /
+``!Hierarchical`` tags; a container with a ``spatial`` mesh becomes, as in Timeloop's
+front end, a level ``inter_<name>_spatial`` that keeps nothing and carries the fan-out)
+or as the older ``subtree`` / ``local`` tree (``dummy_storage`` levels keep nothing);
+the problem with ``instance.densities`` (or ``commonDensity``); the mapping as written
+by ``timeloop-mapper`` (``*.map.yaml``) or by hand (factors ``K16 M1``, ``K=16 M=1``, a
+list or a mapping; permutation innermost first, missing dimensions outermost);
+``sparse_optimizations`` on a component or as a top-level ``targets`` list. What the
+model cannot express is refused with one ConfigError line that names the file and key.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ class StorageSpec:
     read_bw: float | None = None
     write_bw: float | None = None
     shared_bw: float | None = None
+    dummy: bool = False  # a container's fan-out point ("inter_<name>_spatial"): keeps nothing
 
 
 @dataclass(frozen=True)
@@ -250,6 +253,9 @@ class _Arch:
         for node in nodes:
             tag = node.get("_tag", "Component")
             if tag == "Container":
+                if _mesh(node) > 1:  # Timeloop's front end: a fan-out level keeping nothing
+                    name = f"inter_{_split(node['name'])[0]}_spatial"
+                    self.storage.append(StorageSpec(name, multiplier, dummy=True))
                 multiplier *= _mesh(node)
             elif tag == "Component":
                 self.component(node, multiplier * _mesh(node))
@@ -271,6 +277,8 @@ class _Arch:
         attrs = node.get("attributes") or {}
         if "mac" in cls.lower() or cls == "compute":
             self.compute, self.compute_instances = name, count
+        elif cls == "dummy_storage":
+            self.storage.append(StorageSpec(name, count, dummy=True))
         else:
             width = int(attrs.get("width", attrs.get("datawidth", 8)) or 8)
             bits = int(attrs.get("datawidth", attrs.get("word-bits", width)) or width)
@@ -366,7 +374,7 @@ def _mapping(
     dims = list(problem.sizes)
     temporal: dict[str, list[NestLoop]] = {}
     spatial: dict[str, list[NestLoop]] = {}
-    keep = {name: set(tensors) for name in names}
+    keep = {lv.name: set() if lv.dummy else set(tensors) for lv in storage}
     if isinstance(entries, dict):
         entries = entries.get("targets") or entries.get("mapping") or []
     for i, entry in enumerate(entries):

@@ -16,8 +16,10 @@ loops left without a rank are refused. A level without a format is one flattened
 Condition tile of ``target`` conditioned on ``c`` at the level L keeping ``target``: if
 no inner level keeps ``target`` (it feeds the compute), one scalar, widened along the
 innermost loop's dimension to L's block size; else the tile under the innermost non-unit
-loop over ``target`` between L and the inner keeper, narrowed to one iteration of that
-loop when ``c`` shares its dimension (co-iteration), then widened to L's block size.
+loop over ``target`` between L and the inner keeper, widened by the spatial loops above
+it there (their tiles stay put while it runs), narrowed to one iteration of that loop
+when ``c`` shares its dimension (co-iteration), then widened to L's block size. A
+spatial loop in the deciding place (innermost, or as that loop) is refused.
 """
 
 from __future__ import annotations
@@ -140,16 +142,26 @@ def condition_tile(
     skipped (see the module doc)."""
     block = spec.storage[level].block
     child = inner_keeper(spec, target.name, level)
+    where = f"sparseloop: {spec.storage[level].name}.action_optimization {target.name}"
     if child is None:
-        innermost = nest[-1].loop.dim if nest else ""
-        return footprint(cond, {innermost: block} if block > 1 else {})
+        innermost = nest[-1] if nest else None
+        if innermost is not None and innermost.loop.spatial and innermost.loop.factor > 1:
+            raise ConfigError(f"{where}: a spatial innermost loop is not modelled")
+        dim = innermost.loop.dim if innermost else ""
+        return footprint(cond, {dim: block} if block > 1 else {})
     span = [p for p in nest if level <= p.level < child]
     found = next(
         (p for p in reversed(span) if p.loop.factor > 1 and p.loop.dim in target.dims()),
         None,
     )
     chosen = found or next(p for p in nest if p.level == level)
+    if chosen.loop.spatial:
+        raise ConfigError(f"{where}: a spatial loop as the decision loop is not modelled")
     mold = _extents(nest[chosen.pos :])
+    # spatial tiles above the decision loop stay put while it runs: they widen the tile
+    for p in span:
+        if p.pos < chosen.pos and p.loop.spatial:
+            mold[p.loop.dim] = mold.get(p.loop.dim, 1) * p.loop.factor
     shared = chosen.loop.dim in (target.dims() & cond.dims())
     factor = chosen.loop.factor if shared else 1
     scaling = math.ceil(block / (footprint(target, mold) / factor))

@@ -126,7 +126,7 @@ def test_every_count_per_level_and_tensor(design) -> None:
         for tensor, fields in level.items():
             if tensor == "cycles":
                 continue
-            mine = _fields(ours.level(name).tensors[tensor], 1)
+            mine = _fields(ours.level(name).tensors[tensor], ours.level(name).instances)
             for label, expected in fields.items():
                 if label in NOT_COUNTS:
                     continue

@@ -241,13 +241,56 @@ def test_unmodelled_architecture_is_refused(tmp_path, old, new, key) -> None:
         read_sparseloop(*paths)
 
 
-def test_spatial_fanout_under_sparse_optimizations_is_refused(tmp_path) -> None:
-    fanout = MAP_TWO.replace(
-        "K4 M1, permutation: KM}",
-        "K2 M1, permutation: KM}\n- {target: Buffer, type: spatial, factors: K2 M1}",
+SPATIAL = """architecture:
+  version: 0.4
+  nodes:
+  - !Container
+    name: system
+  - !Component
+    name: Backing
+    class: DRAM
+    attributes: {width: 8, datawidth: 8}
+  - !Container
+    name: PE
+    spatial: {meshX: 2}
+  - !Component
+    name: Buffer
+    class: storage
+    attributes: {width: 8, datawidth: 8}
+    sparse_optimizations:
+      action_optimization:
+      - {type: skipping, options: [{target: B, condition_on: [A]}]}
+  - !Component
+    name: mac
+    class: intmac
+"""
+MAP_SPATIAL = """mapping:
+- {target: Backing, type: temporal, factors: K1 M1, permutation: KM}
+- {target: inter_PE_spatial, type: spatial, factors: K2 M1, permutation: KM}
+- {target: Buffer, type: temporal, factors: K8 M1, permutation: KM}
+"""
+
+
+def test_a_container_fans_out_through_its_own_level(tmp_path) -> None:
+    # two PEs, 8 MACs each; B is read once per MAC and skipped where A's scalar is zero
+    stats = analyse_sparse(read_sparseloop(*design(tmp_path, SPATIAL, MAP_SPATIAL)))
+    assert [lv.name for lv in stats.levels] == ["Backing", "Buffer"]  # no fan-out level
+    buffer = stats.level("Buffer")
+    b = buffer.tensors["B"]
+    assert (buffer.instances, b.reads.algorithmic, b.reads.skipped, b.reads.actual) == (2, 8, 6, 2)
+    c = stats.compute
+    assert (c.instances, c.algorithmic, c.actual, c.cycles) == (2, 16, 16 - 12, 2)
+
+
+def test_a_spatial_loop_deciding_an_optimization_is_refused(tmp_path) -> None:
+    innermost = MAP_SPATIAL.replace(
+        "K8 M1, permutation: KM}",
+        "K4 M1, permutation: KM}\n- {target: Buffer, type: spatial, factors: K2 M1}",
     )
-    with pytest.raises(ConfigError, match="spatial fan-out"):
-        analyse_sparse(read_sparseloop(*design(tmp_path, TWO_LEVEL, fanout)))
+    two_macs = SPATIAL.replace("class: intmac\n", "class: intmac\n    spatial: {meshX: 2}\n")
+    assert read_sparseloop(*design(tmp_path, two_macs, innermost)).compute_instances == 4
+    with pytest.raises(ConfigError, match="spatial innermost loop is not modelled"):
+        analyse_sparse(read_sparseloop(*design(tmp_path, two_macs, innermost)))
 
 
 A_AT_BACKING = TWO_LEVEL.replace(

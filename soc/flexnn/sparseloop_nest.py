@@ -144,9 +144,12 @@ def condition_tile(
     child = inner_keeper(spec, target.name, level)
     where = f"sparseloop: {spec.storage[level].name}.action_optimization {target.name}"
     if child is None:
-        innermost = nest[-1] if nest else None
-        if innermost is not None and innermost.loop.spatial and innermost.loop.factor > 1:
+        bottom = len(nest)
+        while bottom and nest[bottom - 1].loop.spatial:  # the innermost spatial loops
+            bottom -= 1
+        if any(p.loop.factor > 1 for p in nest[bottom:]):
             raise ConfigError(f"{where}: a spatial innermost loop is not modelled")
+        innermost = nest[-1] if nest else None
         dim = innermost.loop.dim if innermost else ""
         return footprint(cond, {dim: block} if block > 1 else {})
     span = [p for p in nest if level <= p.level < child]

@@ -291,6 +291,10 @@ def test_a_spatial_loop_deciding_an_optimization_is_refused(tmp_path) -> None:
     assert read_sparseloop(*design(tmp_path, two_macs, innermost)).compute_instances == 4
     with pytest.raises(ConfigError, match="spatial innermost loop is not modelled"):
         analyse_sparse(read_sparseloop(*design(tmp_path, two_macs, innermost)))
+    # a unit spatial loop innermost does not hide the fan-out above it
+    hidden = innermost.replace("factors: K2 M1}", "factors: K2 M1, permutation: MK}")
+    with pytest.raises(ConfigError, match="spatial innermost loop is not modelled"):
+        analyse_sparse(read_sparseloop(*design(tmp_path, two_macs, hidden)))
 
 
 A_AT_BACKING = TWO_LEVEL.replace(

@@ -23,13 +23,15 @@ Meaning (Wu et al., MICRO 2022; Timeloop's sparse model):
 - Cycles: the computes unit needs ceil((actual + gated) / instances) cycles; a level
   slows that by the worst of read, write and shared bandwidth against the words it
   moves (actual and gated data, metadata bits / word bits); the design takes the maximum.
+
+Fractions are IEEE doubles combined in Sparseloop's order, and rounded where it rounds,
+so that every count agrees to the unit.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from fractions import Fraction
 
 from soc.errors import ConfigError
 from soc.flexnn.loopnest import analyse, footprint
@@ -37,7 +39,6 @@ from soc.flexnn.sparseloop_density import (
     expected_occupancy,
     max_occupancy,
     occupancy_distribution,
-    snap,
 )
 from soc.flexnn.sparseloop_format import expected_rank_words, rank_words, scaled_words
 from soc.flexnn.sparseloop_input import SparseSpec, StorageSpec
@@ -106,11 +107,16 @@ class SparseStats:
 
 
 def _floor(x: float) -> int:
-    return math.floor(snap(x))
+    return math.floor(x)
 
 
 def _ceil(x: float) -> int:
-    return math.ceil(snap(x))
+    return math.ceil(x)
+
+
+def _round6(x: float) -> float:
+    """C's round(x x 1e6) / 1e6 (halves away from zero, unlike Python's round)."""
+    return math.floor(x * 1000000 + 0.5) / 1000000
 
 
 @dataclass
@@ -208,7 +214,7 @@ def _safs_by_level(spec: SparseSpec, nest: list) -> dict[tuple[int, str], tuple[
             dens = spec.densities[c]
             size = condition_tile(spec, nest, spaces[saf.target], spaces[c], level)
             effectual *= 1 - occupancy_distribution(dens, size).get(0, 0.0)
-        p = round(1 - effectual, 12)
+        p = 1 - effectual
         key = (level, saf.target)
         if key not in chosen or chosen[key][1] < p:
             chosen[key] = (saf.kind, p)
@@ -265,7 +271,7 @@ def _apply_safs(spec: SparseSpec, nest: list, cells: dict, computes: int) -> tup
             _local(cells[(level, t)], kind, p, ds.read_write, _ranks(spec, level, t))
             if reached_compute and not ds.read_write:
                 computes -= _floor(computes * p)
-                saf_prob[t] = round(p, 6)
+                saf_prob[t] = _round6(p)
     return computes, saf_prob
 
 
@@ -285,21 +291,29 @@ def _computes(spec: SparseSpec, cells: dict, total: int, saf_prob: dict) -> tupl
     for t in operands:
         innermost = keepers(spec, t)[-1]
         stored = (spec.storage[innermost].name, t) in spec.formats
-        d = round(expected_occupancy(spec.densities[t], 1), 6)
+        d = _round6(_round6(expected_occupancy(spec.densities[t], 1)))
         other = operands[1 - operands.index(t)]
-        if other in saf_prob:
-            d = d / (1 - saf_prob[other]) if saf_prob[other] < 1 else 0.0
-        d = min(1.0, max(0.0, d))
-        # (exists non-zero, exists zero, not stored)
-        states[t] = (d, 0.0, 1 - d) if stored else (d, 1 - d, 0.0)
+        if other in saf_prob:  # only computes whose other operand was non-empty remain
+            d = d / (1 - saf_prob[other])
+        # (exists non-zero, exists zero, not stored), clamped against rounding
+        state = (d, 0.0, 1 - d) if stored else (d, 1 - d, 0.0)
+        states[t] = tuple(min(1.0, max(0.0, x)) for x in state)
     a, b = (states[t] for t in operands)
     gate = "gate_on_zero_operand" in spec.compute_optimizations
     skip = "skip_on_not_aligned_operands" in spec.compute_optimizations
-    zero_one = a[0] * b[1] + a[1] * b[0] + a[1] * b[1]
-    missing_one = a[0] * b[2] + a[2] * b[0] + a[1] * b[2] + a[2] * b[1]
-    gated = total * (zero_one + (0 if skip else missing_one)) if gate else 0.0
-    skipped = total * missing_one if skip else 0.0
-    nonexistent = total * a[2] * b[2]
+    gated = skipped = 0.0
+    # Sparseloop's order of accumulation: one zero, one missing, both zero, zero+missing
+    for share, missing in (
+        (a[0] * b[1] + a[1] * b[0], False),
+        (a[0] * b[2] + a[2] * b[0], True),
+        (a[1] * b[1], False),
+        (a[1] * b[2] + a[2] * b[1], True),
+    ):
+        if missing and skip:
+            skipped += total * share
+        elif gate:
+            gated += total * share
+    nonexistent = total * (a[2] * b[2])
     actual = total - _floor(skipped) - _floor(gated) - _floor(nonexistent)
     return actual, _floor(gated), _floor(skipped)
 
@@ -308,13 +322,14 @@ def _finish(spec: SparseSpec, dense, cells: dict, extra: dict, compute) -> Spars
     actual, gated, skipped = compute
     instances = spec.compute_instances if spec.compute_instances else 1
     utilized = math.prod(x.factor for loops in spec.loops.values() for x in loops if x.spatial)
-    compute_cycles = math.ceil((actual + gated) / min(instances, utilized))
+    compute_cycles = math.ceil(float(actual + gated) / min(instances, utilized))
     levels = []
     for i, lv in enumerate(spec.storage):
         if lv.dummy:
             continue
         tensors = {}
-        reads = writes = 0
+        reads: list[int] = []
+        writes: list[int] = []
         for t in dense.levels[i].tensors:
             cell = cells[(i, t)]
             shape, capacity, capacity_words = extra[(i, t)]
@@ -336,9 +351,10 @@ def _finish(spec: SparseSpec, dense, cells: dict, extra: dict, compute) -> Spars
             if cell.alg["updates"]:
                 reductions = _ceil(reductions * cell.random["updates"] / cell.alg["updates"])
             generations = spent["fills"] + (spent["updates"] if rw else spent["reads"])
-            reads += spent["reads"] + _words_moved(fmt, ("reads",), lv)
-            writes += spent["fills"] + spent["updates"]
-            writes += _words_moved(fmt, ("fills", "updates"), lv)
+            reads.append(spent["reads"] + _words_moved(fmt, ("reads",), lv))
+            writes.append(
+                spent["fills"] + spent["updates"] + _words_moved(fmt, ("fills", "updates"), lv)
+            )
             tensors[t] = TensorSparseStats(
                 shape,
                 _partition(spec, i, t),
@@ -364,10 +380,13 @@ def _finish(spec: SparseSpec, dense, cells: dict, extra: dict, compute) -> Spars
 
 
 def _words_moved(fmt: dict, actions: tuple[str, ...], lv: StorageSpec) -> int:
-    """Data words the metadata of `actions` occupies (actual and gated; metadata and
-    payload words are the level's metadata width each), rounded up."""
+    """Data words the metadata bits of `actions` take (actual and gated; each metadata
+    and payload word is the level's metadata datawidth; none without a metadata store),
+    by whole words as Sparseloop divides them."""
+    if not lv.metadata_width:
+        return 0
     rows = [r for a in actions for kind in ("actual", "gated") for r in fmt[a][kind]]
-    return math.ceil(sum(m + p for m, p in rows) * lv.metadata_word_bits / lv.word_bits)
+    return sum(m + p for m, p in rows) * lv.metadata_word_bits // lv.word_bits
 
 
 def _partition(spec: SparseSpec, level: int, tensor: str) -> int:
@@ -381,17 +400,18 @@ def _partition(spec: SparseSpec, level: int, tensor: str) -> int:
     return footprint(next(d for d in spec.problem.dataspaces if d.name == tensor), extents)
 
 
-def _slowdown(lv: StorageSpec, reads: int, writes: int, cycles: int) -> Fraction:
-    """The fraction of full speed a level's bandwidths allow (1 when unlimited)."""
-    slowdown = Fraction(1)
+def _slowdown(lv: StorageSpec, reads: list[int], writes: list[int], cycles: int) -> float:
+    """The fraction of full speed a level's bandwidths allow (1 when unlimited), from
+    per-tensor words, in Sparseloop's double arithmetic."""
     if not cycles:
-        return slowdown
-    need_r, need_w = Fraction(reads, cycles), Fraction(writes, cycles)
-    for limit, need in (
-        (lv.read_bw, need_r),
-        (lv.write_bw, need_w),
-        (lv.shared_bw, need_r + need_w),
-    ):
-        if limit is not None and need > Fraction(limit).limit_denominator(10**6):
-            slowdown = min(slowdown, Fraction(limit).limit_denominator(10**6) / need)
+        return 1.0
+    need_r = sum((float(r) / cycles for r in reads), 0.0)
+    need_w = sum((float(w) / cycles for w in writes), 0.0)
+    slowdown = 1.0
+    if lv.read_bw is not None and lv.read_bw < need_r:
+        slowdown = min(slowdown, lv.read_bw / need_r)
+    if lv.write_bw is not None and lv.write_bw < need_w:
+        slowdown = min(slowdown, lv.write_bw / need_w)
+    if lv.shared_bw is not None and lv.shared_bw < need_w + need_r:
+        slowdown = min(slowdown, lv.shared_bw / (need_w + need_r))
     return slowdown

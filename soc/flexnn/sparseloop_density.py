@@ -14,6 +14,9 @@ non-zeros with a probability that depends on the model:
 Sparseloop also asks about a sub-tile *given* its enclosing tile's occupancy (a tile of S
 elements known to hold K non-zeros): fixed-structured then scales n x K / S; the
 hypergeometric model draws the sub-tile from the S elements with K non-zeros.
+
+Arithmetic is in IEEE doubles in Sparseloop's order, so counts agree to the unit: 230400
+x 0.275 is 63360.00000000001 in doubles, and Sparseloop's tile may then hold 63361.
 Pure functions; no state.
 """
 
@@ -39,14 +42,7 @@ class Density:
     @property
     def nonzeros(self) -> int:
         """Non-zeros of the whole tensor (hypergeometric: ceil(d x N))."""
-        return math.ceil(snap(self.density * self.size))
-
-
-def snap(x: float) -> float:
-    """`x`, or the whole number within 1e-9 of it (so that 0.1 x 30 is 3, not 3.0000004;
-    a fraction such as 2/3 keeps all its digits)."""
-    whole = round(x)
-    return float(whole) if abs(x - whole) < 1e-9 else x
+        return math.ceil(self.density * self.size)
 
 
 def occupancy_distribution(dens: Density, n: int, given: Given = None) -> dict[int, float]:
@@ -55,9 +51,9 @@ def occupancy_distribution(dens: Density, n: int, given: Given = None) -> dict[i
         return {0: 1.0}
     if dens.model == "fixed_structured":
         share = dens.density if given is None else given[1] / given[0]
-        exact = snap(n * share)
+        exact = n * share
         low = math.floor(exact)
-        frac = snap(exact - low)
+        frac = exact - low
         if frac == 0:
             return {low: 1.0}
         return {low: 1.0 - frac, low + 1: frac}
@@ -108,5 +104,10 @@ def expected_occupancy(dens: Density, n: int, given: Given = None) -> float:
 
 
 def max_occupancy(dens: Density, n: int) -> int:
-    """The most non-zeros a tile of `n` can hold (Sparseloop's confidence 1.0)."""
-    return max(occupancy_distribution(dens, n))
+    """The most non-zeros a tile of `n` can hold (Sparseloop's confidence 1.0; for
+    fixed-structured, the floor unless 1 - frac(n x d) falls below 1)."""
+    if dens.model == "fixed_structured":
+        exact = n * dens.density
+        low = math.floor(exact)
+        return low if 1 - (exact - low) >= 1.0 else math.ceil(exact)
+    return min(n, dens.nonzeros)

@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from soc.flexnn.sparseloop_density import Density, Given, prob_empty, snap
+from soc.flexnn.sparseloop_density import Density, Given, prob_empty
 
 COMPRESSED = frozenset({"cp", "b", "rle"})  # formats that drop empty coordinates
 
@@ -42,7 +42,7 @@ class Rank:
 
 
 def _up(x: float) -> int:
-    return math.ceil(snap(x))
+    return math.ceil(x)
 
 
 def rank_words(
@@ -59,14 +59,15 @@ def rank_words(
         else:
             fibers = fibers_above * (1 - prob_empty(dens, current, given))
             filled = 1 - prob_empty(dens, rank.element, given)
+            # products in Sparseloop's order (doubles are not associative)
             if rank.fmt == "uop":
                 words = (0.0, fibers * (rank.fiber + 1))
             elif rank.fmt == "cp":
-                words = (fibers * _up(rank.fiber * filled),) * 2
+                words = (_up(rank.fiber * filled) * fibers,) * 2
             elif rank.fmt == "b":
                 words = (fibers * rank.fiber, fibers * _up(rank.fiber * filled))
             elif rank.fmt == "rle":
-                words = (fibers * rank.fiber * filled,) * 2
+                words = (rank.fiber * filled * fibers,) * 2
             else:  # "ub"
                 words = (float(fibers_above * rank.fiber),) * 2
             out.append(words)

@@ -1,15 +1,16 @@
 """Reading a Sparseloop design (Timeloop v0.4 YAML plus densities and sparse
 optimizations) into plain data for `soc.flexnn.sparseloop`.
 
-Accepted: the architecture as v0.4 ``nodes`` (``!Container`` / ``!Component`` /
-``!Hierarchical`` tags; a container with a ``spatial`` mesh becomes, as in Timeloop's
-front end, a level ``inter_<name>_spatial`` that keeps nothing and carries the fan-out)
-or as the older ``subtree`` / ``local`` tree (``dummy_storage`` levels keep nothing);
-the problem with ``instance.densities`` (or ``commonDensity``); the mapping as written
-by ``timeloop-mapper`` (``*.map.yaml``) or by hand (factors ``K16 M1``, ``K=16 M=1``, a
-list or a mapping; permutation innermost first, missing dimensions outermost);
-``sparse_optimizations`` on a component or as a top-level ``targets`` list. What the
-model cannot express is refused with one ConfigError line that names the file and key.
+Accepted: the architecture as v0.4 ``nodes`` (``!Container`` / ``!Component`` tags;
+``!Hierarchical`` and ``!Parallel`` nodes read in line; a container with a ``spatial``
+mesh becomes, as in Timeloop's front end, a level ``inter_<name>_spatial`` that keeps
+nothing and carries the fan-out) or as the older ``subtree`` / ``local`` tree
+(``dummy_storage`` levels keep nothing); the problem with ``instance.densities`` (or
+``commonDensity``); the mapping as written by ``timeloop-mapper`` (``*.map.yaml``) or by
+hand (factors ``K16 M1``, ``K=16 M=1``, a list or a mapping; permutation innermost first,
+missing dimensions outermost); ``sparse_optimizations`` on a component or as a
+top-level ``targets`` list, with ``flattened_rankIDs`` per rank. What the model cannot
+express is refused with one ConfigError line that names the file and key.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from soc.flexnn.loopnest import DataSpace, Level, Loop, Mapping, Problem
 from soc.flexnn.sparseloop_density import ALIASES, MODELS, Density
 
 FORMATS = ("uop", "cp", "b", "rle", "ub")
-_RANK_KEYS = {"format"}  # per-rank word bits would change only bandwidth: refused
+_RANK_KEYS = {"format", "flattened_rankIDs"}  # per-rank word bits (bandwidth only): refused
 _NAME = re.compile(r"^(?P<base>[^\[]+)(\[(?P<lo>\d+)\.\.(?P<hi>\d+)\])?$")
 
 
@@ -46,6 +47,7 @@ class StorageSpec:
     block: int = 1
     word_bits: int = 8
     metadata_word_bits: int = 0
+    metadata_width: int = 0  # bits per metadata storage access; 0: no metadata store
     read_bw: float | None = None
     write_bw: float | None = None
     shared_bw: float | None = None
@@ -71,6 +73,9 @@ class SparseSpec:
     loops: dict[str, tuple[NestLoop, ...]]  # per level, outer to inner, trivial loops kept
     keep: dict[str, frozenset[str]]
     formats: dict[tuple[str, str], tuple[str, ...]]  # (level, tensor) -> ranks outer first
+    flattening: dict[tuple[str, str], tuple[tuple[tuple[str, ...], ...], ...]] = field(
+        default_factory=dict
+    )  # (level, tensor) -> per rank (outer first), the dimension groups it flattens
     safs: tuple[Saf, ...] = ()
     compute: str = "mac"
     compute_instances: int = 1
@@ -125,7 +130,7 @@ def read_sparseloop(*paths: Path) -> SparseSpec:
             raise ConfigError(f"sparseloop input has no {key!r} section")
     problem, densities = _problem(doc["problem"], where["problem"])
     tensors = [ds.name for ds in problem.dataspaces]
-    arch = _Arch(where["architecture"], tensors)
+    arch = _Arch(where["architecture"], tensors, set(problem.sizes))
     arch.read(doc["architecture"])
     if "sparse_optimizations" in doc:
         src = where["sparse_optimizations"]
@@ -141,6 +146,7 @@ def read_sparseloop(*paths: Path) -> SparseSpec:
         loops=loops,
         keep=keep,
         formats=arch.formats,
+        flattening=arch.flattening,
         safs=tuple(arch.safs),
         compute=arch.compute,
         compute_instances=arch.compute_instances,
@@ -231,10 +237,11 @@ def _mesh(node: dict) -> int:
 class _Arch:
     """Collects storage levels, the compute unit and sparse optimizations."""
 
-    def __init__(self, where: str, tensors: list[str]) -> None:
-        self.where, self.tensors = where, tensors
+    def __init__(self, where: str, tensors: list[str], dims: set[str]) -> None:
+        self.where, self.tensors, self.dims = where, tensors, dims
         self.storage: list[StorageSpec] = []
         self.formats: dict[tuple[str, str], tuple[str, ...]] = {}
+        self.flattening: dict[tuple[str, str], tuple[tuple[tuple[str, ...], ...], ...]] = {}
         self.safs: list[Saf] = []
         self.compute, self.compute_instances = "", 0
         self.compute_opts: set[str] = set()
@@ -248,8 +255,8 @@ class _Arch:
             raise ConfigError(f"{self.where}: architecture has no compute component")
 
     def _nodes(self, nodes: list, multiplier: int) -> None:
-        """v0.4 nodes: a container's mesh multiplies everything after it; a
-        !Hierarchical node's own nodes follow in line."""
+        """v0.4 nodes: a container's mesh multiplies everything after it; the nodes of
+        a !Hierarchical or !Parallel node follow in line."""
         for node in nodes:
             tag = node.get("_tag", "Component")
             if tag == "Container":
@@ -259,7 +266,9 @@ class _Arch:
                 multiplier *= _mesh(node)
             elif tag == "Component":
                 self.component(node, multiplier * _mesh(node))
-            elif tag == "Hierarchical":
+            elif tag in ("Hierarchical", "Parallel"):
+                # Timeloop's hierarchy is linear: parallel siblings (scratchpads each
+                # keeping its own tensor) become consecutive levels, in written order
                 self._nodes(node.get("nodes") or [], multiplier)
             else:
                 raise ConfigError(f"{self.where}: architecture node tag !{tag} not modelled")
@@ -293,7 +302,8 @@ class _Arch:
                     count,
                     int(attrs.get("block_size", attrs.get("block-size", max(1, width // bits)))),
                     bits,
-                    int(attrs.get("metadata_datawidth", attrs.get("metadata_storage_width", 0))),
+                    int(attrs.get("metadata_datawidth", attrs.get("metadata_word_bits", 0))),
+                    int(attrs.get("metadata_storage_width", attrs.get("metadata_width", 0))),
                     bandwidth("read_bandwidth"),
                     bandwidth("write_bandwidth"),
                     bandwidth("shared_bandwidth"),
@@ -314,14 +324,22 @@ class _Arch:
             self._tensor(ds.get("name"), key)
             for extra in set(ds) - {"name", "ranks"}:
                 raise ConfigError(f"{key}.{extra}: not modelled")
-            ranks = []
+            ranks, rules = [], []
             for j, rank in enumerate(_need(ds, "ranks", key)):
                 for extra in set(rank) - _RANK_KEYS:
                     raise ConfigError(f"{key}.ranks[{j}].{extra}: not modelled")
                 fmt = str(_need(rank, "format", f"{key}.ranks[{j}]")).lower()
                 if fmt not in FORMATS:
                     raise ConfigError(f"{key}.ranks[{j}].format: {fmt!r} is not one of {FORMATS}")
+                groups = rank.get("flattened_rankIDs") or []
+                if not all(isinstance(g, list) and set(g) <= self.dims for g in groups):
+                    raise ConfigError(f"{key}.ranks[{j}].flattened_rankIDs: lists of dimensions")
                 ranks.append(fmt)
+                rules.append(tuple(tuple(g) for g in groups))
+            compressed = [f in ("cp", "b", "rle") for f in ranks]
+            if any(c and not below for c, below in zip(compressed, compressed[1:], strict=False)):
+                raise ConfigError(f"{key}.ranks: a compressed rank above an uncompressed one")
+            self.flattening[(level, ds["name"])] = tuple(rules)
             self.formats[(level, ds["name"])] = tuple(ranks)
         for i, opt in enumerate(spec.get("action_optimization") or []):
             key = f"{where}.action_optimization[{i}]"

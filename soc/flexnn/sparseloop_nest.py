@@ -10,8 +10,11 @@ level down to just above the next inner level keeping the tensor, take one rank 
 outermost first. If the tile is compressed and that inner keeper's tile is more than one
 element, the inner keeper's ranks are reused as the innermost ranks (Sparseloop's
 pre-tiling; their formats must agree); otherwise the inner keeper's extents are folded
-into each dimension's innermost loop here. Ranks left without a loop hold one coordinate;
-loops left without a rank are refused. A level without a format is one flattened rank.
+into each dimension's innermost loop here. A rank with ``flattened_rankIDs`` takes, from
+its first loop, every loop below over the same dimension group (a rank whose groups miss
+the next loop's dimension holds one coordinate). Ranks left without a loop hold one
+coordinate; loops left without a rank are refused. A level without a format is one
+flattened rank.
 
 Condition tile of ``target`` conditioned on ``c`` at the level L keeping ``target``: if
 no inner level keeps ``target`` (it feeds the compute), one scalar, widened along the
@@ -108,11 +111,33 @@ def fibertree(
             factors[p.pos] *= below.pop(p.loop.dim, 1)
     count = len(formats) if formats else 1
     floor = len(inner.ranks) if inner else 0
+    rules = spec.flattening.get((name, ds.name), ((),) * count)
     groups: list[list[Placed]] = []
-    queue = [p for p in own if factors[p.pos] > 1]
-    while len(groups) < count - floor and queue:
-        groups.append(queue[:1] if formats else queue)
-        queue = queue[1:] if formats else []
+    queue = list(own)
+    while len(groups) < count - floor:
+        while queue and factors[queue[0].pos] == 1:
+            queue.pop(0)
+        if not queue:
+            break
+        rule = next((g for g in rules[len(groups)] if queue[0].loop.dim in g), None)
+        if formats and rules[len(groups)] and rule is None:
+            groups.append([])  # the rank flattens other dimensions: it holds one coordinate
+            continue
+        group = [queue.pop(0)]
+        # a flattened rank (or a level without format) takes the loops below it too
+        while queue and (
+            not formats
+            or (rule is not None and queue[0].loop.dim in rule)
+            or factors[queue[0].pos] == 1
+        ):
+            if not formats or rule is not None:
+                taken = queue.pop(0)
+                if factors[taken.pos] > 1:
+                    group.append(taken)
+            else:
+                break
+        groups.append(group)
+    queue = [p for p in queue if factors[p.pos] > 1]
     if queue:
         raise ConfigError(f"{where}: {len(own)} loops need more than {count} ranks")
     groups += [[] for _ in range(count - floor - len(groups))]

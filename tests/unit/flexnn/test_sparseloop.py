@@ -207,12 +207,13 @@ def test_skipping_at_the_outer_level_looks_at_one_iteration_of_its_loop(tmp_path
     [
         ("[{name: A, ranks: [{format: CSR}]}]", "[]", "data_spaces[0].ranks[0].format"),
         (
-            "[{name: A, ranks: [{format: CP, flattened_rankIDs: [[K]]}]}]",
+            "[{name: A, ranks: [{format: CP, flattened_rankIDs: [[X]]}]}]",
             "[]",
             "ranks[0].flattened_rankIDs",
         ),
         ("[{name: A, ranks: [{format: CP}], compression_rate: 2}]", "[]", "compression_rate"),
         ("[{name: Q, ranks: [{format: CP}]}]", "[]", "no tensor named 'Q'"),
+        ("[{name: A, ranks: [{format: CP}, {format: UOP}]}]", "[]", "a compressed rank above"),
         (A_CP, "[{type: magic}]", "compute_optimization[0].type"),
     ],
 )
@@ -232,7 +233,7 @@ def test_unmodelled_keys_are_refused_in_one_line(tmp_path, formats, compute, key
             "{target: B, condition_on: [A]}\n        - {target: A, condition_on: [B]}",
             "action_optimization[0].options",
         ),
-        ("!Container", "!Parallel", "!Parallel"),
+        ("!Container", "!Switch", "!Switch"),
     ],
 )
 def test_unmodelled_architecture_is_refused(tmp_path, old, new, key) -> None:
@@ -323,6 +324,10 @@ def test_each_loop_over_a_tensor_needs_a_rank(tmp_path) -> None:
     assert a.format_capacity == ((0, 5), (4, 0))
     assert (a.reads.algorithmic, a.reads.actual) == (16, 4)
     assert a.format_reads["actual"] == ((0, 5), (4, 0))
+    # one CP rank that flattens K takes both K loops: one fiber of 16, 4 coordinates
+    flat = A_AT_BACKING.replace("RANKS", "[{format: CP, flattened_rankIDs: [[K]]}]")
+    a = analyse_sparse(read_sparseloop(*design(tmp_path, flat, BYPASS_A))).level("Backing")
+    assert a.tensors["A"].format_capacity == ((4, 0),)
 
 
 # --- FlexNN features ---------------------------------------------------------------------

@@ -124,18 +124,15 @@ def fibertree(
             groups.append([])  # the rank flattens other dimensions: it holds one coordinate
             continue
         group = [queue.pop(0)]
-        # a flattened rank (or a level without format) takes the loops below it too
-        while queue and (
-            not formats
-            or (rule is not None and queue[0].loop.dim in rule)
-            or factors[queue[0].pos] == 1
-        ):
-            if not formats or rule is not None:
-                taken = queue.pop(0)
-                if factors[taken.pos] > 1:
-                    group.append(taken)
-            else:
+        # a flattened rank (or a level without format) takes the loops below it too,
+        # while they are over its dimensions (or unit loops)
+        flattens = not formats or rule is not None
+        while flattens and queue:
+            if formats and queue[0].loop.dim not in rule and factors[queue[0].pos] > 1:
                 break
+            taken = queue.pop(0)
+            if factors[taken.pos] > 1:
+                group.append(taken)
         groups.append(group)
     queue = [p for p in queue if factors[p.pos] > 1]
     if queue:

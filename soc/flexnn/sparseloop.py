@@ -195,7 +195,7 @@ def analyse_sparse(spec: SparseSpec) -> SparseStats:
         extra[(i, t)] = (shape, capacity, capacity_words)
     computes = dense.macs
     computes, saf_prob = _apply_safs(spec, nest, cells, computes)
-    compute = _computes(spec, cells, computes, saf_prob)
+    compute = _computes(spec, computes, saf_prob)
     return _finish(spec, dense, cells, extra, compute)
 
 
@@ -282,7 +282,7 @@ def _ranks(spec: SparseSpec, level: int, tensor: str) -> int:
     return len(spec.formats.get((spec.storage[at].name, tensor), ()))
 
 
-def _computes(spec: SparseSpec, cells: dict, total: int, saf_prob: dict) -> tuple[int, int, int]:
+def _computes(spec: SparseSpec, total: int, saf_prob: dict) -> tuple[int, int, int]:
     """(actual, gated, skipped) computes from the two operands' states (module doc)."""
     operands = [ds.name for ds in spec.problem.dataspaces if not ds.read_write]
     if len(operands) != 2:

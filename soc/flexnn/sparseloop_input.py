@@ -92,7 +92,8 @@ class SparseSpec:
                     self.keep[lv.name],
                 )
                 for lv in self.storage
-            )
+            ),
+            timeloop_deltas=True,  # Sparseloop runs Timeloop's own delta analysis
         )
 
 

@@ -31,9 +31,11 @@ so that every count agrees to the unit.
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 
-from soc.errors import ConfigError
+from soc.errors import ConfigError, FlexsocError
 from soc.flexnn.loopnest import analyse, footprint
 from soc.flexnn.sparseloop_density import (
     expected_occupancy,
@@ -41,7 +43,7 @@ from soc.flexnn.sparseloop_density import (
     occupancy_distribution,
 )
 from soc.flexnn.sparseloop_format import expected_rank_words, rank_words, scaled_words
-from soc.flexnn.sparseloop_input import SparseSpec, StorageSpec
+from soc.flexnn.sparseloop_input import SparseSpec, StorageSpec, read_sparseloop
 from soc.flexnn.sparseloop_nest import condition_tile, fibertree, flat_nest, inner_keeper, keepers
 
 ACTIONS = ("reads", "fills", "updates")
@@ -415,3 +417,43 @@ def _slowdown(lv: StorageSpec, reads: list[int], writes: list[int], cycles: int)
     if lv.shared_bw is not None and lv.shared_bw < need_w + need_r:
         slowdown = min(slowdown, lv.shared_bw / (need_w + need_r))
     return slowdown
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print a Sparseloop design's counts (exit 2 on a user error). ``--flexnn`` also
+    refuses a design asking the FlexNN engine for a feature it does not have."""
+    from soc.flexnn.sparseloop_flexnn import require_engine_features
+
+    args = sys.argv[1:] if argv is None else argv
+    files = [a for a in args if a != "--flexnn"]
+    if not files:
+        print("usage: python -m soc.flexnn.sparseloop [--flexnn] FILE.yaml...", file=sys.stderr)
+        return 2
+    try:
+        spec = read_sparseloop(*map(Path, files))
+        if "--flexnn" in args:
+            require_engine_features(spec)
+        stats = analyse_sparse(spec)
+    except FlexsocError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    c = stats.compute
+    print(
+        f"computes algorithmic {c.algorithmic} actual {c.actual} gated {c.gated} "
+        f"skipped {c.skipped} cycles {stats.cycles}"
+    )
+    for level in stats.levels:
+        print(f"{level.name} instances {level.instances} cycles {level.cycles}")
+        for tensor, t in level.tensors.items():
+            print(
+                f"  {tensor} capacity {t.capacity} "
+                + " ".join(
+                    f"{a} {x.algorithmic}/{x.actual}/{x.gated}/{x.skipped}"
+                    for a, x in (("reads", t.reads), ("fills", t.fills), ("updates", t.updates))
+                )
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -412,3 +412,23 @@ def test_an_optimization_whose_target_is_kept_nowhere_above_is_refused(tmp_path)
     keep = MAP_TWO + "- {target: Backing, type: datatype, keep: [A, B], bypass: [Z]}\n"
     with pytest.raises(ConfigError, match="no level at or above Backing keeps 'Z'"):
         analyse_sparse(read_sparseloop(*design(tmp_path, arch, keep)))
+
+
+def test_the_command_prints_counts_and_exits_2_on_what_it_cannot_model(capsys) -> None:
+    from soc.flexnn.sparseloop import main
+
+    folder = Path(__file__).parents[2] / "validation" / "data" / "sparseloop"
+    scdu = folder / "01.2.3-SCDU-dot-product"
+    files = [str(scdu / f) for f in ("arch.yaml", "problem.yaml", "timeloop-mapper.map.yaml")]
+    assert main(files) == 0
+    out = capsys.readouterr().out
+    # Sparseloop's own figures for this design: 4 of 16 computes in 4 cycles; B's 16
+    # reads: 4 actual, 12 skipped (algorithmic/actual/gated/skipped)
+    assert "computes algorithmic 16 actual 4 gated 0 skipped 0 cycles 4" in out
+    assert "  B capacity 16 reads 16/4/0/12" in out
+    # one-sided skipping and CP compression are not FlexNN's find-first and bitmask
+    assert main(["--flexnn", *files]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: sparseloop: Buffer.action_optimization skipping Z on")
+    assert err.count("\n") == 1
+    assert main([]) == 2

@@ -1,12 +1,14 @@
 """Timeloop mapping directives as Timeloop reads them (src/mapping/parser.cpp).
 
 - ``type``: temporal, spatial (its ``split`` only divides X from Y and does not change
-  the counts), and bypass / datatype / dataspace (``keep`` / ``bypass`` lists); every
-  tensor is kept at every level unless a directive says otherwise;
+  the counts), and bypass / datatype / dataspace (``keep`` / ``bypass`` lists; a
+  tensor in both is bypassed, as in Timeloop);
 - ``target``: a storage level by name (``Buffer`` or ``Buffer[0..15]``), by a
   container's name (its inter_<name>_spatial level), or by number (0 = innermost);
 - factors: ``C1 M8``, ``C=1 M=8``, ``C=1,M=8``, a list or a map; 0 means the whole
   dimension; dimensions not named are 1;
+- levels keep every tensor unless a directive says otherwise, except the levels the
+  front end inserts for a container's fan-out (class dummy_storage), which keep none;
 - permutation: a string or list, innermost loop first; dimensions it leaves out go
   outermost, in the problem's dimension order (Timeloop pads the list at its end).
 
@@ -56,10 +58,15 @@ def parse_factors(text: object, dims: list[str], sizes: dict[str, int], where: s
 
 
 def parse_permutation(text: object, dims: list[str], where: str) -> list[str]:
-    """Innermost first; dimensions left out follow (outermost) in problem order."""
+    """Innermost first; dimensions left out follow (outermost) in problem order. A
+    string is read letter by letter as Timeloop does (its dimension names are one
+    letter); with longer names, list them or separate them by spaces or commas."""
     if isinstance(text, list):
-        text = "".join(str(x) for x in text)
-    order = [c for c in str(text or "") if not c.isspace() and c != ","]
+        order = [str(x) for x in text]
+    elif all(len(d) == 1 for d in dims):
+        order = [c for c in str(text or "") if not c.isspace() and c != ","]
+    else:
+        order = str(text or "").replace(",", " ").split()
     for dim in order:
         if dim not in dims:
             raise ConfigError(f"{where}: dimension {dim!r} is not in the problem")

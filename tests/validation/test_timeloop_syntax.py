@@ -131,6 +131,18 @@ def test_nodes_form_gives_the_same_hand_counts(tmp_path):
     assert counts(spec) == EXPECTED
 
 
+def test_hierarchical_nothing_and_numbered_targets(tmp_path):
+    nodes = NODES_YAML.replace(
+        "  - !Component {name: Buffer",
+        "  - !Nothing {}\n  - !Hierarchical\n    nodes:\n    - !Component {name: Buffer",
+    ).replace("  - !Component {name: mac", "    - !Component {name: mac")
+    arch = write(tmp_path, "nodes.yaml", nodes)
+    # storage levels innermost first: 0 Buffer, 1 inter_PE_spatial, 2 DRAM
+    mapping = [dict(MAPPING[0], target=1), dict(MAPPING[1], target=0)]
+    spec = read_timeloop(arch, *design(tmp_path, mapping=mapping)[1:])
+    assert counts(spec) == EXPECTED
+
+
 def test_one_input_file_holding_all_three(tmp_path):
     one = write(
         tmp_path, "input.yaml", {"architecture": SUBTREE, "problem": PROBLEM, "mapping": MAPPING}

@@ -28,6 +28,7 @@ _NAME = re.compile(r"^(?P<base>[^\[]+)(\[(?P<lo>\d+)\.\.(?P<hi>\d+)\])?$")
 _STORAGE = ("DRAM", "SRAM", "regfile", "smartbuffer", "storage")
 _COMPUTE = ("mac", "compute")
 _NETWORK = ("XY_NoC", "Legacy", "ReductionTree", "SimpleMulticast")
+_DUMMY = {"width": 1, "depth": 1, "datawidth": 1}  # the front end's inter_*_spatial level
 
 
 @dataclass(frozen=True)
@@ -103,10 +104,17 @@ def _mesh(node: dict, where: str) -> int:
 
 
 def _node_parts(
-    nodes: list, where: str, count: int, parts: list[Part], aliases: dict[str, str]
+    nodes: list,
+    where: str,
+    count: int,
+    parts: list[Part],
+    aliases: dict[str, str],
+    inherited: dict | None = None,
 ) -> int:
-    """The front end's node list, flattened outermost first; returns the instance count
+    """The front end's node list, flattened outermost first; a container's attributes
+    pass down to the nodes after it (a node's own win). Returns the instance count
     below the last node."""
+    inherited = dict(inherited or {})
     for i, node in enumerate(nodes):
         at = f"{where}[{i}]"
         if not isinstance(node, dict):
@@ -116,27 +124,28 @@ def _node_parts(
             continue
         if tag in ("Hierarchical", "Parallel"):
             inner = node.get("nodes") or []
-            if tag == "Parallel":
-                after = {_node_parts([n], f"{at}.nodes", count, parts, aliases) for n in inner}
-                if len(after) > 1 or (after and after != {count}):
-                    raise ConfigError(f"{at}.nodes: a fan-out inside !Parallel is not modelled")
-            else:
-                count = _node_parts(inner, f"{at}.nodes", count, parts, aliases)
+            if tag == "Hierarchical":
+                count = _node_parts(inner, f"{at}.nodes", count, parts, aliases, inherited)
+                continue
+            for k, branch in enumerate(inner):
+                branch_at = f"{at}.nodes[{k}]"
+                if _node_parts([branch], branch_at, count, parts, aliases, inherited) != count:
+                    raise ConfigError(f"{branch_at}: a fan-out inside !Parallel is not modelled")
             continue
         name = str(node.get("name", ""))
         fanout = _mesh(node, at)
+        attrs = {**inherited, **(node.get("attributes") or {})}
         if tag == "Container":
+            inherited = attrs
             if fanout > 1:
                 dummy = f"inter_{name}_spatial"
                 aliases[name] = dummy
-                attrs = {"width": 1, "depth": 1, "datawidth": 1}
-                parts.append((dummy, "dummy_storage", count, attrs, at))
+                parts.append((dummy, "dummy_storage", count, _DUMMY, f"{at} ({name})"))
             count *= fanout
             continue
         if tag != "Component":
             raise ConfigError(f"{at}: unknown architecture node !{tag}")
         count *= fanout
-        attrs = node.get("attributes") or {}
         parts.append((name, str(node.get("class", "")), count, attrs, f"{at} ({name})"))
     return count
 

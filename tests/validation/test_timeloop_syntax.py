@@ -143,6 +143,18 @@ def test_hierarchical_nothing_and_numbered_targets(tmp_path):
     assert counts(spec) == EXPECTED
 
 
+def test_container_attributes_pass_down(tmp_path):
+    """The buffer takes its datawidth from the PE container: 16-bit width, 8-bit words,
+    so a vector holds 2 words (Timeloop's default 16-bit word would make it 1)."""
+    nodes = NODES_YAML.replace(
+        "spatial: {meshX: 2}}", "spatial: {meshX: 2}, attributes: {datawidth: 8}}"
+    ).replace("attributes: {width: 16, datawidth: 8}", "attributes: {width: 16}")
+    mapping = [dict(MAPPING[0], target="PE"), MAPPING[1]]
+    files = design(tmp_path, mapping=mapping)[1:]
+    spec = read_timeloop(write(tmp_path, "nodes.yaml", nodes), *files)
+    assert [(lv.name, lv.block, lv.word_bits) for lv in spec.storage][2] == ("Buffer", 2, 8)
+
+
 def test_one_input_file_holding_all_three(tmp_path):
     one = write(
         tmp_path, "input.yaml", {"architecture": SUBTREE, "problem": PROBLEM, "mapping": MAPPING}

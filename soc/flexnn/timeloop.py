@@ -2,11 +2,11 @@
 the counts: energy from an energy reference table (ERT), storage leakage, and cycles
 slowed by the bandwidth a level is given.
 
-Reading follows Timeloop's own parsers (see soc.flexnn.timeloop_yaml for the syntax
-accepted and what is refused, and
-soc.flexnn.timeloop_arch / timeloop_mapping). Files are merged key by key, so a design can come as
-arch / problem / map files, as one input.yaml holding all three, or as a run's
-parsed-processed-input.yaml followed by the mapper's timeloop-mapper.map.yaml.
+Reading follows Timeloop's own parsers; the syntax accepted and what is refused are in
+soc.flexnn.timeloop_yaml (documents, problem), timeloop_arch and timeloop_mapping. Files
+are merged key by key, so a design can come as arch / problem / map files, as one
+input.yaml holding all three, or as a run's parsed-processed-input.yaml followed by the
+mapper's timeloop-mapper.map.yaml.
 
 `python -m soc.flexnn.timeloop FILE...` prints the counts per level and tensor; a
 design the model cannot express exits with code 2 and one line naming file and key.
@@ -157,7 +157,7 @@ def leakage_pj(
     out = {}
     for level in stats.levels:
         leak = ert.get(level.name, {}).get("leak", 0.0)
-        used = max([level.instances if level.tensors else 1, 1])
+        used = level.instances if level.tensors else 1
         out[level.name] = leak * total_cycles * used
     return out
 

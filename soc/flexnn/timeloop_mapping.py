@@ -12,10 +12,10 @@
 - permutation: a string or list, innermost loop first; dimensions it leaves out go
   outermost, in the problem's dimension order (Timeloop pads the list at its end).
 
-Refused: residual (imperfect) factors, skew directives, and the per-directive options
-no_link_transfer, no_reuse, no_temporal_reuse, rmw_first_update, no_coalesce; a spatial
-directive using more instances than the fan-out below its level; a tensor bypassing
-the outermost level.
+Refused: factors of a dimension that do not multiply to its size, residual (imperfect)
+factors, skew directives, and the per-directive options no_link_transfer, no_reuse,
+no_temporal_reuse, rmw_first_update, no_coalesce; a spatial directive using more
+instances than the fan-out below its level; a tensor bypassing the outermost level.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from __future__ import annotations
 import math
 import re
 
-from soc.errors import ConfigError
-from soc.flexnn.loopnest import Level, Loop, Mapping, Problem
+from soc.errors import ConfigError, MappingError
+from soc.flexnn.loopnest import Level, Loop, Mapping, Problem, check_mapping
 from soc.flexnn.timeloop_arch import Architecture, split_name
 
 _FACTOR = re.compile(r"([A-Za-z]+)\s*=*\s*([0-9]+)(,([0-9]+))?")
@@ -113,10 +113,15 @@ def read_mapping(entries: object, arch: Architecture, problem: Problem, where: s
     for tensor in tensors:
         if tensor not in keep[names[0]]:
             raise ConfigError(f"{where}: {tensor} bypasses the outermost level {names[0]}")
-    return Mapping(
+    mapping = Mapping(
         tuple(Level(n, temporal.get(n, ()), spatial.get(n, ()), frozenset(keep[n])) for n in names),
         timeloop_deltas=True,
     )
+    try:
+        check_mapping(problem, mapping)
+    except MappingError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+    return mapping
 
 
 def _target(target: object, names: list[str], arch: Architecture, where: str) -> str:

@@ -352,6 +352,7 @@ REFUSALS = [
     ("arch", f"{LOCAL}.0.attributes.cluster_size", 3, "local[0] (Buffer).attributes.width"),
     ("arch", f"{LOCAL}.1", {"name": "noc", "class": "XY_NoC"}, "local[1] (noc).class"),
     ("mapping", "1.factors", "K1 R3 P3,1", "mapping[1].factors"),
+    ("mapping", "1.factors", "K1 R3 P2", "mapping: conv1d: factors of P multiply to 2"),
     ("mapping", "1.no_temporal_reuse", ["Inputs"], "mapping[1].no_temporal_reuse"),
     ("mapping", "1.type", "skew", "mapping[1].type"),
     ("mapping", "1.target", "Nowhere", "mapping[1].target"),

@@ -187,19 +187,25 @@ def cycles(stats: NestStats, spec: TimeloopSpec) -> int:
 def check_capacity(stats: NestStats, spec: TimeloopSpec) -> None:
     """Refuse a mapping whose tiles overflow a level, as Timeloop does (buffer.cpp): the
     words a level's tensors hold per instance against its size divided by its
-    multiple buffering, unless the level allows overbooking."""
+    multiple buffering, unless the level allows overbooking; or that uses less of it
+    than its min_utilization."""
     levels = {lv.name: lv for lv in spec.storage}
     for level in stats.levels:
         arch = levels[level.name]
-        if arch.size_words is None or arch.allow_overbooking:
+        if arch.size_words is None:
             continue
         used = sum(t.capacity for t in level.tensors.values())
         effective = math.floor(arch.size_words / arch.multiple_buffering)
-        if used > effective:
+        if used > effective and not arch.allow_overbooking:
             raise ConfigError(
                 f"{spec.mapping_file}: mapping: {level.name}: the tiles need {used} words, "
                 f"the level holds {effective} (size {arch.size_words} / multiple_buffering "
                 f"{arch.multiple_buffering:g})"
+            )
+        if used < effective * arch.min_utilization:
+            raise ConfigError(
+                f"{spec.mapping_file}: mapping: {level.name}: the tiles use {used} words, "
+                f"less than min_utilization {arch.min_utilization:g} of {effective}"
             )
 
 

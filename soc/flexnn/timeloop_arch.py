@@ -35,7 +35,8 @@ _DUMMY = {"width": 1, "depth": 1, "datawidth": 1}  # the front end's inter_*_spa
 class ArchLevel:
     """A storage (or the compute) level: instances, words per vector access (block) and
     vector accesses per cluster, with what changes cycles (bandwidth, words/cycle per
-    instance) or which mappings fit (size in words, multiple buffering, overbooking)."""
+    instance) or which mappings fit (size in words, multiple buffering, overbooking, the
+    least fraction a mapping must use)."""
 
     name: str
     instances: int
@@ -48,6 +49,7 @@ class ArchLevel:
     write_bandwidth: float | None = None
     shared_bandwidth: float | None = None
     allow_overbooking: bool = False
+    min_utilization: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -205,6 +207,7 @@ def _storage_level(name: str, count: int, attrs: dict, where: str, sparse: bool)
         None if write_bw is None else number(write_bw, f"{at}.write_bandwidth"),
         None if shared_bw is None else number(shared_bw, f"{at}.shared_bandwidth"),
         bool(attrs.get("allow_overbooking", False)),
+        number(attrs.get("min_utilization", 0), f"{at}.min_utilization"),
     )
 
 
@@ -236,6 +239,8 @@ def read_architecture(doc: dict, where: str = "architecture", sparse: bool = Fal
     storage, compute = [], []
     for name, cls, count, attrs, at in parts:
         kind = _kind(cls)
+        if attrs.get("instances") is not None:  # Timeloop: overrides the name's range
+            count = whole(attrs["instances"], f"{at}.attributes.instances")
         if kind == "network":
             raise ConfigError(f"{at}.class: explicit network {name} ({cls}) is not modelled")
         if kind == "storage":

@@ -155,6 +155,13 @@ def test_container_attributes_pass_down(tmp_path):
     assert [(lv.name, lv.block, lv.word_bits) for lv in spec.storage][2] == ("Buffer", 2, 8)
 
 
+def test_instances_attribute_overrides_the_name_range(tmp_path):
+    arch = _mutate(SUBTREE, "subtree.0.subtree.0.name", "PE")
+    for component in arch["subtree"][0]["subtree"][0]["local"]:
+        component.setdefault("attributes", {})["instances"] = 2
+    assert counts(read_timeloop(*design(tmp_path, arch=arch))) == EXPECTED
+
+
 def test_one_input_file_holding_all_three(tmp_path):
     one = write(
         tmp_path, "input.yaml", {"architecture": SUBTREE, "problem": PROBLEM, "mapping": MAPPING}
@@ -276,6 +283,9 @@ def test_bandwidth_throttles_cycles(tmp_path):
         ({"depth": 8, "multiple_buffering": 2}, False),  # 8 words for the tiles
         ({"depth": 8, "multiple_buffering": 2, "allow_overbooking": True}, True),
         ({"entries": 16}, True),
+        ({"entries": 16, "min_utilization": 1.0}, True),
+        ({"entries": 32, "min_utilization": 0.75}, False),  # 16 of 32 words used
+        ({"sizeKB": 1, "datawidth": 8}, True),  # 1024 words
     ],
 )
 def test_capacity_with_multiple_buffering(tmp_path, attributes, fits):
@@ -286,7 +296,9 @@ def test_capacity_with_multiple_buffering(tmp_path, attributes, fits):
     if fits:
         check_capacity(stats, spec)
     else:
-        with pytest.raises(ConfigError, match=r"map\.yaml: mapping: Buffer: the tiles need 16"):
+        with pytest.raises(
+            ConfigError, match=r"map\.yaml: mapping: Buffer: the tiles (need|use) 16"
+        ):
             check_capacity(stats, spec)
 
 

@@ -86,6 +86,13 @@ class BankedTiming(Block):
     scheduler: Literal["frfcfs", "fcfs"] = Field(
         "frfcfs", description="frfcfs: row hits first; fcfs: strictly oldest first"
     )
+    bank_order: Literal["oldest", "rotating"] = Field(
+        "oldest",
+        description="frfcfs: of the banks whose commands are ready at the same cycle, which "
+        "goes first: oldest (QoS rank, row hit, then the oldest request) or rotating (QoS "
+        "rank, then the first bank after the one that issued last, as DRAMsim3 scans its "
+        "per-bank command queues round-robin)",
+    )
     frontend_cycles: int = Field(
         0, ge=0, description="controller pipeline from a burst's end to the requester"
     )
@@ -118,6 +125,8 @@ class BankedTiming(Block):
             raise ValueError(f"address_map lacks {', '.join(missing)}")
         if self.row_bytes % self.burst_bytes:
             raise ValueError(f"row_bytes {self.row_bytes} is not a whole number of bursts")
+        if self.bank_order == "rotating" and self.scheduler != "frfcfs":
+            raise ValueError("bank_order 'rotating' needs scheduler 'frfcfs'")
         row_cycle = self.cycles.tras + self.cycles.trp
         if self.age_limit_cycles is not None and self.age_limit_cycles < row_cycle:
             raise ValueError(
@@ -160,7 +169,15 @@ class DramConfig(Block):
         0.95, gt=0, le=1, description="fluid: share of peak bandwidth flows can use"
     )
     preset: (
-        Literal["LPDDR4-2400-x64", "DDR4-3200", "LPDDR4-3200", "LPDDR4X-4266", "LPDDR5-6400"] | None
+        Literal[
+            "LPDDR4-2400-x64",
+            "DDR4-3200",
+            "DDR4-3200-x8",
+            "LPDDR4-3200",
+            "LPDDR4X-4266",
+            "LPDDR5-6400",
+        ]
+        | None
     ) = Field(None, description="banked organisation and timings (soc/config/dram_presets.py)")
     banked: BankedTiming = BankedTiming()
 

@@ -33,9 +33,11 @@ Under FCFS scheduling a bank serves its head only.
 The scheduler issues at most one command per DRAM cycle: commands past the age limit
 first, by age; while draining, writes before reads; then the command with the earliest
 issue cycle; among those ready at that cycle the lowest rank, then row hits, then the
-oldest. So under `round_robin` the masters with ready commands take turns, and under
-`weighted` they share the data bus in proportion to their weights. The strict FCFS
-scheduler takes the banks' heads by (age limit, rank, age).
+oldest (`bank_order` rotating: the lowest rank, then the first bank after the one that
+issued last, as DRAMsim3 scans its bank queues). So under `round_robin` the masters
+with ready commands take turns, and under `weighted` they share the data bus in
+proportion to their weights. The strict FCFS scheduler takes the banks' heads by (age
+limit, rank, age).
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ import simpy
 
 from soc.config.dram import DramConfig, burst_step_cycles, rotates_bankgroups
 from soc.hw.arbiter import Arbiter, CommandRanks, RequestQueues, token_buckets
-from soc.hw.banked_parts import NEVER, Bank, Txn
+from soc.hw.banked_parts import NEVER, Bank, Refresh, Txn
 from soc.hw.dram_address import Location, decode
 from soc.hw.dram_base import DramTarget
 from soc.kernel import Action, ClockDomain, MemRequest
@@ -113,6 +115,7 @@ class _Channel:
         self.regulator_wake = False
         self.banks = [Bank() for _ in range(t.ranks * t.bankgroups * t.banks_per_group)]
         self.busy: set[int] = set()  # banks with queued commands
+        self.rotate_banks, self.next_bank = t.bank_order == "rotating", 0
         # the scheduler sleeps on `resume`; `wake` (a poke) or `timer` triggers it
         self.wake: simpy.Event | None = None
         self.timer: simpy.Event | None = None
@@ -129,8 +132,8 @@ class _Channel:
         self.cmd_free = 0
         self.arrivals = 0  # arrival order: the age the scheduler breaks ties with
         self.bank_per_rank = t.bankgroups * t.banks_per_group
-        # refresh: rank r's first one tREFI + r * tREFI / ranks in, then every tREFI
-        self.refresh_offset = [c.trefi + r * c.trefi // t.ranks for r in range(t.ranks)]
+        refresh = Refresh(t.ranks, c.trefi, c.trfc)
+        self._refresh_end, self._next_refresh = refresh.end, refresh.next_start
 
     # -- front end and queues -------------------------------------------------------
 
@@ -214,8 +217,6 @@ class _Channel:
             if not budget:
                 return False
         limit = self.t.command_queue
-        kept: deque[Txn] = deque()
-        moved = False
         order: deque[Txn] | list[Txn] = source
         if self.ranked and len(source) > 1:  # free entries go to the best ranked first
             now_ps = self.env.now
@@ -225,25 +226,27 @@ class _Channel:
                 source,
                 key=lambda x: (x.accepted[0] > old_before, rank(x.req, now_ps), x.age),
             )
+        banks, taken = self.banks, set()
         for txn in order:
+            if not budget:
+                break
             bank_id = txn.loc.bank_id
-            queue = self.banks[bank_id].queue
-            if len(queue) < limit and budget:
+            bank = banks[bank_id]
+            if len(bank.queue) < limit:
                 budget -= 1
-                queue.append(txn)
-                self.banks[bank_id].options = self.banks[bank_id].choice = None
+                bank.queue.append(txn)
+                bank.options = bank.choice = None
                 self.busy.add(bank_id)
-                moved = True
+                taken.add(txn.age)
                 if txn.req.is_write:
                     self.bank_writes += 1
                 else:
                     self.bank_reads += 1
-            else:
-                kept.append(txn)
-        if moved:
+        if taken:  # the source stays in arrival (age) order
+            kept = [txn for txn in source if txn.age not in taken]
             source.clear()
-            source.extend(kept if order is source else sorted(kept, key=lambda x: x.age))
-        return moved
+            source.extend(kept)
+        return bool(taken)
 
     def poke(self) -> None:
         """Wake the scheduler if it sleeps (a poke while it runs changes nothing: it
@@ -269,26 +272,6 @@ class _Channel:
             self.resume.succeed()
 
     # -- timing ----------------------------------------------------------------------
-
-    def _last_refresh_start(self, rank: int, cycle: int) -> int:
-        offset = self.refresh_offset[rank]
-        if cycle < offset:
-            return NEVER
-        return cycle - (cycle - offset) % self.c.trefi
-
-    def _next_refresh(self, rank: int, cycle: int) -> int:
-        """The first refresh of `rank` that starts after `cycle`."""
-        start = self._last_refresh_start(rank, cycle)
-        return self.refresh_offset[rank] if start == NEVER else start + self.c.trefi
-
-    def _refresh_end(self, rank: int, cycle: int) -> int:
-        """If `cycle` falls in one of `rank`'s refreshes, when that refresh ends (runs
-        for every candidate command, so `_last_refresh_start` is written out here)."""
-        offset = self.refresh_offset[rank]
-        if cycle < offset:
-            return cycle
-        end = cycle - (cycle - offset) % self.c.trefi + self.c.trfc
-        return end if cycle < end else cycle
 
     def _options(self, bank: Bank) -> list[Txn]:
         """The requests this bank may serve next (its head aside, once past the age
@@ -375,7 +358,7 @@ class _Channel:
     def schedule(self) -> Generator[simpy.Event, object, None]:
         """Issue one command at a time, sleeping until it is due."""
         env, clock, banks, busy, trfc = self.env, self.clock, self.banks, self.busy, self.c.trfc
-        frfcfs = self.t.scheduler == "frfcfs"
+        frfcfs, rotating, n_banks = self.t.scheduler == "frfcfs", self.rotate_banks, len(banks)
         rank_of, ranked = self.ranks.rank, self.ranked
         choice_of, command_of = self._choice, self._command
         act_ready, cas_ready = self._act_ready, self._cas_ready
@@ -384,7 +367,7 @@ class _Channel:
             now = max(clock.edge_at_or_after(env.now), self.cmd_free)
             now_ps = clock.ps(now)
             old_before = -1 if limit_ps is None else now_ps - limit_ps
-            draining = self.draining
+            draining, first = self.draining, self.next_bank
             best = None
             for bank_id in busy:
                 bank = banks[bank_id]
@@ -413,6 +396,8 @@ class _Channel:
                 rank = rank_of(req, now_ps) if ranked and young else 0  # old: by age
                 if not frfcfs:
                     key = (young, rank, txn.age, cycle, bank_id)  # strictly in arrival order
+                elif rotating:  # from the bank after the last to issue (DRAMsim3's scan)
+                    key = (tier, cycle, rank, (bank_id - first) % n_banks)
                 else:
                     key = (tier, cycle, rank, kind != "CAS", txn.age, bank_id)
                 if best is None or key < best[0]:
@@ -428,7 +413,7 @@ class _Channel:
                 if self.wake.triggered and env.now < due:
                     continue  # a new request may change the choice
             self._issue(bank_id, kind, txn, cycle)
-            self.cmd_free = cycle + 1
+            self.cmd_free, self.next_bank = cycle + 1, bank_id + 1
 
     def _issue(self, bank_id: int, kind: str, txn: Txn, cycle: int) -> None:
         t, c = self.t, self.c

@@ -1,5 +1,5 @@
 """What the banked DRAM's controller (`soc.hw.banked_dram`) keeps per request and per
-bank."""
+bank, and its ranks' refresh schedule."""
 
 from __future__ import annotations
 
@@ -53,3 +53,30 @@ class Bank:
         self.options: list[Txn] | None = None
         self.choice: tuple[int, str, Txn] | None = None  # the command, if one option
         self.closes_at = 0  # the next refresh, which closes the open row
+
+
+class Refresh:
+    """The ranks' all-bank refreshes, staggered: rank r's first tREFI + r x tREFI / ranks
+    in, then one every tREFI, each keeping the rank busy for tRFC (pure arithmetic)."""
+
+    __slots__ = ("offset", "trefi", "trfc")
+
+    def __init__(self, ranks: int, trefi: int, trfc: int) -> None:
+        self.offset = [trefi + r * trefi // ranks for r in range(ranks)]
+        self.trefi, self.trfc = trefi, trfc
+
+    def next_start(self, rank: int, cycle: int) -> int:
+        """The first refresh of `rank` that starts after `cycle`."""
+        offset = self.offset[rank]
+        if cycle < offset:
+            return offset
+        return cycle - (cycle - offset) % self.trefi + self.trefi
+
+    def end(self, rank: int, cycle: int) -> int:
+        """If `cycle` falls in one of `rank`'s refreshes, when that refresh ends; else
+        `cycle` (runs for every candidate command)."""
+        offset = self.offset[rank]
+        if cycle < offset:
+            return cycle
+        end = cycle - (cycle - offset) % self.trefi + self.trfc
+        return end if cycle < end else cycle

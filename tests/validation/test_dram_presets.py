@@ -36,8 +36,14 @@ def stream(preset, addresses_of):
     return N * size / (env.now * 1e-12) / peak, hits / (hits + misses)
 
 
+# DDR4-3200-x8 keeps DRAMsim3's address map, which puts a row's 128 requests in one bank
+# group, tCCD_L = two bursts apart: DRAMsim3 itself reaches 66 % of peak on sequential
+# reads there, the figure test_ddr4_x8_reference.py checks the preset against
+FULL_BUS_ON_SEQUENTIAL_READS = sorted(set(PRESETS) - {"DDR4-3200-x8"})
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("preset", sorted(PRESETS))
+@pytest.mark.parametrize("preset", FULL_BUS_ON_SEQUENTIAL_READS)
 def test_sequential_reads_reach_85_percent_of_peak(preset):
     share, hit_rate = stream(preset, lambda size: np.arange(N) * size)
     assert share >= 0.85, f"{preset}: {share:.3f} of peak"

@@ -149,11 +149,12 @@ PRESETS: dict[str, dict] = {
     },
     # LPDDR4-3200, one x32 channel (two x16 dies side by side: 4 KiB rows), 8 banks,
     # BL16. No reference simulator publishes this configuration (DRAMsim3 has LPDDR4
-    # at 2400 MT/s only, Ramulator 2 no LPDDR4), so it mirrors JESD209-4 (8 Gb die) and
-    # our controller defaults (module doc). Speed-bin values in ns at tCK = 0.625 ns,
-    # rounded up: RL 28,
-    # WL 14, tRCD = tRPpb 18 ns, tRAS 42 ns, tRFCab 280 ns (8 Gb), tREFI 3.904 us,
-    # tRRD 10 ns, tFAW 40 ns, tWTR 10 ns, tWR 18 ns, tRTP 7.5 ns.
+    # at 2400 MT/s only, Ramulator 2 at commit c5b1c3a none), so it mirrors JESD209-4
+    # (8 Gb die) with our controller defaults (module doc) and the default address map
+    # (row, rank, bank, bankgroup, column: a row's bursts in one bank). Speed-bin values
+    # in ns at tCK = 0.625 ns, rounded up: RL 28, WL 14, tRCD = tRPpb 18 ns, tRAS 42 ns,
+    # tRFCab 280 ns (8 Gb), tREFI 3.904 us, tRRD 10 ns, tFAW 40 ns, tWTR 10 ns, tWR
+    # 18 ns, tRTP 7.5 ns.
     "LPDDR4-3200": {
         **_LPDDR4_X32,
         "freq_hz": 1_600_000_000,

@@ -214,8 +214,10 @@ PRESETS: dict[str, dict] = {
     # LPDDR5_16Gb_x16 organisation) counts in CKs of 1.25 ns, four of our cycles: its
     # organisation (1 rank, 4 x 4 banks, 65536 rows of 1024 x 16 bits), CL, CWL, tCCD_S/L,
     # tRRD_S/L, tFAW, tWTR_S, tRFC and BL/2 are ours; its tRCD = tRP 60, tRAS 136, tWR
-    # 112, tRTP 32, tWTR_L 40, tREFI 12500 are whole CKs where ours round the ns to our
-    # cycle (58, 135, 109, 24, 39, 12480). What the model lacks: commands on the CK
+    # 112 and tWTR_L 40 round the ns up to a whole CK where ours round them to our cycle
+    # (58, 135, 109, 39), its tRTP is 8 CK = 10 ns (ours 7.5 ns: 24) and its tREFI
+    # 3906 ns (ours 3.9 us: 12480); tests/validation/test_lpddr5_ramulator2.py checks
+    # these against its values. What the model lacks: commands on the CK
     # (ours issue one per 0.3125 ns cycle, four times the command bus), the two-part ACT,
     # WCK synchronisation (CAS), the read-to-write gap of 2 CK, tWTR_L counted from the
     # long burst (BL/n_max), tRPab, tPPD and per-bank refresh.

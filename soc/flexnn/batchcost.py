@@ -19,7 +19,7 @@ import numpy as np
 
 from soc.config import FlexNNConfig
 from soc.errors import MappingError
-from soc.flexnn.cost import CostParams
+from soc.flexnn.cost import CostParams, pipeline_cycles
 from soc.flexnn.descriptor import LEVELS, Descriptor
 from soc.flexnn.loopnest import DataSpace, Loop
 from soc.flexnn.problem import DIMS, FL, IF, OF, conv_problem, layer_sizes
@@ -206,8 +206,10 @@ def evaluate_levels(
     rf_reads = {t: nest_cycles * _spatial_product(spaces[t], lv["lanes"]) * pes for t in (IF, FL)}
     rf_fills = {t: into_rf[t] * pes for t in (IF, FL)}
     rf_of_updates_each = nest_cycles * _spatial_product(of_space, lv["lanes"])
-    rf_of_fills = (into_rf[OF] - distinct_pe) * pes
-    rf_of_reads = (rf_of_updates_each - distinct_pe) * pes
+    # reloaded partial sums enter one of the PEs sharing an output (cost.reloaded_once)
+    reloads = into_rf[OF] - distinct_pe
+    rf_of_fills = reloads * _spatial_product(of_space, array)
+    rf_of_reads = (rf_of_updates_each - distinct_pe) * pes - (reloads * pes - rf_of_fills)
     rf_of_updates = rf_of_updates_each * pes
 
     db, acc = hw.data_bytes, hw.acc_bytes
@@ -216,7 +218,8 @@ def evaluate_levels(
     rf_fill_bytes = (rf_fills[IF] + rf_fills[FL]) * db + rf_of_fills * acc
     of_rmw_reads = rf_of_reads * acc
     of_updates = rf_of_updates * acc
-    sram_read_bytes = (sram_reads[IF] + sram_reads[FL]) * db + sram_of_reads * acc
+    operand_read_bytes = (sram_reads[IF] + sram_reads[FL]) * db
+    sram_read_bytes = operand_read_bytes + sram_of_reads * acc
     outputs = np.prod(padded[:, [_CODE[d] for d in "GKPQ"]], axis=1)
 
     def written(arrivals: np.ndarray) -> np.ndarray:
@@ -242,8 +245,6 @@ def evaluate_levels(
         energy = energy + term
 
     compute = _compute_cycles(layer, ext, sizes)
-    load = _ceil_div(sram_read_bytes, hw.load_bytes_per_cycle)
-    drain = _ceil_div(drained, hw.drain_bytes_per_cycle)
     dram_cycles = np.ceil((dram_read_bytes + dram_writes) / params.dram_bytes_per_cycle).astype(
         _INT
     )
@@ -259,7 +260,15 @@ def evaluate_levels(
     for b in channel_bytes:
         busy = tiles * params.transfer_overhead_cycles + b / stream
         channels = np.where(b != 0, np.maximum(channels, busy), channels)
-    engine = np.maximum(np.maximum(compute, load), drain)
+    engine = pipeline_cycles(
+        compute,
+        operand_read_bytes,
+        sram_of_reads * acc,
+        np.minimum(sram_of_updates, outputs) * db,
+        np.maximum(0, sram_of_updates - outputs) * acc,
+        np.maximum(1, sram_of_updates) / outputs,
+        hw,
+    )
     streamed = np.maximum(dram_cycles, np.ceil(channels).astype(_INT))
     cycles = np.maximum(fill + engine + flush, streamed + _ceil_div(engine, tiles))
     return BatchCost(energy, cycles)

@@ -45,7 +45,12 @@ def batch_starts(table: RoundTable, k: int, max_bytes: int) -> np.ndarray:
     n = len(table)
     tile = table.tile.tolist()
     closes = table.closes_output.tolist()
-    sizes = [table.if_bytes.tolist(), table.fl_bytes.tolist(), table.of_bytes.tolist()]
+    sizes = [
+        table.if_bytes.tolist(),
+        table.fl_bytes.tolist(),
+        table.of_bytes.tolist(),
+        table.psum_bytes.tolist(),
+    ]
     starts = []
     r = 0
     while r < n:
@@ -105,6 +110,7 @@ def batch_rounds(plan: LayerPlan, k: int, sram: SramConfig) -> LayerPlan:
         if_sram_addr=np.minimum(table.if_sram_addr[starts], end - fields["if_bytes"]),
         fl_sram_addr=np.minimum(table.fl_sram_addr[starts], end - fields["fl_bytes"]),
         of_sram_addr=np.minimum(table.of_sram_addr[of_at], end - fields["of_bytes"]),
+        psum_sram_addr=np.minimum(table.psum_sram_addr[starts], end - fields["psum_bytes"]),
         rounds_per_row=np.diff(np.append(starts, len(table))),
         **fields,
     )

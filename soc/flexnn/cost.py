@@ -8,10 +8,20 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
+
 from soc.config import FlexNNConfig
 from soc.flexnn.descriptor import INNER, Descriptor
 from soc.flexnn.loopnest import analyse
-from soc.flexnn.problem import FL, IF, OF, conv_problem, layer_sizes, tensor_elements
+from soc.flexnn.problem import (
+    FL,
+    IF,
+    OF,
+    REDUCTION_DIMS,
+    conv_problem,
+    layer_sizes,
+    tensor_elements,
+)
 from soc.workloads import Layer
 
 
@@ -70,6 +80,54 @@ def compute_cycles(layer: Layer, d: Descriptor) -> int:
     return total
 
 
+def reloaded_once(of_fills: int, of_reads: int, d: Descriptor) -> tuple[int, int]:
+    """The OF register files' fills and accumulator reads when reloaded partial sums go
+    to one PE only: (fills, reads) from the loop nest's counts.
+
+    With a reduction dimension (C, R, S) spread over the array, `holders` PEs each
+    accumulate part of the same outputs, and the drain sums their parts. A reloaded
+    partial sum may enter only one of them (in every PE it would be added `holders`
+    times); the others start from zero, as on the tile's first pass. The loop nest
+    (Timeloop's count) fills every holder and reads the fill in each: per holder but
+    one, a fill and a read fewer here.
+    """
+    spatial = d.extents(("rows", "cols"))
+    holders = math.prod(f for dim, f in spatial.items() if dim in REDUCTION_DIMS)
+    once = of_fills // holders
+    return once, of_reads - (of_fills - once)
+
+
+def pipeline_cycles(compute, operand_bytes, psum_bytes, final_bytes, partial_bytes, visits, hw):  # noqa: PLR0913
+    """Cycles of the load / compute / drain pipeline over all rounds (scalars, or numpy
+    arrays over candidates).
+
+    An output tile is visited `visits` times (once per pass of the reduction loops above
+    the register files): the first visit starts from zero, later ones reload the
+    partial sums, the last drains final outputs (`data_bytes` each) and the others
+    partial sums (`acc_bytes`). The rounds of last visits therefore balance the phases
+    differently from the rest (reloading four-byte partial sums to drain one-byte
+    outputs can make them load-bound while the rest are drain-bound), so the pipeline
+    is bounded per class: the slowest phase of the last visits plus the slowest phase
+    of the others. With one visit this is the slowest phase of the layer.
+    """
+    last_share = 1 / visits
+    reloads = np.maximum(visits - 1, 1)
+    last_psum = np.where(visits > 1, psum_bytes / reloads, 0)
+    load_bw, drain_bw = hw.load_bytes_per_cycle, hw.drain_bytes_per_cycle
+    last = np.maximum(
+        np.maximum(compute * last_share, (operand_bytes * last_share + last_psum) / load_bw),
+        final_bytes / drain_bw,
+    )
+    rest = np.maximum(
+        np.maximum(
+            compute - compute * last_share,
+            (operand_bytes - operand_bytes * last_share + psum_bytes - last_psum) / load_bw,
+        ),
+        partial_bytes / drain_bw,
+    )
+    return np.ceil(last + rest).astype(np.int64)
+
+
 def _fill_and_flush(
     layer: Layer, hw: FlexNNConfig, d: Descriptor, params: CostParams
 ) -> tuple[int, int]:
@@ -102,12 +160,14 @@ def evaluate(layer: Layer, hw: FlexNNConfig, d: Descriptor, params: CostParams) 
         return getattr(level.tensors[tensor], field) * level.instances
 
     rf_operand_reads = (count(rf, IF, "reads") + count(rf, FL, "reads")) * db
-    rf_fills = (count(rf, IF, "fills") + count(rf, FL, "fills")) * db + count(rf, OF, "fills") * acc
+    of_fills, of_reads = reloaded_once(count(rf, OF, "fills"), count(rf, OF, "reads"), d)
+    rf_fills = (count(rf, IF, "fills") + count(rf, FL, "fills")) * db + of_fills * acc
     # the OF accumulator: a read-modify-write per accumulation after an output's first
-    of_rmw_reads = count(rf, OF, "reads") * acc
+    of_rmw_reads = of_reads * acc
     of_updates = count(rf, OF, "updates") * acc
-    sram_reads = (count(sram, IF, "reads") + count(sram, FL, "reads")) * db
-    sram_reads += count(sram, OF, "reads") * acc
+    operand_reads = (count(sram, IF, "reads") + count(sram, FL, "reads")) * db
+    psum_reads = count(sram, OF, "reads") * acc
+    sram_reads = operand_reads + psum_reads
     outputs = math.prod(sizes[dim] for dim in "GKPQ")
 
     def written(level) -> int:
@@ -152,7 +212,18 @@ def evaluate(layer: Layer, hw: FlexNNConfig, d: Descriptor, params: CostParams) 
     channels = max(
         tiles * params.transfer_overhead_cycles + b / params.stream for b in channel_bytes if b
     )
-    engine = max(compute, load, drain)
+    arrivals = count(sram, OF, "updates")
+    engine = int(
+        pipeline_cycles(
+            compute,
+            operand_reads,
+            psum_reads,
+            min(arrivals, outputs) * db,
+            max(0, arrivals - outputs) * acc,
+            max(1, arrivals) / outputs,
+            hw,
+        )
+    )
     stream = max(dram_cycles, math.ceil(channels))
     cycles = max(fill + engine + flush, stream + -(-engine // tiles))
     energy_pj = 0.0

@@ -6,7 +6,8 @@ Life cycle of a layer (`launch(plan)` returns its completion interrupt):
   ahead of the tile being computed (a tile's buffers are free again once its outputs are
   written back);
 - `_load` moves each round's IF and FL from the SRAM banks into a free half of the
-  double-buffered IF/FL register files (at `load_bytes_per_cycle`);
+  double-buffered IF/FL register files, and the partial sums of an output tile that
+  resumes its reduction into the OF register file (all at `load_bytes_per_cycle`);
 - `_compute` runs a loaded round for its precomputed cycle count, holding a half of the
   double-buffered OF register file from the first to the last reduction round of an
   output tile;
@@ -173,6 +174,7 @@ class FlexNNEngine(Component):
             delivered = rounds["delivered_bytes"]
             if_bytes, fl_bytes = rounds["if_bytes"], rounds["fl_bytes"]
             if_addr, fl_addr = rounds["if_sram_addr"], rounds["fl_sram_addr"]
+            psum_bytes, psum_addr = rounds["psum_bytes"], rounds["psum_sram_addr"]
             for r, tile in enumerate(rounds["tile"]):
                 ready = tile_ready[tile]
                 dma_wait = (env.now, env.now)
@@ -184,12 +186,14 @@ class FlexNNEngine(Component):
                 if wait is not None:
                     yield wait
                 start = env.now
-                if_size, fl_size = if_bytes[r], fl_bytes[r]
-                end = start + ps(-(-(if_size + fl_size) // per_cycle))
+                if_size, fl_size, psum_size = if_bytes[r], fl_bytes[r], psum_bytes[r]
+                end = start + ps(-(-(if_size + fl_size + psum_size) // per_cycle))
                 if if_size:
                     end = max(end, access(MemRequest(if_addr[r], if_size, False, master)))
                 if fl_size:
                     end = max(end, access(MemRequest(fl_addr[r], fl_size, False, master)))
+                if psum_size:
+                    end = max(end, access(MemRequest(psum_addr[r], psum_size, False, master)))
                 yield env.timeout(end - start)
                 self._record(job, SpanKind.LOAD, track, start, r)
                 if delivered[r]:  # what `count` reports, without its call per amount

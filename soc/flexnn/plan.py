@@ -10,7 +10,10 @@ dimension. Per round:
   SRAM once per group of PEs that need different data (multicast to the rest);
 - outputs: an output tile opens when the OF tile changes and closes before it changes
   again; closing drains it (final outputs at `data_bytes`, partial sums at `acc_bytes`),
-  opening a tile whose reduction already started reloads its partial sums.
+  opening a tile whose reduction already started reloads its partial sums: the load
+  path reads them from the SRAM's OF buffer with the round's IF and FL, and they enter
+  one of the PEs that share an output when a reduction dimension is spread over the
+  array (the others start from zero; the drain sums the parts, `cost.reloaded_once`).
 
 SRAM tile (one iteration of the DRAM loops): the DMA fetches what moves into the SRAM
 buffers and writes outputs back when the SRAM's output tile closes. Tensors live in
@@ -55,7 +58,7 @@ class RoundTable:
     compute_cycles: np.ndarray
     if_bytes: np.ndarray  # SRAM -> RF, after multicast
     fl_bytes: np.ndarray
-    psum_bytes: np.ndarray  # partial sums reloaded into the OF register file
+    psum_bytes: np.ndarray  # partial sums read back from the SRAM into the OF register file
     of_bytes: np.ndarray  # drained from the OF register file when the tile closes
     delivered_bytes: np.ndarray  # written into register files across the array
     of_updates: np.ndarray  # accumulations into the OF register files (after the lanes' adder tree)
@@ -66,6 +69,7 @@ class RoundTable:
     if_sram_addr: np.ndarray
     fl_sram_addr: np.ndarray
     of_sram_addr: np.ndarray
+    psum_sram_addr: np.ndarray
     # rounds each row stands for when rounds are batched (`soc.flexnn.batching`)
     rounds_per_row: np.ndarray | None = None
 
@@ -179,10 +183,11 @@ def round_table(layer: Layer, hw: FlexNNConfig, d: Descriptor) -> RoundTable:
     )
     of_updates = macs // tree
     # an output's first accumulation in each PE that holds part of it reads nothing,
-    # unless the tile resumes from reloaded partial sums
+    # but in the one PE a reloaded partial sum enters
     sharing = [active[dim] for dim in spatial if dim in REDUCTION_DIMS]
     holders = np.prod(sharing, axis=0) if sharing else 1
-    of_reads = of_updates - np.where(out.opens & ~out.reload, out.elements * holders, 0)
+    first = np.where(out.opens, out.elements * holders, 0) - np.where(out.reload, out.elements, 0)
+    of_reads = of_updates - first
     zeros = np.zeros(len(w), dtype=np.int64)
     return RoundTable(
         tile=w.index // max(1, int(np.prod([lp.factor for lp in d.sram]))),
@@ -201,6 +206,7 @@ def round_table(layer: Layer, hw: FlexNNConfig, d: Descriptor) -> RoundTable:
         if_sram_addr=zeros,
         fl_sram_addr=zeros,
         of_sram_addr=zeros,
+        psum_sram_addr=zeros,
     )
 
 
@@ -315,6 +321,8 @@ def _place(rounds: RoundTable, tile_of_round, buffer_of, base, buf, sram: SramCo
         start = base[name] + buffer_of[name][tile_of_round] * buf[name]
         offset = (np.cumsum(sizes) - sizes) % max(1, buf[name])
         addrs[name] = np.minimum(start + offset, end - sizes)
+    # a reloaded output tile is read from where its partial sums will be drained again
+    psum_addr = np.minimum(addrs[OF], end - rounds.psum_bytes)
     return RoundTable(
         **{
             **rounds.__dict__,
@@ -322,5 +330,6 @@ def _place(rounds: RoundTable, tile_of_round, buffer_of, base, buf, sram: SramCo
             "if_sram_addr": addrs[IF],
             "fl_sram_addr": addrs[FL],
             "of_sram_addr": addrs[OF],
+            "psum_sram_addr": psum_addr,
         }
     )

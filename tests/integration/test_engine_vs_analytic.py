@@ -75,21 +75,14 @@ def test_engine_dram_and_noc_energy_equal_the_analytic_counts(dataflow):
         assert simulated[component] == pytest.approx(expected[component], rel=1e-9), component
 
 
-PSUM_RELOAD_GAP = pytest.mark.xfail(
-    strict=True,
-    reason="the engine does not yet read partial sums back from the SRAM (psum_bytes): "
-    "its SRAM reads fall short of the loop-nest count by exactly those bytes",
-)
-
-
 @pytest.mark.parametrize(
     "dataflow",
     [
         "auto",
         "os",
-        pytest.param("is", marks=PSUM_RELOAD_GAP),
-        pytest.param("ws", marks=PSUM_RELOAD_GAP),
-        pytest.param("rs", marks=PSUM_RELOAD_GAP),
+        "is",
+        "ws",
+        "rs",
     ],
 )
 def test_engine_sram_energy_equals_the_analytic_counts(dataflow):
@@ -104,14 +97,7 @@ def test_engine_sram_energy_equals_the_analytic_counts(dataflow):
         "is",
         "ws",
         "os",
-        pytest.param(
-            "rs",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="with outputs reduced across PEs the loop nest fills every holder "
-                "with the reloaded partial sums; the engine delivers them once",
-            ),
-        ),
+        "rs",
     ],
 )
 def test_engine_npu_energy_equals_the_analytic_counts(dataflow):

@@ -28,6 +28,7 @@ def table(tile, opens, closes, of_bytes=None, if_bytes=None):
         if_sram_addr=1000 * np.arange(n),
         fl_sram_addr=2000 * np.arange(n),
         of_sram_addr=3000 * np.arange(n),
+        psum_sram_addr=3000 * np.arange(n),
     )
 
 

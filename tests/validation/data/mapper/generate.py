@@ -2,12 +2,17 @@
 fixed dataflow's best, for ResNet-50 (default SoC) and the quickstart scenario, under
 each objective.
 
-Run from the repository root against the code to record, e.g. the commit before the
-batched mapper::
+Run from the repository root against the code to record: the one-candidate-at-a-time
+mapper of the commit before the batched one (4f16372), with today's cost model
+(soc/flexnn/cost.py, which that mapper calls per candidate) copied over it::
 
     git worktree add /tmp/base 4f16372
+    cp soc/flexnn/cost.py /tmp/base/soc/flexnn/cost.py
     PYTHONPATH=/tmp/base .venv/bin/python tests/validation/data/mapper/generate.py \\
         > tests/validation/data/mapper/reference.json
+
+The batched mapper shares none of that mapper's search code, and of the cost model only
+`cost.pipeline_cycles` (its per-class pipeline bound).
 """
 
 from __future__ import annotations

@@ -207,6 +207,10 @@ class SocConfig(Block):
         return self
 
 
+Layout = Literal["blocked", "nchw", "nhwc"]
+"""How an activation tensor lies in DRAM (soc.flexnn.layout)."""
+
+
 class DescriptorConfig(Block):
     """An explicit dataflow: loops per level, outer to inner, e.g. rf: "R3 S3"."""
 
@@ -216,6 +220,9 @@ class DescriptorConfig(Block):
     cols: str = ""
     rf: str = ""
     lanes: str = ""
+    layout: Layout | None = Field(
+        None, description="the DRAM layout the drain writes (default: workload.layout)"
+    )
 
 
 DataflowName = Literal["auto", "is", "ws", "os", "rs"]
@@ -326,6 +333,11 @@ class WorkloadConfig(Block):
     objective: Literal["energy", "latency", "edp"] = Field("edp", description="for auto")
     per_layer: dict[str, Dataflow] = Field(
         default_factory=dict, description="layer name -> dataflow"
+    )
+    layout: Layout = Field(
+        "blocked",
+        description="DRAM layout of the activations: blocked (tile after tile, as the "
+        "drain writes them), nchw or nhwc (the DMA moves a tile as strided runs)",
     )
     sparsity: SparsityConfig = SparsityConfig()
 

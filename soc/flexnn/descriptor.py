@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from soc.config import FlexNNConfig, SramConfig
 from soc.errors import MappingError
+from soc.flexnn.layout import LAYOUTS
 from soc.flexnn.loopnest import Level, Loop, Mapping
 from soc.flexnn.problem import (
     DIMS,
@@ -71,20 +72,28 @@ class Descriptor:
     rf: tuple[Loop, ...] = ()
     lanes: tuple[Loop, ...] = ()
     name: str = "custom"
+    # the DRAM layout the drain writes the outputs in (soc.flexnn.layout); not a loop:
+    # the mapper's search and cost do not depend on it
+    layout: str = "blocked"
 
     @classmethod
     def parse(cls, levels: dict[str, str], name: str = "custom", where: str = "") -> Descriptor:
-        unknown = sorted(set(levels) - set(LEVELS))
+        fields = {k: v for k, v in levels.items() if k != "layout"}
+        unknown = sorted(set(fields) - set(LEVELS))
         if unknown:
             raise MappingError(
                 f"{where}: unknown descriptor level {unknown[0]!r} (levels: {', '.join(LEVELS)})"
             )
+        layout = levels.get("layout") or "blocked"
+        if layout not in LAYOUTS:
+            raise MappingError(f"{where}: unknown layout {layout!r} (one of {', '.join(LAYOUTS)})")
         return cls(
             **{
-                lv: parse_loops(levels.get(lv, ""), f"{where}.{lv}" if where else lv)
+                lv: parse_loops(fields.get(lv, ""), f"{where}.{lv}" if where else lv)
                 for lv in LEVELS
             },
             name=name,
+            layout=layout,
         )
 
     def level(self, name: str) -> tuple[Loop, ...]:
@@ -116,10 +125,11 @@ class Descriptor:
         def loops(level: str) -> str:
             return " ".join(f"{lp.dim}{lp.factor}" for lp in self.level(level)) or "-"
 
-        return (
+        text = (
             f"DRAM[{loops('dram')}] SRAM[{loops('sram')}] rows[{loops('rows')}] "
             f"cols[{loops('cols')}] RF[{loops('rf')}] lanes[{loops('lanes')}]"
         )
+        return text if self.layout == "blocked" else f"{text} out:{self.layout}"
 
     def as_config(self) -> dict[str, str]:
         return {lv: " ".join(f"{lp.dim}{lp.factor}" for lp in self.level(lv)) for lv in LEVELS}

@@ -17,8 +17,10 @@ dimension. Per round:
 
 SRAM tile (one iteration of the DRAM loops): the DMA fetches what moves into the SRAM
 buffers and writes outputs back when the SRAM's output tile closes. Tensors live in
-DRAM at their base address; a transfer's offset walks the tensor in fetch order (the
-address layout inside a tensor is not modelled).
+DRAM at their base address. In the `blocked` layout a transfer's offset walks the
+tensor in fetch order (weights always lie so, in the order the tiles read them); an
+activation in `nchw` or `nhwc` moves as the strided runs of its tile's box
+(`soc.flexnn.layout`), packed into the SRAM buffer.
 """
 
 from __future__ import annotations
@@ -29,7 +31,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from soc.config import FlexNNConfig, SramConfig
+from soc.errors import MappingError
 from soc.flexnn.descriptor import INNER, Descriptor, sram_bytes, validate
+from soc.flexnn.layout import input_boxes, input_shape, new_part, output_boxes, output_shape
+from soc.flexnn.layout import strided as layout_runs
 from soc.flexnn.loopnest import DataSpace
 from soc.flexnn.problem import FL, IF, OF, REDUCTION_DIMS, SHORT, conv_problem, layer_sizes
 from soc.flexnn.sparsity import SparseRounds
@@ -42,11 +47,13 @@ IF_CHANNEL, FL_CHANNEL, OF_CHANNEL = 0, 1, 2
 
 @dataclass(frozen=True)
 class TensorAddrs:
-    """DRAM base addresses of a layer's input, weights and output."""
+    """DRAM base addresses of a layer's input, weights and output, and the input's
+    layout (the output's is the descriptor's; weights lie in tile order)."""
 
     if_addr: int
     fl_addr: int
     of_addr: int
+    if_layout: str = "blocked"
 
 
 @dataclass(frozen=True)
@@ -277,20 +284,79 @@ def build_plan(
             label=f"{layer.name}.{SHORT[name]}",
         )
 
+    layout = {IF: addrs.if_layout, OF: d.layout}
+    if compression and any(v != "blocked" for v in layout.values()):
+        raise MappingError(
+            f"layer {layer.name}: compressed tensors lie in DRAM tile after tile; "
+            "layout nchw / nhwc needs workload.sparsity.compression off"
+        )
+
+    def strided(name: str, boxes: list, elem: int, to_sram: bool, t: int) -> list[DmaTransfer]:
+        """One transfer per box of `name`'s layout, packed in the tile's SRAM buffer."""
+        shape = input_shape(layer) if name == IF else output_shape(layer)
+        sram_addr = base[name] + int(buffer_of[name][t]) * buf[name]
+        out = []
+        for box in boxes:
+            runs = layout_runs(layout[name], shape, box, elem)
+            dram = tensor_base[name] + runs.offset
+            packed = (runs.run_bytes, runs.run_bytes * runs.rows)  # row, plane strides
+            out.append(
+                DmaTransfer(
+                    *((dram, sram_addr) if to_sram else (sram_addr, dram)),
+                    runs.run_bytes,
+                    runs.rows,
+                    *((runs.row_stride, packed[0]) if to_sram else (packed[0], runs.row_stride)),
+                    channel=channel[name] % hw.dma_channels,
+                    label=f"{layer.name}.{SHORT[name]}",
+                    planes=runs.planes,
+                    src_plane_stride_bytes=runs.plane_stride if to_sram else packed[1],
+                    dst_plane_stride_bytes=packed[1] if to_sram else runs.plane_stride,
+                )
+            )
+            sram_addr += runs.size_bytes
+        return out
+
+    def at(t: int) -> tuple[dict[str, int], dict[str, int]]:
+        return {k: int(v[t]) for k, v in tw.start.items()}, {
+            k: int(v[t]) for k, v in tw.extent.items()
+        }
+
     tiles = []
+    held: list | None = None  # the input boxes the SRAM holds (strided layouts)
     for t in range(len(tw)):
-        fetches = [
-            transfer(name, math.ceil(int(fetched[name][t]) * db * ratio[name]), True, t)
-            for name in (IF, FL)
-            if fetched[name][t] > 0
-        ]
+        start, extent = at(t)
+        fetches = []
+        if layout[IF] == "blocked":
+            if fetched[IF][t] > 0:
+                fetches.append(
+                    transfer(IF, math.ceil(int(fetched[IF][t]) * db * ratio[IF]), True, t)
+                )
+        else:
+            boxes = input_boxes(layer, start, extent)
+            if fetched[IF][t] > 0:
+                if held is not None and len(boxes) == len(held) == 1:
+                    part = new_part(boxes[0], held[0])
+                    wanted = [] if part is None else [part]
+                else:
+                    wanted = boxes
+                fetches += strided(IF, wanted, db, True, t)
+            held = boxes
+        if fetched[FL][t] > 0:
+            fetches.append(transfer(FL, math.ceil(int(fetched[FL][t]) * db * ratio[FL]), True, t))
+        of_boxes = output_boxes(layer, start, extent) if layout[OF] != "blocked" else None
         if out.reload[t]:
-            fetches.append(transfer(OF, int(out.elements[t]) * acc, True, t))
-        writebacks = ()
+            if of_boxes is None:
+                fetches.append(transfer(OF, int(out.elements[t]) * acc, True, t))
+            else:
+                fetches += strided(OF, of_boxes, acc, True, t)
+        writebacks: tuple[DmaTransfer, ...] = ()
         if out.closes[t]:
             final = out.final[t]
-            size = math.ceil(int(out.elements[t]) * (db * ratio[OF] if final else acc))
-            writebacks = (transfer(OF, size, False, t),)
+            if of_boxes is None:
+                size = math.ceil(int(out.elements[t]) * (db * ratio[OF] if final else acc))
+                writebacks = (transfer(OF, size, False, t),)
+            else:
+                writebacks = tuple(strided(OF, of_boxes, db if final else acc, False, t))
         tiles.append(SramTile(t, tuple(fetches), writebacks, int(first[t]), int(counts[t])))
     return LayerPlan(layer, d, tuple(tiles), rounds)
 

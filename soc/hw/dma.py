@@ -1,9 +1,10 @@
 """DMA engine: N channels, each executing transfers as a stream of memory requests.
 
 A channel takes one transfer at a time from its queue, waits `setup_latency_ps` (the
-descriptor fetch), splits every row into requests of at most `request_bytes`, and keeps
-at most `max_outstanding` requests in flight. A request reads its bytes from the source
-and then writes them to the destination, both through the `mem` port (the NoC).
+descriptor fetch), splits every row (of every plane) into requests of at most
+`request_bytes`, and keeps at most `max_outstanding` requests in flight. A request
+reads its bytes from the source and then writes them to the destination, both through
+the `mem` port (the NoC).
 
 Cost: a channel and its requests run without SimPy processes (`drive`), their slots
 and completion counted by a `Window`, with the event order of a process per request,
@@ -31,13 +32,17 @@ Transact = Callable[[MemRequest], Generator[simpy.Event, object, None]]
 
 
 def split_requests(transfer: DmaTransfer, request_bytes: int) -> Iterator[tuple[int, int, int]]:
-    """(src, dst, bytes) of every request of `transfer`, in issue order."""
-    for row in range(transfer.rows):
-        src = transfer.src_addr + row * transfer.src_stride_bytes
-        dst = transfer.dst_addr + row * transfer.dst_stride_bytes
-        for offset in range(0, transfer.row_bytes, request_bytes):
-            size = min(request_bytes, transfer.row_bytes - offset)
-            yield src + offset, dst + offset, size
+    """(src, dst, bytes) of every request of `transfer`, in issue order: plane by plane,
+    row by row, each row cut into requests of at most `request_bytes`."""
+    for plane in range(transfer.planes):
+        src_plane = transfer.src_addr + plane * transfer.src_plane_stride_bytes
+        dst_plane = transfer.dst_addr + plane * transfer.dst_plane_stride_bytes
+        for row in range(transfer.rows):
+            src = src_plane + row * transfer.src_stride_bytes
+            dst = dst_plane + row * transfer.dst_stride_bytes
+            for offset in range(0, transfer.row_bytes, request_bytes):
+                size = min(request_bytes, transfer.row_bytes - offset)
+                yield src + offset, dst + offset, size
 
 
 class DmaEngine(Component):

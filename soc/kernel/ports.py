@@ -101,10 +101,11 @@ class Port(Generic[T]):
 
 
 class DmaTransfer:
-    """A DMA transfer descriptor: `rows` rows of `row_bytes`, each with its own stride.
+    """A DMA transfer descriptor: `planes` planes of `rows` rows of `row_bytes`, rows and
+    planes each with their own stride on either side.
 
-    A 1-D transfer has rows = 1. `channel` selects the DMA channel; `label` names the
-    tensor for the trace.
+    A 1-D transfer has rows = planes = 1; a 2-D one planes = 1. `channel` selects the
+    DMA channel; `label` names the tensor for the trace.
     """
 
     __slots__ = (
@@ -116,6 +117,9 @@ class DmaTransfer:
         "dst_stride_bytes",
         "channel",
         "label",
+        "planes",
+        "src_plane_stride_bytes",
+        "dst_plane_stride_bytes",
     )
 
     def __init__(
@@ -128,9 +132,14 @@ class DmaTransfer:
         dst_stride_bytes: int | None = None,
         channel: int = 0,
         label: str = "",
+        planes: int = 1,
+        src_plane_stride_bytes: int | None = None,
+        dst_plane_stride_bytes: int | None = None,
     ) -> None:
-        if row_bytes <= 0 or rows <= 0:
-            raise ValueError(f"DMA transfer needs positive sizes, got {rows} x {row_bytes} B")
+        if row_bytes <= 0 or rows <= 0 or planes <= 0:
+            raise ValueError(
+                f"DMA transfer needs positive sizes, got {planes} x {rows} x {row_bytes} B"
+            )
         self.src_addr = src_addr
         self.dst_addr = dst_addr
         self.row_bytes = row_bytes
@@ -139,14 +148,25 @@ class DmaTransfer:
         self.dst_stride_bytes = row_bytes if dst_stride_bytes is None else dst_stride_bytes
         self.channel = channel
         self.label = label
+        self.planes = planes
+        plane = row_bytes * rows
+        self.src_plane_stride_bytes = (
+            plane if src_plane_stride_bytes is None else src_plane_stride_bytes
+        )
+        self.dst_plane_stride_bytes = (
+            plane if dst_plane_stride_bytes is None else dst_plane_stride_bytes
+        )
 
     @property
     def size_bytes(self) -> int:
-        return self.row_bytes * self.rows
+        return self.row_bytes * self.rows * self.planes
 
     def __repr__(self) -> str:
+        shape = f"{self.rows}x{self.row_bytes}"
+        if self.planes > 1:
+            shape = f"{self.planes}x{shape}"
         return (
-            f"DmaTransfer({self.label or 'anon'}: {self.rows}x{self.row_bytes} B "
+            f"DmaTransfer({self.label or 'anon'}: {shape} B "
             f"{self.src_addr:#x}->{self.dst_addr:#x} ch{self.channel})"
         )
 

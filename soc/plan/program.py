@@ -13,7 +13,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from soc.config import ScenarioConfig, SocConfig
+from soc.config import DescriptorConfig, ScenarioConfig, SocConfig
+from soc.config.models import Dataflow
 from soc.config.scenario import MAIN_PIPELINE
 from soc.errors import ConfigError, WorkloadError
 from soc.flexnn import LayerPlan, TensorAddrs, build_plan
@@ -139,6 +140,11 @@ def plan_workload(
     post_bytes = driver.postprocess.bytes
     post_bytes = elements(shapes[result]) * db if post_bytes is None else post_bytes
 
+    dataflows = layer_dataflows(scenario, layers)
+    layouts = {  # the layout each engine layer's drain writes
+        layer.name: output_layout(df, scenario.workload.layout)
+        for layer, df in zip(layers, dataflows, strict=True)
+    }
     dram = _Dram(soc, start_addr)
     raw = dram.take(pre_bytes)
     addrs: dict[str, TensorAddrs] = {}
@@ -148,7 +154,10 @@ def plan_workload(
             source = owner.get(node.inputs[0], node.inputs[0])
             if_addr = dram.tensor(source, elements(shapes[source]) * db)
             fl = dram.take(node.layer.weight_elements * db)
-            addrs[node.name] = TensorAddrs(if_addr, fl, dram.tensor(node.name, node.elements * db))
+            of_addr = dram.tensor(node.name, node.elements * db)
+            # the CPU's ops and the input frame write the workload's layout
+            if_layout = layouts.get(source, scenario.workload.layout)
+            addrs[node.name] = TensorAddrs(if_addr, fl, of_addr, if_layout)
         elif p.unit == CPU:
             for tensor in dict.fromkeys(owner.get(t, t) for t in node.inputs):
                 dram.tensor(tensor, elements(shapes[tensor]) * db)
@@ -156,7 +165,7 @@ def plan_workload(
     result_addr = dram.take(post_bytes)
     dram.check()
 
-    plans = _layer_plans(scenario, layers, addrs)
+    plans = _layer_plans(scenario, layers, dataflows, layouts, addrs)
     by_name = {plan.name: plan for plan in plans}
     fallback = soc.cpu.fallback
     unit = {p.node.name: p.unit for p in placements}
@@ -211,15 +220,25 @@ def plan_workload(
     return WorkloadPlan(graph, placements, tuple(plans), program, dram.cursor)
 
 
+def output_layout(dataflow: Dataflow, default: str) -> str:
+    """The layout a layer's drain writes: its explicit descriptor's, else `default`."""
+    if isinstance(dataflow, DescriptorConfig) and dataflow.layout is not None:
+        return dataflow.layout
+    return default
+
+
 def _layer_plans(
-    scenario: ScenarioConfig, layers: list, addrs: dict[str, TensorAddrs]
+    scenario: ScenarioConfig,
+    layers: list,
+    dataflows: list[Dataflow],
+    layouts: dict[str, str],
+    addrs: dict[str, TensorAddrs],
 ) -> list[LayerPlan]:
     """Map each engine layer (each shape searched once), then plan its tiles and rounds,
     with its sparsity and compression."""
     soc = scenario.soc
     db = soc.flexnn.data_bytes
     params = cost_params(scenario)
-    dataflows = layer_dataflows(scenario, layers)
     mapper = LayerMapper(scenario, params)
     sparsity = scenario.workload.sparsity
     tensors = layer_tensors(scenario, layers) if sparsity.active else None
@@ -231,6 +250,7 @@ def _layer_plans(
     plans = []
     for i, (layer, df) in enumerate(zip(layers, dataflows, strict=True)):
         descriptor = choose_descriptor(layer, df, scenario, params, mapper)
+        descriptor = replace(descriptor, layout=layouts[layer.name])
         plan = build_plan(layer, soc.flexnn, soc.sram, addrs[layer.name], descriptor, ratios[i])
         if tensors is not None and sparsity.skip_zeros:
             t = tensors[i]

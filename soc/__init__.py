@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 
 __version__ = "0.1.0"
 
@@ -38,3 +39,19 @@ def lazy_names(
         return sorted({*vars(sys.modules[package]), *where})
 
     return __getattr__, __dir__
+
+
+if TYPE_CHECKING:
+    from soc.api import RunResult, SweepResult, run, sweep
+
+# the Python API (soc.api), imported on first use: `import soc` stays cheap
+_WHERE = {
+    "run": "soc.api",
+    "RunResult": "soc.api",
+    "sweep": "soc.api",
+    "SweepResult": "soc.api",
+}
+
+__all__ = ["RunResult", "SweepResult", "lazy_names", "run", "sweep"]
+
+__getattr__, __dir__ = lazy_names(__name__, _WHERE)

@@ -22,7 +22,7 @@ import json
 import logging
 import tempfile
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
@@ -360,10 +360,7 @@ class SweepResult:
         value = self.table.column(RUN_DIR_COLUMN)[index].as_py()
         if not value:
             raise OutputError(f"{self.out_dir}: point {index} has no run folder")
-        folder = Path(value)
-        if not folder.is_absolute() and not folder.exists():
-            folder = self.out_dir / folder
-        return RunResult.from_folder(folder)
+        return RunResult.from_folder(self.out_dir / value)  # relative: to the sweep folder
 
 
 def sweep(
@@ -374,15 +371,25 @@ def sweep(
     dask_local: int | None = None,
     scheduler: str | None = None,
     force: bool = False,
+    csv: bool = False,
+    on_point: Callable[[int, int, int], None] | None = None,
 ) -> SweepResult:
     """Run a sweep (a sweep YAML file, or its content as a mapping) into `out`, as
     `soc sweep` does: `workers` local processes, or a local Dask cluster of
     `dask_local` workers, or the Dask scheduler at `scheduler`; points already done
-    are skipped unless `force`."""
+    are skipped unless `force`; `csv` writes results.csv beside results.parquet, and
+    `on_point(done, failed, total)` is called as each point finishes."""
     from soc.sweeps import run_sweep  # the sweep machinery (and Dask) only when used
 
-    source = Path(spec) if isinstance(spec, str | Path) else spec
+    source = Path(spec) if isinstance(spec, str | Path) else dict(spec)
     table = run_sweep(
-        source, Path(out), workers=workers, dask_local=dask_local, scheduler=scheduler, force=force
+        source,
+        Path(out),
+        workers=workers,
+        dask_local=dask_local,
+        scheduler=scheduler,
+        force=force,
+        csv=csv,
+        on_point=on_point,
     )
     return SweepResult(table, Path(out))

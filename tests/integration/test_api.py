@@ -152,7 +152,7 @@ def test_sweep_result_splits_points_and_loads_one(quickstart_run):
         {
             "point": [0, 1],
             "error": [None, "simulation stalled"],
-            "run_folder": [str(quickstart_run), None],
+            "run_folder": [quickstart_run.name, None],  # relative to the sweep folder
         }
     )
     result = SweepResult(table, quickstart_run.parent)
@@ -161,3 +161,26 @@ def test_sweep_result_splits_points_and_loads_one(quickstart_run):
     assert result.run(0).summary.scenario == "quickstart"
     with pytest.raises(OutputError, match="point 1"):
         result.run(1)
+
+
+def test_sweep_runs_the_points_and_loads_each(tmp_path):
+    """Each point's run folder holds the run of that point's overrides: its DRAM
+    fidelity and its number of frames (driver.frames)."""
+    pytest.importorskip("soc.sweeps")
+    spec = {
+        "base": str(QUICKSTART),
+        "set": [f"{key}=false" for key in NO_FILES],
+        "mode": "zip",
+        "axes": [
+            {"path": "soc.dram.fidelity", "values": ["simple", "banked"]},
+            {"path": "driver.frames", "values": [1, 2]},
+        ],
+    }
+    result = soc.sweep(spec, tmp_path / "sweep")
+    assert result.table.num_rows == 2 and result.failed.num_rows == 0
+    assert result.ok.num_rows == 2
+    for i, (fidelity, frames) in enumerate([("simple", 1), ("banked", 2)]):
+        point = result.run(i)
+        assert point.config.soc.dram.fidelity == fidelity
+        assert len(point.summary.frames) == frames
+        assert point.run_dir.parent.parent == tmp_path / "sweep"

@@ -10,7 +10,8 @@ Overrides, a rule shared with the command line: `set={"soc.dram.fidelity": "bank
 is `--set soc.dram.fidelity=banked`, and a keyword argument names the same key with
 ``__`` for each dot, `soc__dram__fidelity="banked"`; list items (`pipelines[0].fps`)
 only go through `set=`. A value is the Python value itself (the string "3" stays a
-string), not YAML text.
+string), not YAML text. `set=` also takes a list of `KEY=VALUE` texts, as `--set`
+and a sweep file's `set:` take them.
 
 Life cycle: `run(...)` → `RunResult` (also `RunResult.from_folder(path)` for a run
 folder written earlier); `sweep(...)` → `SweepResult`, whose `run(i)` loads a point.
@@ -41,16 +42,24 @@ from soc.runner.run import build_summary, events_processed, run_scenario, simula
 
 Scenario = str | Path | ScenarioConfig
 OverrideValue = object  # what YAML can hold: str, int, float, bool, None, lists, mappings
+Overrides = Mapping[str, OverrideValue] | Sequence[str]  # keys to values, or KEY=VALUE texts
+_DOCUMENT_END = "\n...\n"  # what yaml.safe_dump puts after a lone scalar
 
 
-def override_texts(
-    set: Mapping[str, OverrideValue] | None = None, **overrides: object
-) -> list[str]:
-    """The `--set KEY=VALUE` texts of API overrides: `set`'s dotted keys first, then the
-    keyword arguments with ``__`` read as a dot, each value written as YAML that the
-    loader reads back as the same value (a pydantic model as its fields)."""
-    given = [*(set or {}).items(), *((k.replace("__", "."), v) for k, v in overrides.items())]
-    texts = []
+def override_texts(set: Overrides | None = None, **overrides: object) -> list[str]:
+    """The `--set KEY=VALUE` texts of API overrides: `set`'s first, then the keyword
+    arguments with ``__`` read as a dot. A value is written as YAML that the loader
+    reads back as the same value (a pydantic model as its fields); `set` may instead
+    be a list of `KEY=VALUE` texts, as a sweep file's `set:` and `--set` take them
+    (the value read as YAML)."""
+    if isinstance(set, str) or not isinstance(set, Mapping | Sequence | None):
+        raise ConfigError(f"set={set!r}: expected a mapping of keys to values or KEY=VALUE texts")
+    texts = [] if set is None or isinstance(set, Mapping) else list(set)
+    for text in texts:
+        if not isinstance(text, str):
+            raise ConfigError(f"set: {text!r} is not a KEY=VALUE text")
+    given = [*(set.items() if isinstance(set, Mapping) else ())]
+    given += [(key.replace("__", "."), value) for key, value in overrides.items()]
     for key, value in given:
         if not isinstance(key, str) or "=" in key:
             raise ConfigError(f"override {key!r}: a key is a dotted path such as soc.dram.preset")
@@ -65,7 +74,7 @@ def override_texts(
                 f"--set {key}: a {type(value).__name__} is no scenario value "
                 "(str, int, float, bool, None, lists and mappings of them)"
             ) from None
-        texts.append(f"{key}={text.removesuffix(chr(10) + '...' + chr(10)).strip()}")
+        texts.append(f"{key}={text.removesuffix(_DOCUMENT_END).strip()}")
     return texts
 
 
@@ -88,7 +97,7 @@ def load(scenario: Scenario, texts: Sequence[str] = ()) -> ScenarioConfig:
 def run(
     scenario: Scenario,
     *,
-    set: Mapping[str, OverrideValue] | None = None,
+    set: Overrides | None = None,
     out: str | Path | None = None,
     overwrite: bool = False,
     verbose: bool = False,

@@ -94,6 +94,10 @@ def test_a_value_of_the_wrong_type_names_its_key():
 def test_override_texts_follow_the_set_rule():
     texts = override_texts({"pipelines[0].fps": 30}, soc__dram__preset="lpddr5_6400")
     assert texts == ["pipelines[0].fps=30", "soc.dram.preset=lpddr5_6400"]
+    as_cli = override_texts(["soc.dram.fidelity=banked"], driver__frames=1)
+    assert as_cli == ["soc.dram.fidelity=banked", "driver.frames=1"]
+    with pytest.raises(ConfigError, match="KEY=VALUE"):
+        override_texts("soc.dram.fidelity=banked")  # one text, not a list of them
     with pytest.raises(ConfigError, match="dotted path"):
         override_texts({"soc.dram=x": 1})
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -363,6 +364,25 @@ class SweepResult:
     def failed(self) -> pa.Table:
         """The points whose simulation failed, with their error."""
         return self.table.filter(self._failed_mask())
+
+    def pareto(
+        self, latency: str = "frame_latency_p99_ps", energy: str = "energy_per_frame_pj"
+    ) -> pa.Table:
+        """The points that ran and that no other such point beats on both columns (both
+        minimised; `soc.report.pareto`); a point missing either value is on no front."""
+        from soc.report.pareto import pareto_front
+
+        ok = self.ok
+        for name in (latency, energy):
+            if name not in ok.column_names:
+                raise OutputError(f"{self.out_dir}: the results have no column {name!r}")
+        xy = [
+            (math.nan if x is None else float(x), math.nan if y is None else float(y))
+            for x, y in zip(
+                ok.column(latency).to_pylist(), ok.column(energy).to_pylist(), strict=True
+            )
+        ]
+        return ok.take(pareto_front(xy))
 
     def run(self, index: int) -> RunResult:
         """The results of point `index` (a row of `table`), loaded from its run folder."""

@@ -2,6 +2,7 @@
 `--set` rule and its errors, results are typed, a run folder loads back."""
 
 import json
+from pathlib import Path
 
 import pyarrow as pa
 import pytest
@@ -188,3 +189,20 @@ def test_sweep_runs_the_points_and_loads_each(tmp_path):
         assert point.config.soc.dram.fidelity == fidelity
         assert len(point.summary.frames) == frames
         assert point.run_dir.parent.parent == tmp_path / "sweep"
+
+
+def test_the_pareto_front_holds_the_points_nothing_beats_on_both():
+    """By hand: (3, 3) is beaten by (2, 2); the failed point (0, 0) is none of the sweep's
+    results; a point without an energy is on no front."""
+    table = pa.table(
+        {
+            "point": [0, 1, 2, 3, 4, 5],
+            "error": [None, None, None, None, "stalled", None],
+            "frame_latency_p99_ps": [1.0, 2.0, 3.0, 4.0, 0.0, 0.5],
+            "energy_per_frame_pj": [4.0, 2.0, 3.0, 1.0, 0.0, None],
+        }
+    )
+    front = SweepResult(table, Path("sweep")).pareto()
+    assert front.column("point").to_pylist() == [0, 1, 3]
+    with pytest.raises(OutputError, match="no column 'watts'"):
+        SweepResult(table, Path("sweep")).pareto(energy="watts")

@@ -24,9 +24,10 @@ ALLOWED: dict[str, set[str]] = {
     "assemble": ASSEMBLE,
     "report": BOTTOM,
     "runner": {"report", "assemble"} | ASSEMBLE,
+    "sweeps": {"runner", "report", "assemble"} | ASSEMBLE,
     "api": {"sweeps", "runner", "report", "assemble"} | ASSEMBLE,
     "__main__": {"cli"},
-    "cli": {"api", "runner", "report", "assemble"} | ASSEMBLE,
+    "cli": {"api", "runner", "sweeps", "report", "assemble"} | ASSEMBLE,
 }
 # Only these third-party packages may be used inside the simulation core.
 NO_SIMPY = {"workloads", "config", "energy", "units", "errors", "report", "plan"}

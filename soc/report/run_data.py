@@ -1,0 +1,128 @@
+"""What a report reads from a results folder: a run's summary and native trace, a sweep's
+results table. Plain data out (dicts, lists, numpy arrays); the folders are read, never
+written.
+
+- A run folder (`soc run`) holds `summary.json` and, unless switched off, the native
+  trace `trace/` (docs/trace.md): the engine's phase spans come from `spans.parquet`.
+- A sweep folder (`soc sweep`) holds `results.parquet`, one row per point.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyarrow.parquet as pq
+
+from soc.errors import OutputError
+
+SUMMARY = "summary.json"
+RESULTS = "results.parquet"
+SPANS = Path("trace") / "spans.parquet"
+PHASES = ("load", "compute", "drain", "stall")
+"""Span kinds of the engine's load / compute / drain processes (trace level phase)."""
+WINDOWS = 200
+"""Windows the run's time is cut into for occupancy over time."""
+
+
+def folder_kind(folder: Path) -> str:
+    """ "run" or "sweep"; an OutputError naming `folder` when it is neither."""
+    if not folder.is_dir():
+        raise OutputError(f"{folder}: no such folder")
+    if (folder / RESULTS).is_file():
+        return "sweep"
+    if (folder / SUMMARY).is_file():
+        return "run"
+    raise OutputError(f"{folder}: neither a run folder ({SUMMARY}) nor a sweep ({RESULTS})")
+
+
+def read_summary(folder: Path) -> dict:
+    """The run's summary.json, or an OutputError naming it when it is no JSON object."""
+    path = folder / SUMMARY
+    try:
+        summary = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise OutputError(f"{path}: not JSON ({exc})") from None
+    if not isinstance(summary, dict) or "scenario" not in summary:
+        raise OutputError(f"{path}: not a flexsoc summary (no 'scenario' key)")
+    return summary
+
+
+@dataclass(frozen=True)
+class Occupancy:
+    """Busy fraction of each engine activity per window of `window_ps`: 1.0 is busy for
+    the whole window. `level` is "phase" (load / compute / drain / stall spans) or
+    "layer" (only whole layers were traced)."""
+
+    window_ps: int
+    series: dict[str, list[float]]
+    level: str
+
+
+def busy_until(starts: np.ndarray, ends: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """Total span time before each of `times`: the sum over spans of clip(t - start, 0,
+    end - start) = (t * #starts <= t - sum of those starts) - (same over the ends). Pure;
+    sorted prefix sums, so any number of spans costs a sort."""
+    s, e = np.sort(starts).astype(float), np.sort(ends).astype(float)
+    cs = np.concatenate([[0.0], np.cumsum(s)])
+    ce = np.concatenate([[0.0], np.cumsum(e)])
+    ns = np.searchsorted(s, times, side="right")
+    ne = np.searchsorted(e, times, side="right")
+    return (times * ns - cs[ns]) - (times * ne - ce[ne])
+
+
+def _series_label(track: str, kind: str) -> str:
+    """ "npu load" for kind load on npu.load; "npu.compute stall" for a stall there."""
+    owner, _, thread = track.rpartition(".")
+    return f"{owner} {kind}" if owner and thread == kind else f"{track} {kind}"
+
+
+def engine_occupancy(folder: Path, end_ps: int, windows: int = WINDOWS) -> Occupancy | None:
+    """The engine's busy fraction per phase over time, from the native trace's spans;
+    whole layers when the trace holds no phases; None without a trace or engine spans."""
+    path = folder / SPANS
+    if not path.is_file() or end_ps <= 0:
+        return None
+    spans: dict[tuple[str, str], tuple[list, list]] = {}
+    file = pq.ParquetFile(path)
+    for batch in file.iter_batches(columns=["start_ps", "end_ps", "track", "kind"]):
+        data = batch.to_pydict()
+        for start, end, track, kind in zip(
+            data["start_ps"], data["end_ps"], data["track"], data["kind"], strict=True
+        ):
+            if kind in PHASES or kind == "layer":
+                lists = spans.setdefault((track, kind), ([], []))
+                lists[0].append(start)
+                lists[1].append(end)
+    phase = {key: v for key, v in spans.items() if key[1] in PHASES}
+    chosen, level = (phase, "phase") if phase else (spans, "layer")
+    if not chosen:
+        return None
+    window_ps = max(1, math.ceil(end_ps / windows))
+    edges = np.arange(windows + 1, dtype=float) * window_ps
+    series = {}
+    for (track, kind), (starts, ends) in sorted(chosen.items()):
+        busy = np.diff(busy_until(np.asarray(starts), np.asarray(ends), edges)) / window_ps
+        series[_series_label(track, kind)] = busy.tolist()
+    return Occupancy(window_ps, series, level)
+
+
+def frame_latencies_ms(summary: dict) -> dict[str, list[float]]:
+    """Each pipeline's frame latencies in ms, in frame order (pipelines with frames)."""
+    out: dict[str, list[float]] = {}
+    for frame in summary.get("frames", []):
+        out.setdefault(frame.get("pipeline", "main"), []).append(frame["latency_ps"] / 1e9)
+    return out
+
+
+def read_results(folder: Path) -> dict[str, list]:
+    """The sweep's results table as columns of Python values."""
+    path = folder / RESULTS
+    try:
+        table = pq.read_table(path)
+    except Exception as exc:  # pyarrow raises several types for a damaged file
+        raise OutputError(f"{path}: not a readable Parquet table ({exc})") from None
+    return {name: table.column(name).to_pylist() for name in table.column_names}

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 
 import typer
 
-from soc.cli.main import _configure_logging, app
+from soc.cli.main import Interrupted, _configure_logging, app
 
 
 @app.command()
@@ -59,8 +60,10 @@ def sweep(
         transient=False,
     )
     task = progress.add_task("sweep", total=None, failed=0)
+    counts = {"done": 0, "total": 0}
 
     def on_point(done: int, failed: int, total: int) -> None:
+        counts.update(done=done, total=total)
         progress.start()  # at the first point, once every point is checked (no-op after)
         progress.update(task, completed=done, total=total, failed=failed)
 
@@ -75,6 +78,15 @@ def sweep(
             csv=csv,
             on_point=on_point,
         )
+    except Interrupted as exc:
+        progress.stop()
+        console.print(
+            f"error: interrupted by {signal.Signals(exc.signum).name}; {counts['done']} of "
+            f"{counts['total']} points finished, in {out_dir / 'results.parquet'}; the same "
+            "command runs the rest",
+            soft_wrap=True,
+        )
+        raise typer.Exit(128 + exc.signum) from None
     finally:
         progress.stop()
     statuses = table.column("status").to_pylist()

@@ -28,7 +28,7 @@ import yaml
 
 from soc.config import ScenarioConfig
 from soc.errors import ConfigError, FlexsocError, OutputError
-from soc.runner.outputs import RunOrigin, read_marker
+from soc.runner.outputs import RunOrigin, discard, read_marker
 from soc.sweeps.metrics import Metrics, key_metrics
 from soc.sweeps.spec import Point, SweepSpec, data_key, expand, parse_spec, read_spec
 from soc.sweeps.table import build_table, write_results
@@ -63,6 +63,22 @@ class PointOutcome:
 def _one_line(exc: BaseException) -> str:
     text = (str(exc).strip().splitlines() or [""])[0]
     return text if isinstance(exc, FlexsocError) else f"{type(exc).__name__}: {text}"
+
+
+def _worker_signals() -> None:
+    """In a pool worker, SIGTERM exits through Python's clean-up, so a point stopped
+    mid-run removes its staging folder (run_scenario discards it on any exception)."""
+    import signal
+    import sys
+
+    signal.signal(signal.SIGTERM, lambda signum, _frame: sys.exit(128 + signum))
+
+
+def _clear_stale_staging(points: Path) -> None:
+    """Remove staging folders of point runs that a killed sweep left (hidden, marked as
+    ours; one sweep at a time per folder)."""
+    for staging in points.glob(".*.partial"):
+        discard(staging)
 
 
 def run_point(task: PointTask) -> PointOutcome:
@@ -139,9 +155,14 @@ def _executor(workers: int, dask_local: int | None, scheduler: str | None) -> It
         from concurrent.futures import ProcessPoolExecutor
 
         # spawn: the parent may run threads (a progress bar); forking them is unsafe
-        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+        context = multiprocessing.get_context("spawn")
+        pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_signals)
         try:
             yield pool
+        except BaseException:  # interrupted: stop the points running, not only queued ones
+            for process in list(getattr(pool, "_processes", {}).values()):
+                process.terminate()  # SIGTERM: the worker discards its staging folder
+            raise
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
         return
@@ -213,6 +234,7 @@ def run_sweep(
     axis_values = [a.value_list() for a in spec.axes]
     metadata = {"base": str(base), "mode": spec.mode, "seed": spec.seed, "axes": axes}
     metadata["set"] = list(spec.set)
+    _clear_stale_staging(out / POINTS)
     walls = _earlier_walls(out)
     by_key: dict[str, list[Point]] = {}
     for point in points:

@@ -201,3 +201,34 @@ def test_an_output_folder_holding_something_else_is_refused(tmp_path, tiny):
     with pytest.raises(OutputError, match="not a flexsoc sweep folder"):
         run_sweep(spec, out)
     assert [p.name for p in out.iterdir()] == ["notes.txt"]
+
+
+def test_a_sweep_stopped_halfway_runs_only_the_rest_when_run_again(tmp_path, tiny):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    values = ", ".join(str(i) for i in range(1, 7))
+    spec = sweep_file(tmp_path, f"  - path: seed\n    values: [{values}]\n")
+    out = tmp_path / "out"
+    argv = [sys.executable, "-m", "soc", "sweep", str(spec), "--out", str(out)]
+    child = subprocess.Popen(argv, stderr=subprocess.PIPE, text=True)
+    table = out / "results.parquet"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and child.poll() is None:
+        if table.exists() and pq.read_table(table).num_rows >= 1:
+            break
+        time.sleep(0.05)
+    child.send_signal(signal.SIGTERM)
+    _, stderr = child.communicate(timeout=60)
+    finished = pq.read_table(table).column("key").to_pylist()
+    if child.returncode != 0:  # stopped before the end (else it won the race: all done)
+        assert child.returncode == 143 and "the same command runs the rest" in stderr
+    assert not list((out / "points").glob(".*"))  # no half-written point left behind
+    # a point may finish after the table's last write: its folder is complete all the same
+    complete = {p.name for p in (out / "points").iterdir()}
+    assert set(finished) <= complete
+    rows = run_sweep(spec, out, workers=2).to_pylist()
+    assert [r["status"] for r in rows] == ["ok"] * 6
+    assert {r["key"] for r in rows if r["reused"]} == complete

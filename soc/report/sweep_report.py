@@ -22,9 +22,28 @@ from soc.report.run_data import read_results
 META = ("point", "key", "status", "error", "run_folder", "run_dir", "wall_s", "reused")
 PARAMETER_PREFIX = "set."
 MAX_METRICS = 9  # small plots per parameter
-_PRIORITY = (("latency", "p99"), ("latency", "p50"), ("energy", "frame"), ("deadline",),
-             ("underflow",), ("bandwidth",), ("energy",))  # fmt: skip
+_PRIORITY = (("latency", "p99"), ("latency", "p50"), ("energy", "frame"), ("underflow",),
+             ("deadline",), ("late",))  # fmt: skip
+"""Words of the key metrics, in the order plotted; whole-run metrics (no dot in the
+name) before those of one master, component or pipeline."""
 _FAILED = {"failed", "error", "err", "fail"}
+
+
+_UNITS = (("_bytes_per_s", "GB/s", 1e-9), ("_ps", "µs", 1e-6), ("_pj", "µJ", 1e-6))
+"""Column name endings and how a report shows them: times in µs, energies in µJ."""
+
+
+def shown_as(column: str) -> tuple[str, float]:
+    """A metric column's label in the report (its unit) and the factor to it."""
+    for ending, unit, factor in _UNITS:
+        if column.endswith(ending):
+            return f"{column.removesuffix(ending)} ({unit})", factor
+    return column, 1.0
+
+
+def _scaled(value: object, factor: float) -> object:
+    number = _number(value)
+    return value if number is None or isinstance(value, bool) else number * factor
 
 
 def _number(value: object) -> float | None:
@@ -68,10 +87,10 @@ def energy_column(metrics: list[str]) -> str | None:
 def ordered_metrics(metrics: list[str], columns: dict[str, list]) -> list[str]:
     """Up to MAX_METRICS metrics that vary across points, the key ones first."""
 
-    def rank(name: str) -> tuple[int, str]:
+    def rank(name: str) -> tuple[bool, bool, int, str]:
         low = name.lower()
         hits = [k for k, words in enumerate(_PRIORITY) if all(w in low for w in words)]
-        return (hits[0] if hits else len(_PRIORITY), name)
+        return ("." in name, low.startswith("pipeline."), hits[0] if hits else len(_PRIORITY), name)
 
     varying = [m for m in metrics if len({v for v in columns[m] if v is not None}) > 1]
     return sorted(varying or metrics, key=rank)[:MAX_METRICS]
@@ -110,19 +129,23 @@ def sweep_sections(doc: Document, folder: Path) -> None:
     points = columns.get("point", list(range(count)))
     rows = [
         [points[i], _cell(columns.get("status", ["-"] * count)[i]),
-         *(_cell(columns[p][i]) for p in parameters), *(_cell(columns[m][i]) for m in shown),
+         *(_cell(columns[p][i]) for p in parameters),
+         *(_cell(_scaled(columns[m][i], shown_as(m)[1])) for m in shown),
          _cell(columns.get("wall_s", [None] * count)[i]),
          _cell(columns.get("error", [None] * count)[i])]
         for i in range(count)
     ]  # fmt: skip
-    headers = ["point", "status", *parameters, *shown, "wall s", "error"]
+    headers = ["point", "status", *parameters, *(shown_as(m)[0] for m in shown), "wall s", "error"]
     summary = f"{count} point(s), {len(ok)} completed, {count - len(ok)} failed; "
     summary += f"parameters: {', '.join(parameters) or 'none'}"
     doc.add("Points", paragraph(summary) + table(headers, rows))
     chosen = ordered_metrics(metrics, columns)
     for parameter in parameters:
         xs = [columns[parameter][i] for i in ok]
-        ys = {m: [_number(columns[m][i]) for i in ok] for m in chosen}
+        ys = {
+            shown_as(m)[0]: [_number(_scaled(columns[m][i], shown_as(m)[1])) for i in ok]
+            for m in chosen
+        }
         drawn = figures.metric_grid(
             parameter.removeprefix(PARAMETER_PREFIX), [_hashable(x) for x in xs], ys,
             f"metrics against {parameter.removeprefix(PARAMETER_PREFIX)}",
@@ -154,6 +177,7 @@ def _pareto(
         for i in ok
         if _number(columns[latency][i]) is not None and _number(columns[energy][i]) is not None
     ]
+    (xlabel, xscale), (ylabel, yscale) = shown_as(latency), shown_as(energy)
     xy = [(float(columns[latency][i]), float(columns[energy][i])) for i in usable]
     xy_ok = [k for k, (x, y) in enumerate(xy) if math.isfinite(x) and math.isfinite(y)]
     usable, xy = [usable[k] for k in xy_ok], [xy[k] for k in xy_ok]
@@ -163,14 +187,17 @@ def _pareto(
     points = columns.get("point", list(range(len(columns[latency]))))
     labels = {i: f"point {points[i]}: {overrides(columns, parameters, i)}" for i in usable}
     svg = pareto_svg(
-        [(x, y, labels[i], i in front) for i, (x, y) in zip(usable, xy, strict=True)],
-        latency,
-        energy,
+        [
+            (x * xscale, y * yscale, labels[i], i in front)
+            for i, (x, y) in zip(usable, xy, strict=True)
+        ],
+        xlabel,
+        ylabel,
     )
     front.sort(key=lambda i: (columns[latency][i], columns[energy][i]))
     rows = [
-        [points[i], overrides(columns, parameters, i), _cell(columns[latency][i]),
-         _cell(columns[energy][i])]
+        [points[i], overrides(columns, parameters, i),
+         _cell(_scaled(columns[latency][i], xscale)), _cell(_scaled(columns[energy][i], yscale))]
         for i in front
     ]  # fmt: skip
     text = paragraph(
@@ -178,7 +205,7 @@ def _pareto(
         f"{energy} minimised); hover over a point for its overrides."
     )
     attrs = [f'data-point="{esc(points[i])}"' for i in front]
-    return text + svg + table(["point", "overrides", latency, energy], rows, row_attrs=attrs)
+    return text + svg + table(["point", "overrides", xlabel, ylabel], rows, row_attrs=attrs)
 
 
 def _ticks(low: float, high: float, count: int = 5) -> list[float]:
@@ -230,7 +257,7 @@ def pareto_svg(points: list[tuple[float, float, str, bool]], xlabel: str, ylabel
         out.append(f'<polyline points="{" ".join(stairs)}" fill="none" stroke="#d62728"/>')
     for x, y, text, on in sorted(points, key=lambda p: p[3]):  # front drawn on top
         kind = "front" if on else "other"
-        hover = esc(f"{text}; {xlabel}={x:.4g}; {ylabel}={y:.4g}")
+        hover = esc(f"{text}; {xlabel}={x:.6g}; {ylabel}={y:.6g}")
         out.append(f'<circle class="{kind}" cx="{sx(x):.1f}" cy="{sy(y):.1f}" r="5">'
                    f"<title>{hover}</title></circle>")  # fmt: skip
     out.append("</svg>")

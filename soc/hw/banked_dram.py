@@ -8,8 +8,9 @@ Life of a request: the address map picks its channel, each an independent contro
 It waits at the controller's front end, one FIFO per master and direction, until the
 arbiter (`arbitration`, `regulators`) gives it an entry of the read transaction queue
 or the write queue; its latency counts from there. A write completes when its data is
-written or, with `posted_writes`, on entry; a read of an address a queued write holds is
-answered from the write queue.
+written or, with `posted_writes`, on entry (when its data is written is sampled apart as
+its write command issues, `write_data_latency_ps`); a read of an address a queued write
+holds is answered from the write queue.
 
 Reads move on to their bank's command queue as it has room, the best ranked first (see
 below). Writes do so only while the controller drains them: a drain starts when the
@@ -460,6 +461,9 @@ class _Channel:
             for i in range(groups):
                 self.write_end_group[loc.rank][(loc.bankgroup + i) % t.bankgroups] = data_end
             bank.pre_ready = max(bank.pre_ready, data_end + c.twr)
+            self.dram.data_written(
+                req.master, txn.arrived, txn.accepted[0], self.clock.ps(data_end)
+            )
             key = (req.addr, req.size_bytes)
             self.write_addrs[key] -= 1
             if not self.write_addrs[key]:

@@ -15,13 +15,14 @@ NEVER = -(10**12)
 
 
 class Txn:
-    """A request inside the controller."""
+    """A request inside the controller (`arrived`: when it reached the DRAM, in ps)."""
 
-    __slots__ = ("req", "loc", "done", "accepted", "age")
+    __slots__ = ("req", "loc", "done", "accepted", "age", "arrived")
 
     def __init__(self, req: MemRequest, loc: Location, done: simpy.Event, accepted: list[int]):
         self.req, self.loc, self.done, self.accepted = req, loc, done, accepted
         self.age = 0
+        self.arrived = accepted[0]
 
 
 class Bank:

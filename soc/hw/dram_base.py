@@ -1,8 +1,9 @@
 """What every DRAM model shares: the address check, the counts of a request accepted and
 served, its span, and its latency samples: `latency_ps` from arrival at the DRAM to
 completion (what the master sees, waiting at the controller's front end included) and
-`service_latency_ps` from when the controller took it into its queues. A model
-implements `_handle`."""
+`service_latency_ps` from when the controller took it into its queues; each also once
+more under its direction's name (`read_latency_ps`, `write_service_latency_ps`, ...), so
+that reads and writes are reported apart. A model implements `_handle`."""
 
 from __future__ import annotations
 
@@ -58,8 +59,19 @@ class DramTarget(Component):
         activity(now, path, _WRITE if write else _READ, size, master)
         # what the master sees, and the controller's part (DRAMsim3's measure)
         sample = self._sample
-        sample(now, path, "latency_ps", now - arrived, master)
-        sample(now, path, "service_latency_ps", now - accepted[0], master)
+        latency, service = now - arrived, now - accepted[0]
+        sample(now, path, "latency_ps", latency, master)
+        sample(now, path, "service_latency_ps", service, master)
+        names = _WRITE_SAMPLES if write else _READ_SAMPLES
+        sample(now, path, names[0], latency, master)
+        sample(now, path, names[1], service, master)
+
+    def data_written(self, master: str, arrived: int, accepted: int, end_ps: int) -> None:
+        """Sample a write's data written at `end_ps` (a model that knows it calls this
+        when the write's command issues): from its arrival and from its acceptance."""
+        now, path, sample = self.env.now, self.path, self._sample
+        sample(now, path, WRITE_DATA_SAMPLES[0], end_ps - arrived, master)
+        sample(now, path, WRITE_DATA_SAMPLES[1], end_ps - accepted, master)
 
     def access_track(self, req: MemRequest) -> str:
         """The trace track of `req`'s access span (request level): the DRAM's own here;
@@ -73,3 +85,9 @@ class DramTarget(Component):
 
 
 _READ, _WRITE = Action.DRAM_READ_BYTE, Action.DRAM_WRITE_BYTE
+_READ_SAMPLES = ("read_latency_ps", "read_service_latency_ps")
+_WRITE_SAMPLES = ("write_latency_ps", "write_service_latency_ps")
+WRITE_DATA_SAMPLES = ("write_data_latency_ps", "write_data_service_latency_ps")
+"""A write's arrival (and acceptance) to when its data is written to the DRAM, sampled by
+a model that knows it apart from the write's completion (posted writes complete when
+the controller takes them)."""

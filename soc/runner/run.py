@@ -61,8 +61,8 @@ def _dram_summary(stats: StatsCollector, end_ps: int) -> dict[str, object]:
         "read_bytes": read,
         "write_bytes": write,
         "bandwidth_bytes_per_s": (read + write) / seconds if seconds else 0.0,
-        "latency_ps": stats.distribution("dram", "latency_ps"),
-        "service_latency_ps": stats.distribution("dram", "service_latency_ps"),
+        "latency_ps": _latency_by_direction(stats, "latency_ps"),
+        "service_latency_ps": _latency_by_direction(stats, "service_latency_ps"),
         "by_master": {m: _master_row(a, seconds) for m, a in sorted(masters.items())},
         "bandwidth_over_time": {
             "window_ps": stats.bandwidth.window_ps,
@@ -71,6 +71,23 @@ def _dram_summary(stats: StatsCollector, end_ps: int) -> dict[str, object]:
             },
         },
     }
+
+
+_DIRECTIONS = ("read", "write", "write_data")
+"""The parts of a master's DRAM latency reported apart: its reads, its writes (to their
+completion: their acceptance if posted) and its writes to their data written."""
+
+
+def _latency_by_direction(stats: StatsCollector, name: str) -> dict[str, dict[str, object]]:
+    """Per master, the distribution of `name` over its completed requests (as sampled),
+    and under `read`, `write` and `write_data` its parts that have samples (a master
+    with no request complete has no entry, even if a write's data was written)."""
+    out: dict[str, dict[str, object]] = stats.distribution("dram", name)
+    for direction in _DIRECTIONS:
+        for master, part in stats.distribution("dram", f"{direction}_{name}").items():
+            if master in out:
+                out[master][direction] = part
+    return out
 
 
 def _masters_summary(config: ScenarioConfig, stats: StatsCollector) -> dict[str, object]:

@@ -101,6 +101,25 @@ class LatencyStats(_Model):
     max: float = _field("maximum", "ps")
 
 
+class DramLatency(LatencyStats):
+    """A master's DRAM latencies: over all its requests (the figures above), and reads
+    and writes apart, each present when the master has such requests."""
+
+    read: LatencyStats | None = _field("its reads", "ps", default=None)
+    write: LatencyStats | None = _field(
+        "its writes, to their completion (with posted writes, their acceptance)",
+        "ps",
+        default=None,
+    )
+    write_data: LatencyStats | None = _field(
+        "its writes, to their data written to the DRAM (the end of the write command's "
+        "burst; banked DRAM, whose writes may be posted: sampled as the command issues, "
+        "so a write accepted but not yet written when the run ends is not counted)",
+        "ps",
+        default=None,
+    )
+
+
 class DramMaster(_Model):
     """One master's DRAM traffic over the run; a count absent from the file is 0."""
 
@@ -141,10 +160,10 @@ class Dram(_Model):
     read_bytes: int = _field("bytes read, all masters", "byte")
     write_bytes: int = _field("bytes written, all masters", "byte")
     bandwidth_bytes_per_s: float = _field("bytes read and written / simulated time", "byte/s")
-    latency_ps: dict[str, LatencyStats] = _field(
+    latency_ps: dict[str, DramLatency] = _field(
         "per master: request arrival at the DRAM to completion", "ps"
     )
-    service_latency_ps: dict[str, LatencyStats] = _field(
+    service_latency_ps: dict[str, DramLatency] = _field(
         "per master: acceptance by the controller to completion", "ps"
     )
     by_master: dict[str, DramMaster] = _field("per master: its traffic")

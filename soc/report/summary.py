@@ -132,6 +132,41 @@ def _render_pipelines(pipelines: dict, console: Console) -> None:
     )
 
 
+_DIRECTIONS = (("read", "read"), ("write", "write"), ("write_data", "written"))
+"""A master's DRAM latency parts (summary.json keys) and their names in the table."""
+
+
+def dram_direction_rows(latency: dict[str, dict]) -> list[list[str]]:
+    """Per master, one row per part of its DRAM latency it has (reads, writes, writes'
+    data written): master, part, count, mean, p50, p99 and max in ns."""
+    rows = []
+    for master, stats in latency.items():
+        for key, name in _DIRECTIONS:
+            part = stats.get(key)
+            if part:
+                ns = (f"{part[k] / 1e3:,.1f}" for k in ("mean", "p50", "p99", "max"))
+                rows.append([master, name, f"{part['count']:,}", *ns])
+    return rows
+
+
+def _render_dram_directions(latency: dict[str, dict], console: Console) -> None:
+    rows = dram_direction_rows(latency)
+    if not rows:  # a summary written before reads and writes were reported apart
+        return
+    print_table(
+        console,
+        "DRAM latency in ns, reads and writes apart (from arrival at the DRAM; write: to "
+        "its completion, its acceptance if writes are posted; written: to its data "
+        "written to the DRAM)",
+        [
+            *_columns("master", left=True),
+            *_columns("kind", left=True, group=1),
+            *_columns("count", "mean ns", "p50 ns", "p99 ns", "max ns", group=1),
+        ],
+        rows,
+    )
+
+
 def render_summary(summary: dict, console: Console) -> None:
     """Print latency, per-layer phases, DRAM traffic and energy."""
     frames = summary["frames"]
@@ -220,6 +255,7 @@ def render_summary(summary: dict, console: Console) -> None:
         ],
         traffic,
     )
+    _render_dram_directions(dram["latency_ps"], console)
     for name, master in summary["masters"].items():
         if master["kind"] == "display":
             console.print(

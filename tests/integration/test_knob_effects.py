@@ -526,6 +526,19 @@ KNOBS: list[Knob] = [
          "a bank's request waiting longer than 200 cycles goes first even when a row hit "
          "is queued behind it (8000 by default, never reached here): fewer hits go ahead",
          base=RANDOM_READS, scenario="masters"),
+    Knob("soc.dram.banked.bank_order", "rotating", ROW_HIT_RATE, LOWER,
+         "among commands ready at the same cycle, oldest issues a row hit's column "
+         "command before another bank's activate or precharge; rotating takes the bank "
+         "after the last to issue, whatever its command, so rows close before their hits",
+         base=BANKED),
+    Knob("soc.dram.banked.bank_order", "rotating", latency("gen"), LOWER,
+         "oldest keeps issuing the DMA stream's row hits while they are ready; rotating "
+         "gives the banks of the generator's random reads their turn among them",
+         base=RANDOM_READS, scenario="masters"),
+    Knob("soc.dram.banked.bank_order", "rotating", TOTAL_PS, REFUSED,
+         "the rotating scan orders the ready commands of a FR-FCFS scheduler; strict FCFS "
+         "takes the oldest request whatever its bank",
+         base=(*BANKED, "soc.dram.banked.scheduler=fcfs")),
     Knob("soc.dram.preset", "LPDDR4-3200", TOTAL_PS, HIGHER,
          "one x32 LPDDR4-3200 channel peaks at 12.8 GB/s, the default banked x64 "
          "LPDDR4-2400 at 19.2 GB/s; fc2 is bandwidth-bound",

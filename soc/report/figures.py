@@ -153,7 +153,8 @@ def latency_distribution(
     low, high = float(every.min()), float(every.max())
     spread = max(high - low, 0.01 * high, 1e-6)  # equal latencies: one bar 1 % wide
     middle = (low + high) / 2
-    bins = np.linspace(middle - spread / 2, middle + spread / 2, 21 if high > low else 2)
+    half = 0.51 * spread  # a little more than half: the extremes stay inside the bins
+    bins = np.linspace(middle - half, middle + half, 21 if high > low else 2)
     for label, values in kept.items():
         hist.hist(values, bins=bins, alpha=0.6, label=label)
         ordered = np.sort(values)

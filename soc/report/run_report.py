@@ -159,7 +159,15 @@ def key_metrics(summary: dict) -> dict[str, str]:
 def comparison_sections(doc: Document, runs: list[Run]) -> None:
     """Key metrics side by side, and the figures where overlaying runs means something."""
     metrics = [key_metrics(run.summary) for run in runs]
-    names = list(dict.fromkeys(k for m in metrics for k in m))
+    names: list[str] = []  # every run's metrics, each run's order kept
+    for run_metrics in metrics:
+        at = -1
+        for name in run_metrics:
+            if name in names:
+                at = names.index(name)
+            else:
+                at += 1
+                names.insert(at, name)
     rows = [[name, *(m.get(name, "-") for m in metrics)] for name in names]
     doc.add("Key metrics", table(["metric", *(run.label for run in runs)], rows))
     components = sorted({c for r in runs for c in r.summary["energy"]["by_component"]})

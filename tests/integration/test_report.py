@@ -9,12 +9,14 @@ import json
 import re
 import shutil
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from matplotlib import image
 
 from soc.report.build import build_report
+from soc.report.run_data import busy_until, engine_occupancy
 
 from .conftest import soc
 
@@ -222,3 +224,21 @@ def test_a_report_of_ours_is_replaced_only_with_overwrite(tmp_path, overwrite):
     result = soc("report", str(sweep), *(["--overwrite"] if overwrite else []))
     assert result.returncode == (0 if overwrite else 2)
     assert ("<p>old</p>" in report.read_text()) is not overwrite
+
+
+def test_busy_time_before_each_instant_by_hand():
+    # spans [0, 10) and [5, 7): at 6, 6 + 1; at 8, 8 + 2; at 20, 10 + 2
+    got = busy_until(np.array([0, 5]), np.array([10, 7]), np.array([0.0, 3, 6, 8, 20]))
+    assert got.tolist() == [0, 3, 7, 10, 12]
+
+
+def test_occupancy_keeps_every_phase_span_time(quickstart_run):
+    """Busy fraction x window, summed over windows, is each phase's total span time."""
+    summary = json.loads((quickstart_run / "summary.json").read_text())
+    occupancy = engine_occupancy(quickstart_run, summary["total_ps"])
+    assert occupancy.level == "phase"
+    spans = pq.read_table(quickstart_run / "trace" / "spans.parquet").to_pylist()
+    compute = sum(s["end_ps"] - s["start_ps"] for s in spans if s["kind"] == "compute")
+    assert compute > 0
+    busy = sum(occupancy.series["npu compute"]) * occupancy.window_ps
+    assert busy == pytest.approx(compute, rel=1e-9)

@@ -69,18 +69,25 @@ def table(
     rows: Sequence[Sequence[object]],
     caption: str = "",
     row_attrs: Sequence[str] | None = None,
+    right: Sequence[bool] | None = None,
 ) -> str:
-    """An HTML table of text cells; numbers align right. `row_attrs` adds attribute
-    text to each row's <tr> (already escaped)."""
+    """An HTML table of text cells. A column aligns right when `right` says so, else
+    a cell aligns right when it is a number. `row_attrs` adds attribute text to each
+    row's <tr> (already escaped)."""
     out = [f'<p class="caption">{esc(caption)}</p>'] if caption else []
     out.append("<table><thead><tr>")
-    out += [f"<th>{esc(h)}</th>" for h in headers]
+    out += [
+        f'<th class="n">{esc(h)}</th>' if right and right[i] else f"<th>{esc(h)}</th>"
+        for i, h in enumerate(headers)
+    ]
     out.append("</tr></thead><tbody>")
     for k, row in enumerate(rows):
         attrs = f" {row_attrs[k]}" if row_attrs else ""
         cells = "".join(
-            f'<td class="n">{esc(c)}</td>' if _numeric(str(c)) else f"<td>{esc(c)}</td>"
-            for c in row
+            f'<td class="n">{esc(c)}</td>'
+            if (right[i] if right else _numeric(str(c)))
+            else f"<td>{esc(c)}</td>"
+            for i, c in enumerate(row)
         )
         out.append(f"<tr{attrs}>{cells}</tr>")
     out.append("</tbody></table>")
@@ -113,7 +120,8 @@ class _HtmlConsole(Console):
                 headers = [str(column.header) for column in item.columns]
                 cells = [[_plain(c) for c in column.cells] for column in item.columns]
                 rows = [list(row) for row in zip(*cells, strict=True)] if cells else []
-                self.parts.append(table(headers, rows))
+                right = [column.justify == "right" for column in item.columns]
+                self.parts.append(table(headers, rows, right=right))
             elif isinstance(item, Text):
                 self.parts.append(f'<p class="caption">{esc(item.plain)}</p>')
             else:

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from soc.errors import OutputError
@@ -86,17 +88,20 @@ def engine_occupancy(folder: Path, end_ps: int, windows: int = WINDOWS) -> Occup
     path = folder / SPANS
     if not path.is_file() or end_ps <= 0:
         return None
-    spans: dict[tuple[str, str], tuple[list, list]] = {}
-    file = pq.ParquetFile(path)
-    for batch in file.iter_batches(columns=["start_ps", "end_ps", "track", "kind"]):
-        data = batch.to_pydict()
-        for start, end, track, kind in zip(
-            data["start_ps"], data["end_ps"], data["track"], data["kind"], strict=True
-        ):
-            if kind in PHASES or kind == "layer":
-                lists = spans.setdefault((track, kind), ([], []))
-                lists[0].append(start)
-                lists[1].append(end)
+    wanted = pa.array([*PHASES, "layer"])
+    parts = []
+    for batch in pq.ParquetFile(path).iter_batches(columns=["start_ps", "end_ps", "track", "kind"]):
+        kinds = batch.column("kind").cast(pa.string())
+        parts.append(batch.filter(pc.is_in(kinds, value_set=wanted)))  # the engine's only
+    spans: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
+    if parts:
+        table = pa.Table.from_batches(parts)
+        starts, ends = table["start_ps"].to_numpy(), table["end_ps"].to_numpy()
+        tracks = np.asarray(table["track"].cast(pa.string()).to_pylist(), dtype=object)
+        kinds = np.asarray(table["kind"].cast(pa.string()).to_pylist(), dtype=object)
+        for track, kind in sorted(set(zip(tracks.tolist(), kinds.tolist(), strict=True))):
+            mask = (tracks == track) & (kinds == kind)
+            spans[(track, kind)] = (starts[mask], ends[mask])
     phase = {key: v for key, v in spans.items() if key[1] in PHASES}
     chosen, level = (phase, "phase") if phase else (spans, "layer")
     if not chosen:
@@ -105,7 +110,7 @@ def engine_occupancy(folder: Path, end_ps: int, windows: int = WINDOWS) -> Occup
     edges = np.arange(windows + 1, dtype=float) * window_ps
     series = {}
     for (track, kind), (starts, ends) in sorted(chosen.items()):
-        busy = np.diff(busy_until(np.asarray(starts), np.asarray(ends), edges)) / window_ps
+        busy = np.diff(busy_until(starts, ends, edges)) / window_ps
         series[_series_label(track, kind)] = busy.tolist()
     return Occupancy(window_ps, series, level)
 

@@ -56,7 +56,7 @@ class PointOutcome:
 
     status: str
     error: str | None
-    wall_s: float
+    wall_s: float | None  # None: reused, and no earlier table gave it
     metrics: Metrics | None
 
 
@@ -180,7 +180,12 @@ def _executor(workers: int, dask_local: int | None, scheduler: str | None) -> It
             dashboard_address=None,
             silence_logs=logging.ERROR,
         )
-    client = Client(cluster if cluster is not None else scheduler)
+    try:
+        client = Client(cluster if cluster is not None else scheduler, timeout=30)
+    except (OSError, TimeoutError) as exc:
+        if cluster is not None:
+            cluster.close()
+        raise ConfigError(f"--scheduler {scheduler}: cannot connect ({exc})") from None
     try:
         yield client.get_executor(pure=False)
     finally:
@@ -259,7 +264,7 @@ def run_sweep(
             origin = RunOrigin(group[0].config.name, where)
             todo.append(PointTask(group[0].config, str(folder.resolve()), origin))
             continue
-        record(key, PointOutcome("ok", None, walls.get(key, 0.0), key_metrics(summary)), True)
+        record(key, PointOutcome("ok", None, walls.get(key), key_metrics(summary)), True)
     if not rows:
         write_results(build_table(rows, axes, axis_values, metadata), out, csv)
     if on_point is not None:  # before the first point to run finishes

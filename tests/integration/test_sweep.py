@@ -13,7 +13,7 @@ from soc.errors import ConfigError, OutputError
 from soc.sweeps import key_metrics, run_sweep
 from soc.sweeps.spec import combinations, parse_spec
 
-from .conftest import soc
+from .conftest import ROOT, soc
 
 # one small convolution on the default SoC, no trace files or plots: a point runs in
 # well under a second once its worker has started
@@ -232,3 +232,15 @@ def test_a_sweep_stopped_halfway_runs_only_the_rest_when_run_again(tmp_path, tin
     rows = run_sweep(spec, out, workers=2).to_pylist()
     assert [r["status"] for r in rows] == ["ok"] * 6
     assert {r["key"] for r in rows if r["reused"]} == complete
+
+
+@pytest.mark.parametrize(
+    ("name", "count"),
+    [("dram_arbitration", 4 * 2), ("npu_size", 3 * 2 * 2)],  # the axes' lengths multiplied
+)
+def test_the_sweeps_in_scenarios_load_every_point(name, count):
+    from soc.sweeps.spec import expand, read_spec
+
+    path = ROOT / "scenarios" / "sweeps" / f"{name}.yaml"
+    points = expand(read_spec(path), path.parent / read_spec(path).base, str(path))
+    assert len(points) == count and len({p.key for p in points}) == count

@@ -24,6 +24,19 @@ from soc.errors import OutputError
 SUMMARY = "summary.json"
 RESULTS = "results.parquet"
 SPANS = Path("trace") / "spans.parquet"
+REQUIRED = (
+    "scenario",
+    "total_ps",
+    "frames",
+    "layers",
+    "masters",
+    "dram",
+    "energy",
+    "macs",
+    "sram",
+    "dma",
+)
+"""Keys of summary.json the report reads (docs/summary.schema.json)."""
 PHASES = ("load", "compute", "drain", "stall")
 """Span kinds of the engine's load / compute / drain processes (trace level phase)."""
 WINDOWS = 200
@@ -48,8 +61,11 @@ def read_summary(folder: Path) -> dict:
         summary = json.loads(path.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
         raise OutputError(f"{path}: not JSON ({exc})") from None
-    if not isinstance(summary, dict) or "scenario" not in summary:
-        raise OutputError(f"{path}: not a flexsoc summary (no 'scenario' key)")
+    if isinstance(summary, dict) and "replay" in summary:
+        raise OutputError(f"{path}: a replay's summary; soc report reads soc run folders")
+    missing = [k for k in REQUIRED if not isinstance(summary, dict) or k not in summary]
+    if missing:
+        raise OutputError(f"{path}: not a summary of soc run (no '{missing[0]}' key)")
     return summary
 
 

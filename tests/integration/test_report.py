@@ -15,6 +15,7 @@ import pyarrow.parquet as pq
 import pytest
 from matplotlib import image
 
+from soc.errors import OutputError
 from soc.report.build import build_report
 from soc.report.run_data import busy_until, engine_occupancy
 
@@ -242,3 +243,12 @@ def test_occupancy_keeps_every_phase_span_time(quickstart_run):
     assert compute > 0
     busy = sum(occupancy.series["npu compute"]) * occupancy.window_ps
     assert busy == pytest.approx(compute, rel=1e-9)
+
+
+def test_a_summary_the_report_cannot_read_is_one_error(tmp_path):
+    (tmp_path / "summary.json").write_text('{"scenario": "x", "total_ps": 1}')
+    with pytest.raises(OutputError, match=r"summary.json: not a summary of soc run \(no 'frames'"):
+        build_report([tmp_path])
+    (tmp_path / "summary.json").write_text("{")
+    with pytest.raises(OutputError, match="summary.json: not JSON"):
+        build_report([tmp_path])

@@ -3,11 +3,17 @@ import os
 
 import pytest
 import structlog
+from hypothesis import settings
 
 # The simulator logs at debug level; tests keep the console quiet unless a warning.
 structlog.configure(
     wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING),
 )
+
+# Property tests check behaviour, never speed (speed lives in bench/): no per-example
+# deadline, which a busy 2-core machine would otherwise miss at random.
+settings.register_profile("flexsoc", deadline=None)
+settings.load_profile("flexsoc")
 
 
 @pytest.fixture(autouse=True, scope="session")

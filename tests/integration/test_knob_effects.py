@@ -613,6 +613,16 @@ KNOBS: list[Knob] = [
          "per_layer fixes one layer's dataflow; the other stays the mapper's", base=AUTO),
     Knob("workload.objective", "energy", ENERGY_TOTAL, LOWER,
          "the mapper minimises energy instead of latency", base=AUTO_LATENCY),
+    Knob("workload.layout", "nhwc", dram_bytes("dma", "read"),
+         equals("1,088 B fewer", lambda b, n: dram_bytes("dma", "read")(b) - 1088),
+         "padding is not stored: conv1's two DRAM tiles read the 16 x 16 x 16 B input "
+         "(4,096 B) instead of their padded footprints, 16 x 10 x 18 B and, sliding, "
+         "16 x 8 x 18 B (5,184 B)"),
+    Knob("workload.layout", "nchw", DMA_REQUESTS, HIGHER,
+         "conv1's input tile moves as one run per channel (16 of 9 x 16 B) instead of one "
+         "1 KiB-request copy, and its outputs as one 128 B run per output channel"),
+    Knob("workload.per_layer.conv1.layout", "nchw", DMA_REQUESTS, HIGHER,
+         "conv1's drain writes NCHW: a 128 B run per output channel and tile"),
     # -- sparsity --------------------------------------------------------------------------
     Knob("workload.sparsity.weights", "0.5", MACS, about("half the unpadded MACs",
                                                           0.5 * UNPADDED_MACS, rel=0.02),

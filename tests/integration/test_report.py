@@ -214,17 +214,17 @@ def test_a_file_not_ours_is_never_replaced(quickstart_run, tmp_path):
         assert theirs.read_text() == "my notes"
 
 
-@pytest.mark.parametrize("overwrite", [False, True])
-def test_a_report_of_ours_is_replaced_only_with_overwrite(tmp_path, overwrite):
+def test_a_report_of_ours_is_replaced_only_with_overwrite(tmp_path):
     sweep = tmp_path / "sweep"  # a sweep of two points and no metric: a report without plots
     sweep.mkdir()
     pq.write_table(pa.table({"point": [0, 1], "status": ["ok", "ok"]}), sweep / "results.parquet")
     assert soc("report", str(sweep)).returncode == 0
     report = sweep / "report.html"
     report.write_text(report.read_text().replace("</body>", "<p>old</p></body>"))
-    result = soc("report", str(sweep), *(["--overwrite"] if overwrite else []))
-    assert result.returncode == (0 if overwrite else 2)
-    assert ("<p>old</p>" in report.read_text()) is not overwrite
+    assert soc("report", str(sweep)).returncode == 2
+    assert "<p>old</p>" in report.read_text()
+    assert soc("report", str(sweep), "--overwrite").returncode == 0
+    assert "<p>old</p>" not in report.read_text() and "2 point(s)" in report.read_text()
 
 
 def test_busy_time_before_each_instant_by_hand():
@@ -252,3 +252,26 @@ def test_a_summary_the_report_cannot_read_is_one_error(tmp_path):
     (tmp_path / "summary.json").write_text("{")
     with pytest.raises(OutputError, match="summary.json: not JSON"):
         build_report([tmp_path])
+
+
+def test_a_camera_pipeline_run_report(tmp_path):
+    """MobileNetV2 beside a camera and a display (one frame; traced by layer)."""
+    run = tmp_path / "camera"
+    result = soc(
+        "run", "scenarios/mobilenetv2_camera_30fps.yaml", "--out", str(run),
+        "--set", "pipelines[0].frames=1", "--set", "run.plots=false",
+        "--set", "run.chrome_trace=false", "--set", "run.perfetto_trace=false",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert soc("report", str(run)).returncode == 0
+    assert sorted(p.name for p in run.glob("*.html")) == ["report.html"]
+    text = (run / "report.html").read_text(encoding="utf-8")
+    assert_offline(text)
+    assert_toc_resolves(text)
+    assert_every_image_has_content(text)
+    assert text.count("<img ") == 6  # every section has its figure
+    bandwidth = section(text, "dram-bandwidth-per-master")
+    assert "<img " in bandwidth
+    summary = json.loads((run / "summary.json").read_text())
+    assert {"camera", "display"} <= set(summary["dram"]["bandwidth_over_time"]["bytes_per_s"])
+    assert "The trace holds whole layers only" in section(text, "engine-occupancy")

@@ -151,20 +151,26 @@ def latency_distribution(
     hist, cdf = fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2)
     every = np.concatenate([np.asarray(v) for v in kept.values()])
     low, high = float(every.min()), float(every.max())
-    spread = max(high - low, 0.01 * high, 1e-6)  # equal latencies: one bar 1 % wide
+    spread = max(high - low, 0.01 * high, 1e-6)  # latencies within 1 %: one bar 1 % wide
     middle = (low + high) / 2
     half = 0.51 * spread  # a little more than half: the extremes stay inside the bins
-    bins = np.linspace(middle - half, middle + half, 21 if high > low else 2)
+    bins = np.linspace(middle - half, middle + half, 21 if high - low > 0.01 * high else 2)
     for label, values in kept.items():
         hist.hist(values, bins=bins, alpha=0.6, label=label)
         ordered = np.sort(values)
         fraction = np.arange(1, len(ordered) + 1) / len(ordered)
         cdf.step(np.concatenate([[ordered[0]], ordered]), np.concatenate([[0], fraction]),
                  where="post", label=label)  # fmt: skip
+    far = []
     for label, deadline in deadlines_ms.items():
         if label in kept and deadline <= NEAR * high:  # else it would squash the frames
             for ax in (hist, cdf):
                 ax.axvline(deadline, linestyle="--", color="grey", label=f"{label} deadline")
+        elif label in kept:
+            far.append(f"{label} deadline {deadline:.4g} ms (off the axis)")
+    if far:
+        hist.text(0.02, 0.98, "\n".join(far), transform=hist.transAxes, va="top",
+                  fontsize="small", color="grey")  # fmt: skip
     for ax in (hist, cdf):
         ax.ticklabel_format(axis="x", useOffset=False)
         ax.set_xlim(min(bins[0], ax.get_xlim()[0]), max(bins[-1], ax.get_xlim()[1]))

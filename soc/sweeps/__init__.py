@@ -27,8 +27,8 @@ Columns, in this order (a metric a run does not have is null):
 
 - ``point`` (int), ``key``, ``status`` (``ok`` | ``failed``), ``error`` (one line,
   null if ok), ``run_folder`` (relative to the sweep folder), ``wall_s`` (the run's
-  wall seconds; of an earlier sweep when reused), ``reused`` (bool: the run folder
-  was complete and not run again)
+  wall seconds; when reused, the earlier table's, or null), ``reused`` (bool: the run
+  folder was complete and not run again; failed points are always run again)
 - ``set.<path>`` per axis, in axis order: the point's value (strings, booleans, ints
   or floats as given; blocks, lists and mixed types as one-line YAML text)
 - ``total_ps``, ``frames`` (frames finished, every pipeline), ``frame_latency_p50_ps``,

@@ -315,5 +315,10 @@ def write_new_file(target: Path, overwrite: bool, write: Callable[[Path], None])
 
 
 # commands kept in modules of their own register on `app` when imported
-from soc.cli import loopnest_cmd, replay_cmd, report_cmd, trace_export  # noqa: E402, F401
-from soc.cli import sweep_cmd  # noqa: E402, F401
+from soc.cli import (  # noqa: E402, F401
+    loopnest_cmd,
+    replay_cmd,
+    report_cmd,
+    sweep_cmd,
+    trace_export,
+)

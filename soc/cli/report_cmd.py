@@ -23,8 +23,11 @@ def report(
         False, "--overwrite", help="replace an earlier report (never another file)"
     ),
 ) -> None:
-    """Write one offline HTML report: a run's tables and plots, runs side by side, or a
-    sweep's metrics against its parameters and its energy-latency Pareto front."""
+    """Write one offline HTML report of runs or a sweep.
+
+    A run's tables and plots, runs side by side, or a sweep's metrics against its
+    parameters and its energy-latency Pareto front.
+    """
     from rich.console import Console
 
     from soc.report.build import build_report

@@ -25,8 +25,10 @@ def sweep(
     csv: bool = typer.Option(False, "--csv", help="also write results.csv"),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="debug log to stderr"),
 ) -> None:
-    """Run every point of a sweep; write its run folders and results.parquet (exit 1
-    if a point failed: its error is in the table; the others ran)."""
+    """Run every point of a sweep into run folders and results.parquet.
+
+    Exit code 1 if a point failed (its error is in the table; the others ran).
+    """
     from rich.console import Console
     from rich.progress import (
         BarColumn,

@@ -24,10 +24,12 @@ run: $(VENV)/.installed
 	$(BIN)/soc run $(SCENARIO)
 
 # the suite starts `soc` in many subprocesses: compile soc's bytecode once, since
-# PYTHONDONTWRITEBYTECODE would otherwise make each of them compile it again
+# PYTHONDONTWRITEBYTECODE would otherwise make each of them compile it again.
+# One pytest-xdist worker per core, each given whole files (a file's module fixtures are
+# built once), the files holding slow tests first (tests/conftest.py orders them).
 test: $(VENV)/.installed-dev
 	$(BIN)/python -m compileall -q soc
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto --dist loadfile --no-loadscope-reorder
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/run_bench.py $(BENCH_ARGS)

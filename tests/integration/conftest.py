@@ -17,11 +17,17 @@ def soc(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture(scope="session")
-def quickstart_run(tmp_path_factory) -> Path:
+def quickstart_process(tmp_path_factory) -> tuple[subprocess.CompletedProcess, Path]:
+    """`soc run` of the quickstart, once a session: what it printed, and its folder."""
     out = tmp_path_factory.mktemp("runs") / "quickstart"
     result = soc("run", str(QUICKSTART), "--out", str(out))
     assert result.returncode == 0, result.stderr
-    return out
+    return result, out
+
+
+@pytest.fixture(scope="session")
+def quickstart_run(quickstart_process) -> Path:
+    return quickstart_process[1]
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,7 @@ import pytest
 from soc.config import load_scenario
 from soc.plan import plan_workload
 
-from .conftest import QUICKSTART, ROOT, soc
+from .conftest import QUICKSTART, ROOT
 
 NATIVE_TABLES = ("activity", "counters", "instants", "samples", "spans")
 
@@ -46,8 +46,8 @@ def test_run_folder_is_complete(quickstart_run):
     assert not list(quickstart_run.parent.glob(".*partial"))
 
 
-def test_summary_is_printed(tmp_path):
-    result = soc("run", str(QUICKSTART), "--out", str(tmp_path / "run"))
+def test_summary_is_printed(quickstart_process):
+    result, _ = quickstart_process  # the run of quickstart_run: the same command
     assert result.returncode == 0
     for heading in ("Layers, per frame", "DRAM traffic", "Energy", "MACs performed"):
         assert heading in result.stdout

@@ -6,6 +6,15 @@ import pytest
 
 from .conftest import ROOT, soc
 
+# Outputs no check here reads: one run (dram_contention's) still writes them all, with
+# its masters' plots and traces; the others leave them out and run sooner.
+OUTPUTS_OFF = (
+    "run.plots=false",
+    "run.chrome_trace=false",
+    "run.perfetto_trace=false",
+    "run.native_trace=false",
+)
+
 
 def run(tmp_path, name, *overrides):
     out = tmp_path / name
@@ -25,7 +34,9 @@ def run(tmp_path, name, *overrides):
     ],
 )
 def test_display_underflows_only_when_the_npu_starves_it(tmp_path, scenario, underflows):
-    summary, stdout = run(tmp_path, scenario)
+    summary, stdout = run(
+        tmp_path, scenario, *(() if scenario == "dram_contention" else OUTPUTS_OFF)
+    )
     display = summary["masters"]["display"]
     if underflows == "some":
         assert display["underflows"] >= 1 and display["underflow_bytes_short"] > 0
@@ -67,7 +78,7 @@ def test_display_underflows_only_when_the_npu_starves_it(tmp_path, scenario, und
     [("dram_contention", "some"), ("dram_contention_npu_regulated", "none")],
 )
 def test_the_fluid_dram_reaches_the_same_verdicts(tmp_path, scenario, underflows):
-    summary, _ = run(tmp_path, scenario, "soc.dram.fidelity=fluid")
+    summary, _ = run(tmp_path, scenario, "soc.dram.fidelity=fluid", *OUTPUTS_OFF)
     display = summary["masters"]["display"]
     assert (display["underflows"] > 0) == (underflows == "some")
 

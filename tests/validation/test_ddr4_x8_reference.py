@@ -30,7 +30,7 @@ import simpy
 
 from soc.config import DramConfig
 from soc.hw.banked_dram import BankedDram
-from soc.kernel import Action, MemRequest, elaborate
+from soc.kernel import Action, MemRequest, NullRecorder, elaborate
 from soc.trace.memtrace import TraceRequest, read_dramsim3
 
 DATA = Path(__file__).parent / "data" / "dram" / "ddr4_x8_3200.csv"
@@ -80,24 +80,13 @@ def trace_of(tmp_path: Path, name: str, count: int, tck_ps: float) -> list[Trace
     return read_dramsim3(path, tck_ps, REQUEST)
 
 
-class Measure:
+class Measure(NullRecorder):
     """A recorder keeping counts, and latencies and last completion per master."""
-
-    level = 0
 
     def __init__(self):
         self.counts: dict[str, int] = {}
         self.latencies: dict[str, list[int]] = {"read": [], "write": []}
         self.last = 0
-
-    def span(self, *args):
-        pass
-
-    def instant(self, *args):
-        pass
-
-    def counter(self, *args):
-        pass
 
     def activity(self, t, component, action, amount, master):
         self.counts[action] = self.counts.get(action, 0) + amount

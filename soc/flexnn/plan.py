@@ -299,18 +299,25 @@ def build_plan(
         for box in boxes:
             runs = layout_runs(layout[name], shape, box, elem)
             dram = tensor_base[name] + runs.offset
-            packed = (runs.run_bytes, runs.run_bytes * runs.rows)  # row, plane strides
+            in_dram = (runs.row_stride, runs.plane_stride)  # row and plane strides
+            in_sram = (runs.run_bytes, runs.run_bytes * runs.rows)  # packed
+            if to_sram:
+                src, dst, src_strides, dst_strides = dram, sram_addr, in_dram, in_sram
+            else:
+                src, dst, src_strides, dst_strides = sram_addr, dram, in_sram, in_dram
             out.append(
                 DmaTransfer(
-                    *((dram, sram_addr) if to_sram else (sram_addr, dram)),
+                    src,
+                    dst,
                     runs.run_bytes,
                     runs.rows,
-                    *((runs.row_stride, packed[0]) if to_sram else (packed[0], runs.row_stride)),
+                    src_strides[0],
+                    dst_strides[0],
                     channel=channel[name] % hw.dma_channels,
                     label=f"{layer.name}.{SHORT[name]}",
                     planes=runs.planes,
-                    src_plane_stride_bytes=runs.plane_stride if to_sram else packed[1],
-                    dst_plane_stride_bytes=packed[1] if to_sram else runs.plane_stride,
+                    src_plane_stride_bytes=src_strides[1],
+                    dst_plane_stride_bytes=dst_strides[1],
                 )
             )
             sram_addr += runs.size_bytes

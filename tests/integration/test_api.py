@@ -171,7 +171,6 @@ def test_sweep_result_splits_points_and_loads_one(quickstart_run):
 def test_sweep_runs_the_points_and_loads_each(tmp_path):
     """Each point's run folder holds the run of that point's overrides: its DRAM
     fidelity and its number of frames (driver.frames)."""
-    pytest.importorskip("soc.sweeps")
     spec = {
         "base": str(QUICKSTART),
         "set": [f"{key}=false" for key in NO_FILES],

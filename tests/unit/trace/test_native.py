@@ -140,59 +140,49 @@ def test_read_table_and_run_folder(tmp_path):
 # -- JSON-lines export ---------------------------------------------------------------------
 
 
-def _record(e) -> dict:
-    """The object of an export line, built independently of the exporter."""
-    if isinstance(e, SpanEvent):
-        return {
-            "ev": "span",
-            "start_ps": e.start_ps,
-            "end_ps": e.end_ps,
-            "track": e.track,
-            "kind": e.kind.value,
-            "fields": e.fields,
-            "overlap": e.overlap,
-        }
-    if isinstance(e, InstantEvent):
-        return {
-            "ev": "instant",
-            "t_ps": e.t_ps,
-            "track": e.track,
-            "name": e.name,
-            "fields": e.fields,
-        }
-    if isinstance(e, CounterEvent):
-        names = {"track": e.track, "name": e.name}
-        return {"ev": "counter", "t_ps": e.t_ps, **names, "value": float(e.value)}
-    if isinstance(e, SampleEvent):
-        return {
-            "ev": "sample",
-            "t_ps": e.t_ps,
-            "component": e.component,
-            "name": e.name,
-            "value": float(e.value),  # read back from a float64 column
-            "master": e.master,
-        }
-    return {
-        "ev": "activity",
-        "t_ps": e.t_ps,
-        "component": e.component,
-        "action": e.action.value,
-        "amount": e.amount,
-        "master": e.master,
-    }
+def test_jsonl_export_lines_are_the_documented_objects(tmp_path):
+    # docs/trace.md (soc trace convert): one compact object per event, written out here
+    events = [
+        SpanEvent(0, 5, "npu.load", SpanKind.LOAD, {"layer": "conv1"}, False),
+        InstantEvent(1, "npu", "layer_start", {"layer": "conv1"}),
+        CounterEvent(2, "dram", "dma GB/s", 3),
+        SampleEvent(3, "dram", "latency_ps", 40, "dma"),
+        ActivityEvent(4, "npu", Action.MAC, 64, None),
+    ]
+    write(tmp_path, events, end=9)
+    out = io.StringIO()
+    assert export_jsonl(tmp_path, out) == 5
+    assert out.getvalue().splitlines() == [
+        '{"format": "flexsoc-trace", "version": 2, "export": "jsonl"}',
+        '{"ev":"span","start_ps":0,"end_ps":5,"track":"npu.load","kind":"load",'
+        '"fields":{"layer":"conv1"},"overlap":false}',
+        '{"ev":"instant","t_ps":1,"track":"npu","name":"layer_start","fields":{"layer":"conv1"}}',
+        '{"ev":"counter","t_ps":2,"track":"dram","name":"dma GB/s","value":3.0}',
+        '{"ev":"sample","t_ps":3,"component":"dram","name":"latency_ps","value":40.0,'
+        '"master":"dma"}',
+        '{"ev":"activity","t_ps":4,"component":"npu","action":"mac","amount":64,"master":null}',
+        '{"ev":"end","t_ps":9}',
+    ]
+
+
+_TIME = {"span": "start_ps"}  # the other kinds are stamped with t_ps
 
 
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=30)
 @given(events=events)
-def test_jsonl_export_is_compact_json_of_each_event_in_order(tmp_path_factory, events):
+def test_jsonl_export_has_a_line_per_event_in_order(tmp_path_factory, events):
     folder = tmp_path_factory.mktemp("t")
     write(folder, events, end=11)
     out = io.StringIO()
     assert export_jsonl(folder, out) == len(events)
-    expected = ['{"format": "flexsoc-trace", "version": 2, "export": "jsonl"}\n']
-    expected += [json.dumps(_record(e), separators=(",", ":")) + "\n" for e in events]
-    expected.append('{"ev":"end","t_ps":11}\n')
-    assert out.getvalue() == "".join(expected)
+    header, *lines, last = (json.loads(line) for line in out.getvalue().splitlines())
+    assert header == {"format": "flexsoc-trace", "version": 2, "export": "jsonl"}
+    assert last == {"ev": "end", "t_ps": 11}
+    kinds = {SpanEvent: "span", InstantEvent: "instant", CounterEvent: "counter",
+             SampleEvent: "sample", ActivityEvent: "activity"}  # fmt: skip
+    assert [line["ev"] for line in lines] == [kinds[type(e)] for e in events]
+    times = [e.start_ps if isinstance(e, SpanEvent) else e.t_ps for e in events]
+    assert [line[_TIME.get(line["ev"], "t_ps")] for line in lines] == times
 
 
 # -- bad files -----------------------------------------------------------------------------

@@ -21,6 +21,11 @@ class MappingError(FlexsocError):
     """A descriptor does not fit the hardware or does not cover the layer."""
 
 
+class InputError(FlexsocError):
+    """An input file cannot be read safely: too large, truncated, corrupt or of the wrong
+    kind; the message names the file and the line, node or row group."""
+
+
 class TraceFormatError(FlexsocError):
     """A trace file does not follow its format; the message names the line."""
 

@@ -7,12 +7,13 @@ import pytest
 
 SOC = Path(__file__).resolve().parents[2] / "soc"
 
-BOTTOM = {"units", "errors"}
+BOTTOM = {"units", "errors", "limits"}
 # what the composition root may use; runner adds report, cli adds runner
 ASSEMBLE = {"plan", "hw", "flexnn", "workloads", "energy", "trace", "kernel", "config"} | BOTTOM
 ALLOWED: dict[str, set[str]] = {
     "units": set(),
     "errors": set(),
+    "limits": {"errors"},
     "config": BOTTOM,
     "kernel": BOTTOM,
     "workloads": {"config"} | BOTTOM,
@@ -30,7 +31,7 @@ ALLOWED: dict[str, set[str]] = {
     "cli": {"api", "runner", "sweeps", "report", "assemble"} | ASSEMBLE,
 }
 # Only these third-party packages may be used inside the simulation core.
-NO_SIMPY = {"workloads", "config", "energy", "units", "errors", "report", "plan"}
+NO_SIMPY = {"workloads", "config", "energy", "units", "errors", "limits", "report", "plan"}
 
 
 def _package(path: Path) -> str:

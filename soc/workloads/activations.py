@@ -30,7 +30,9 @@ import numpy as np
 
 from soc.config.measure import MeasureConfig
 from soc.errors import WorkloadError
+from soc.limits import check_input_file
 from soc.workloads.layers import Layer
+from soc.workloads.npy_files import read_npy
 from soc.workloads.onnx_import import OnnxImporter
 from soc.workloads.tensors import fl_shape, if_shape, known_names
 
@@ -161,14 +163,16 @@ def load_image(path: Path, channels: str, size: tuple[int, int]) -> np.ndarray:
     _check_file(path)
     try:
         from PIL import Image, UnidentifiedImageError
+        from PIL.Image import DecompressionBombError
     except ImportError:
         raise WorkloadError(f"{INPUT_KEY}: reading an image needs Pillow ({INSTALL})") from None
+    check_input_file(path, INPUT_KEY)
     try:
         with Image.open(path) as image:
             image = image.convert("L" if channels == "L" else "RGB")
             image = image.resize((size[1], size[0]), Image.Resampling.BILINEAR)
             pixels = np.asarray(image, dtype=np.float32)
-    except (UnidentifiedImageError, OSError, ValueError) as exc:
+    except (UnidentifiedImageError, DecompressionBombError, OSError, ValueError) as exc:
         raise WorkloadError(
             f"{INPUT_KEY}: {path}: not an image Pillow reads ({_first_line(exc)})"
         ) from None
@@ -218,10 +222,9 @@ def image_input(measure: MeasureConfig, dims: Sequence[int]) -> np.ndarray:
 def npy_input(path: Path, dims: Sequence[int]) -> np.ndarray:
     """A .npy holding the model's input tensor as is (its batch axis may be left out)."""
     _check_file(path)
-    try:
-        x = np.load(path, allow_pickle=False)
-    except Exception as exc:  # numpy raises several types for a foreign file
-        raise WorkloadError(f"{INPUT_KEY}: {path}: not a .npy file ({_first_line(exc)})") from None
+    x = read_npy(path, INPUT_KEY)
+    if x.dtype.kind not in "biuf":
+        raise WorkloadError(f"{INPUT_KEY}: {path}: dtype {x.dtype} is not numbers")
     if x.ndim == len(dims) - 1:
         x = x[None]
     if tuple(x.shape) != tuple(dims):

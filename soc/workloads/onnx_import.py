@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from collections import Counter
 from dataclasses import replace
 from pathlib import Path
@@ -39,6 +40,7 @@ from pathlib import Path
 import numpy as np
 
 from soc.errors import WorkloadError
+from soc.limits import check_input_file
 from soc.workloads.graph import Graph, GraphBuilder, Node, fold_silu
 from soc.workloads.onnx_fold import Constants, Unfoldable, fold
 
@@ -69,25 +71,39 @@ def fmt_shape(shape: Shape) -> str:
     return "x".join(map(str, shape)) or "scalar"
 
 
+_CHECKER_NODE = re.compile(r"name:\s*(\S*)\s+OpType:\s*(\S+)", re.IGNORECASE)
+
+
 def read_model(path: Path):
+    """The ONNX model at `path`, its size checked first (`soc.limits`) and the model
+    checked after; a WorkloadError naming the file (and the node, when the checker
+    names one) for anything that is not a valid model."""
     import onnx  # lazily: importing soc stays fast
     from google.protobuf.message import DecodeError
 
+    if path.exists() and check_input_file(path, "ONNX model") == 0:
+        raise WorkloadError(f"{path}: not an ONNX model (the file is empty)")
     try:
         model = onnx.load(str(path), load_external_data=False)
     except OSError as e:
         raise WorkloadError(f"{path}: cannot read the file ({e.strerror or e})") from None
-    except DecodeError as e:
-        first = str(e).splitlines()[0] if str(e) else type(e).__name__
+    except (DecodeError, RuntimeError, ValueError, UnicodeDecodeError) as e:
         raise WorkloadError(
-            f"{path}: not an ONNX model (malformed or truncated: {first})"
+            f"{path}: not an ONNX model (malformed or truncated: {_first(e)})"
         ) from None
     try:
         onnx.checker.check_model(model)
     except (onnx.checker.ValidationError, ValueError) as e:
-        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise WorkloadError(f"{path}: not a valid ONNX model ({first})") from None
+        node = _CHECKER_NODE.search(str(e))
+        where = f"{path}, node {node[1] or '(unnamed)'} ({node[2]})" if node else f"{path}"
+        raise WorkloadError(f"{where}: not a valid ONNX model ({_first(e)})") from None
     return model
+
+
+def _first(e: BaseException) -> str:
+    """The first line of an exception's message (cut to 200 characters)."""
+    text = str(e).strip()
+    return text.splitlines()[0][:200] if text else type(e).__name__
 
 
 class OnnxImporter:

@@ -55,7 +55,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from soc.errors import WorkloadError
+from soc.limits import check_input_file
 from soc.workloads.graph import Graph, GraphBuilder, Shape
+from soc.workloads.npy_files import echo
 
 PADDINGS = ("none", "same")
 
@@ -72,6 +74,9 @@ _COLUMNS = {
 _STRIDE_NAMES = ("Strides", "Stride height")  # v1 / v2 files; v2's writer
 _STRIDE_WIDTH = "Stride width"
 _INTEGER = re.compile(r"[0-9]+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # tab, CR, LF are text
+MAX_CELLS = 1024  # a row's cells: SCALE-Sim's files have 8 to 11
+MAX_SIZE = 2**31 - 1  # any one size or count in a row
 
 
 @dataclass(frozen=True)
@@ -127,7 +132,7 @@ def read_rows(path: Path) -> list[Row]:
     """The file's layer rows, checked: every named column present, every size a
     positive integer, layer names unique."""
     lines = _text(path).splitlines()
-    numbered = [(i, _cells(text)) for i, text in enumerate(lines, start=1)]
+    numbered = [(i, _split(path, i, text)) for i, text in enumerate(lines, start=1)]
     numbered = [(i, cells) for i, cells in numbered if any(cells)]
     if not numbered:
         raise WorkloadError(f"{path}, line 1: the file is empty (no header, no layers)")
@@ -140,7 +145,7 @@ def read_rows(path: Path) -> list[Row]:
     for row in rows:
         if row.name in first_line:
             raise WorkloadError(
-                f"{path}, line {row.line}: layer name {row.name!r} is used twice "
+                f"{path}, line {row.line}: layer name {echo(row.name)} is used twice "
                 f"(first on line {first_line[row.name]})"
             )
         first_line[row.name] = row.line
@@ -148,15 +153,35 @@ def read_rows(path: Path) -> list[Row]:
 
 
 def _text(path: Path) -> str:
+    """The file's text: within the size limit, UTF-8, no control characters."""
+    if path.exists():
+        check_input_file(path, "SCALE-Sim topology")
     try:
         data = path.read_bytes()
     except OSError as e:
         raise WorkloadError(f"{path}: cannot read the topology file ({e.strerror})") from None
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise WorkloadError(f"{path}, line 1: UTF-16 text; save the topology as UTF-8")
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         line = data[: e.start].count(b"\n") + 1
         raise WorkloadError(f"{path}, line {line}: the file is not UTF-8 text") from None
+    bad = _CONTROL.search(text)
+    if bad is not None:
+        line = text.count("\n", 0, bad.start()) + 1
+        raise WorkloadError(
+            f"{path}, line {line}: control character {bad.group()!r}: not a text topology"
+        )
+    return text
+
+
+def _split(path: Path, line: int, text: str) -> list[str]:
+    """A line's cells, refused past MAX_CELLS before any is made."""
+    cells = text.count(",") + 1
+    if cells > MAX_CELLS:
+        raise WorkloadError(f"{path}, line {line}: {cells:,} cells (at most {MAX_CELLS:,})")
+    return _cells(text)
 
 
 def _cells(text: str) -> list[str]:
@@ -199,11 +224,16 @@ def _row(path: Path, line: int, cells: list[str], where: dict[str, int]) -> Row:
 
     def positive(column: str) -> int:
         text = cell(column)
-        if not _INTEGER.fullmatch(text) or int(text) <= 0:
+        digits = text.lstrip("0")
+        if not _INTEGER.fullmatch(text) or not digits:
             raise WorkloadError(
-                f"{path}, line {line}: {column!r} is {text!r}, not a positive integer"
+                f"{path}, line {line}: {column!r} is {echo(text)}, not a positive integer"
             )
-        return int(text)
+        if len(digits) > len(str(MAX_SIZE)) or int(digits) > MAX_SIZE:
+            raise WorkloadError(
+                f"{path}, line {line}: {column!r} is {echo(text)}, over {MAX_SIZE:,}"
+            )
+        return int(digits)
 
     values = {field: positive(column) for column, field in _COLUMNS.items() if field != "name"}
     stride = positive(_STRIDE_NAMES[0])

@@ -14,7 +14,9 @@ from pathlib import Path
 import numpy as np
 
 from soc.errors import WorkloadError
+from soc.limits import check_input_file
 from soc.workloads.layers import Layer
+from soc.workloads.npy_files import echo, read_arrays
 
 ZVC_HEADER_BYTES = 4  # the compressed block's length field
 
@@ -182,23 +184,22 @@ def _first_line(exc: Exception) -> str:
 
 
 def load_arrays(path: Path, key: str = ARRAYS_KEY) -> dict[str, np.ndarray]:
-    """Arrays from a .npz file (or a single .npy named '<layer>.<IF|FL>.npy')."""
+    """Arrays from a .npz file (or a single .npy named '<layer>.<IF|FL>.npy'), read by
+    `npy_files` (size limit, headers checked, never unpickled); numbers only."""
     _check_file(path, key, "an .npz or .npy file")
-    try:
-        data = np.load(path, allow_pickle=False)
-        if isinstance(data, np.ndarray):
-            return {path.name.removesuffix(".npy"): data}
-        with data:
-            return {name: data[name] for name in data.files}
-    except Exception as exc:  # numpy and zipfile raise several types for a foreign file
-        raise WorkloadError(
-            f"{key}: {path}: not an .npz or .npy file ({_first_line(exc)})"
-        ) from None
+    arrays = read_arrays(path, key)
+    for name, array in arrays.items():
+        if array.dtype.kind not in "biuf":
+            raise WorkloadError(
+                f"{key}: {path}, array {echo(name)}: dtype {array.dtype} is not numbers"
+            )
+    return arrays
 
 
 def onnx_initializers(path: Path, key: str = ONNX_KEY) -> dict[str, np.ndarray]:
     """Every initializer (weight tensor) of an ONNX model, by name."""
     _check_file(path, key, "an ONNX model")
+    check_input_file(path, key)
     try:
         import onnx
         from onnx import numpy_helper

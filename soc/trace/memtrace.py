@@ -26,9 +26,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from soc.errors import TraceFormatError
+from soc.limits import check_input_file
 
 DRAMSIM3_WRITES = frozenset({"WRITE", "write", "P_MEM_WR", "BOFF"})
 FORMATS = ("dramsim3", "ramulator", "ramulator2")
+MAX_ADDRESS_CHARS = 24  # '0x' and 16 hex digits, or 20 decimal ones, with room for zeros
+MAX_CYCLE_CHARS = 24
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,28 +45,47 @@ class TraceRequest:
     t_ps: int | None  # None: issue as soon as the memory accepts it
 
 
+def echo(text: str, limit: int = 60) -> str:
+    """`text` quoted for a message, cut to `limit` characters when longer."""
+    if len(text) <= limit:
+        return repr(text)
+    return f"{text[:limit]!r}… ({len(text):,} characters)"
+
+
 def _lines(path: Path) -> Iterator[tuple[int, list[str]]]:
-    """(line number, fields) of every line that is not blank or a comment."""
+    """(line number, fields) of every line that is not blank or a comment; the file is
+    checked against the size limit first."""
+    if not path.exists():
+        raise TraceFormatError(f"{path}: no such trace file")
+    check_input_file(path, "memory trace")
     try:
-        with path.open(encoding="utf-8") as file:
-            for number, line in enumerate(file, start=1):
+        with path.open("rb") as file:
+            for number, raw in enumerate(file, start=1):
+                try:
+                    line = raw.decode("utf-8")
+                except UnicodeDecodeError:
+                    raise TraceFormatError(
+                        f"{path}, line {number}: not a text trace (bytes that are not UTF-8)"
+                    ) from None
                 fields = line.split("#", 1)[0].split()
                 if fields:
                     yield number, fields
-    except FileNotFoundError:
-        raise TraceFormatError(f"{path}: no such trace file") from None
-    except UnicodeDecodeError:
-        raise TraceFormatError(f"{path}: not a text trace (bytes that are not UTF-8)") from None
+    except OSError as exc:
+        raise TraceFormatError(f"{path}: cannot read the trace ({exc.strerror or exc})") from None
 
 
 def _address(path: Path, number: int, text: str, base: int) -> int:
+    kind = "a hex address" if base == 16 else "an address (decimal or 0x-hex)"
+    if len(text) > MAX_ADDRESS_CHARS:  # before int(): a 64-bit address has at most 20 digits
+        raise TraceFormatError(f"{path}, line {number}: {echo(text)} is not {kind}")
     try:
         value = int(text, 16 if base == 16 else 0)
     except ValueError:
-        kind = "a hex address" if base == 16 else "an address (decimal or 0x-hex)"
-        raise TraceFormatError(f"{path}, line {number}: {text!r} is not {kind}") from None
+        raise TraceFormatError(f"{path}, line {number}: {echo(text)} is not {kind}") from None
     if value < 0:
-        raise TraceFormatError(f"{path}, line {number}: negative address {text!r}")
+        raise TraceFormatError(f"{path}, line {number}: negative address {echo(text)}")
+    if value >= 2**64:
+        raise TraceFormatError(f"{path}, line {number}: address {echo(text)} is over 64 bits")
     return value
 
 
@@ -81,11 +103,15 @@ def read_dramsim3(
             )
         addr = _address(path, number, fields[0], 16)
         try:
+            if len(fields[2]) > MAX_CYCLE_CHARS:
+                raise ValueError("too long")
             cycle = int(fields[2])
         except ValueError:
             raise TraceFormatError(
-                f"{path}, line {number}: cycle {fields[2]!r} is not a whole number"
+                f"{path}, line {number}: cycle {echo(fields[2])} is not a whole number"
             ) from None
+        if cycle < 0:
+            raise TraceFormatError(f"{path}, line {number}: negative cycle {cycle}")
         if cycle < last:
             raise TraceFormatError(
                 f"{path}, line {number}: cycle {cycle} is before the line above's {last}"

@@ -13,6 +13,9 @@ import re
 
 _NUMBER = re.compile(r"^\s*([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)\s*([^\s\d].*?)?\s*$")
 
+MAX_QUANTITY_CHARS = 100
+"""A quantity written longer than this is refused before it is parsed."""
+
 _TIME_PS = {"ps": 1, "ns": 10**3, "us": 10**6, "µs": 10**6, "ms": 10**9, "s": 10**12}
 # Units are case-sensitive: "mW" and "MW", "Mb" and "MB" must not be confused.
 _FREQ_HZ = {"Hz": 1, "kHz": 10**3, "MHz": 10**6, "GHz": 10**9}
@@ -32,23 +35,44 @@ _ENERGY_PJ = {"fJ": 1e-3, "pJ": 1.0, "nJ": 1e3, "uJ": 1e6, "µJ": 1e6}
 
 def _split(text: object, what: str, example: str) -> tuple[float, str | None]:
     if isinstance(text, bool):
-        raise ValueError(f"expected a {what} such as '{example}', got {text!r}")
+        raise ValueError(f"expected a {what} such as '{example}', got {_cut(text)}")
     if isinstance(text, int | float):
-        return float(text), None
+        value = float(text) if abs(text) < 1e308 else math.inf
+        if not math.isfinite(value):
+            raise ValueError(f"{what} {_cut(text)} is not a finite number")
+        return value, None
     if not isinstance(text, str):
-        raise ValueError(f"expected a {what} such as '{example}', got {text!r}")
+        raise ValueError(f"expected a {what} such as '{example}', got {_cut(text)}")
+    if len(text) > MAX_QUANTITY_CHARS:
+        raise ValueError(f"malformed {what} {_cut(text)} (expected e.g. '{example}')")
     match = _NUMBER.match(text)
     if match is None:
-        raise ValueError(f"malformed {what} {text!r} (expected e.g. '{example}')")
+        raise ValueError(f"malformed {what} {_cut(text)} (expected e.g. '{example}')")
     number, unit = match.groups()
+    if not math.isfinite(float(number)):
+        raise ValueError(f"{what} {_cut(text)} is not a finite number")
     return float(number), unit
+
+
+def _cut(value: object) -> str:
+    """`value` as a message echoes it: its repr, at most about 60 characters."""
+    if isinstance(value, str) and len(value) > 60:
+        return f"{value[:60]!r}… ({len(value)} characters)"
+    text = repr(value)
+    return text if len(text) <= 60 else f"{text[:60]}… ({len(text)} characters)"
+
+
+def _finite(value: float, text: object, what: str) -> float:
+    if not math.isfinite(value):
+        raise ValueError(f"{what} {_cut(text)} is not a finite number")
+    return value
 
 
 def _lookup(table: dict, unit: str, text: object, what: str, example: str):
     scale = table.get(unit) if unit is not None else None
     if scale is None:
         raise ValueError(
-            f"malformed {what} {text!r}: unknown unit {unit!r} "
+            f"malformed {what} {_cut(text)}: unknown unit {_cut(unit)} "
             f"(one of {', '.join(sorted(table))}; e.g. '{example}')"
         )
     return scale
@@ -56,11 +80,11 @@ def _lookup(table: dict, unit: str, text: object, what: str, example: str):
 
 def _to_int(value: float, text: object, what: str) -> int:
     if not math.isfinite(value):
-        raise ValueError(f"{what} {text!r} is not a finite number")
+        raise ValueError(f"{what} {_cut(text)} is not a finite number")
     rounded = round(value)
     # allow only the float error of number x scale ("1.3 GHz"), not real fractions
     if abs(value - rounded) > 1e-9 * max(1.0, abs(value)):
-        raise ValueError(f"{what} {text!r} is not a whole number in its base unit")
+        raise ValueError(f"{what} {_cut(text)} is not a whole number in its base unit")
     return int(rounded)
 
 
@@ -93,9 +117,9 @@ def parse_bandwidth_bytes_per_s(text: object) -> float:
     value, unit = _split(text, "bandwidth", "12.8 GB/s")
     if unit is not None:
         if not unit.endswith("/s"):
-            raise ValueError(f"malformed bandwidth {text!r} (expected e.g. '12.8 GB/s')")
+            raise ValueError(f"malformed bandwidth {_cut(text)} (expected e.g. '12.8 GB/s')")
         value *= _lookup(_SIZE_BYTES, unit[:-2], text, "bandwidth", "12.8 GB/s")
-    return float(value)
+    return _finite(value, text, "bandwidth")
 
 
 def parse_power_w(text: object) -> float:
@@ -103,7 +127,7 @@ def parse_power_w(text: object) -> float:
     value, unit = _split(text, "power", "50 mW")
     if unit is not None:
         value *= _lookup(_POWER_W, unit, text, "power", "50 mW")
-    return float(value)
+    return _finite(value, text, "power")
 
 
 def parse_energy_pj(text: object) -> float:
@@ -111,7 +135,7 @@ def parse_energy_pj(text: object) -> float:
     value, unit = _split(text, "energy", "0.2 pJ")
     if unit is not None:
         value *= _lookup(_ENERGY_PJ, unit, text, "energy", "0.2 pJ")
-    return float(value)
+    return _finite(value, text, "energy")
 
 
 def format_time_ps(ps: int | float) -> str:

@@ -9,7 +9,15 @@ from pydantic import Field, ValidationError, model_validator
 
 from soc.config.block import Block
 from soc.config.dram_presets import PRESETS
-from soc.config.quantities import BandwidthBps, Count, FreqHz, PositiveBytes, SizeBytes, TimePs
+from soc.config.quantities import (
+    BandwidthBps,
+    Count,
+    FreqHz,
+    Natural,
+    PositiveBytes,
+    SizeBytes,
+    TimePs,
+)
 
 
 class RegulatorConfig(Block):
@@ -39,7 +47,7 @@ class JedecCycles(Block):
     twtr_l: Count = 16
     twr: Count = 30
     trtp: Count = 12
-    trtrs: int = Field(1, ge=0)
+    trtrs: Natural = 1
 
 
 class BankedTiming(Block):
@@ -68,8 +76,8 @@ class BankedTiming(Block):
     write_drain_high: Count | None = Field(
         None, description="start draining writes at this many queued (default: full)"
     )
-    write_drain_low: int = Field(
-        0, ge=0, description="stop draining at this many queued, once reads wait"
+    write_drain_low: Natural = Field(
+        0, description="stop draining at this many queued, once reads wait"
     )
     write_max_wait_cycles: Count = Field(
         4000, description="a drain also starts once the oldest queued write waited this long"
@@ -93,8 +101,8 @@ class BankedTiming(Block):
         "rank, then the first bank after the one that issued last, as DRAMsim3 scans its "
         "per-bank command queues round-robin)",
     )
-    frontend_cycles: int = Field(
-        0, ge=0, description="controller pipeline from a burst's end to the requester"
+    frontend_cycles: Natural = Field(
+        0, description="controller pipeline from a burst's end to the requester"
     )
     age_limit_cycles: Count | None = Field(
         8000,
@@ -190,12 +198,14 @@ class DramConfig(Block):
         on them, and at every fidelity the mapper's cost model assumes them."""
         if not isinstance(data, dict) or data.get("preset") is None:
             return data
-        preset = PRESETS.get(data["preset"])
+        preset = PRESETS.get(data["preset"]) if isinstance(data["preset"], str) else None
         if preset is None:
             return data  # the Literal check names the bad preset
         given = data.get("banked") or {}
+        if not isinstance(given, dict):
+            return data  # validating `banked` says it is no mapping
         merged = {**preset, **given}
-        if isinstance(given, dict) and "cycles" in given:
+        if isinstance(given.get("cycles"), dict):
             merged["cycles"] = {**preset.get("cycles", {}), **given["cycles"]}
         data = {**data, "banked": merged}
         try:

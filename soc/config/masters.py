@@ -3,23 +3,45 @@ A scenario's `masters` list holds any of them, told apart by `kind`."""
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal, get_args
 
-from pydantic import BeforeValidator, Field, model_validator
+from pydantic import BeforeValidator, Field, field_validator, model_validator
 
-from soc.config.block import Block
+from soc.config.block import Block, shown
 from soc.config.keypath import KeyPathError
-from soc.config.quantities import BandwidthBps, Count, PositiveBytes
+from soc.config.quantities import (
+    MAX_SIZE_BYTES,
+    MAX_TIME_PS,
+    BandwidthBps,
+    Count,
+    FrameRate,
+    Natural,
+    PositiveBytes,
+)
 from soc.units import parse_size_bytes
+
+PS_PER_S = 10**12
+MASTER_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,39}")
 
 
 class MasterBase(Block):
     """A traffic master on the NoC: its name, QoS class and request stream shape."""
 
-    name: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$")
-    priority: int = Field(1, ge=0, description="QoS class (0 = most urgent)")
+    name: str = Field(description="a letter, then letters, digits and '_'; 40 at most")
+    priority: Natural = Field(1, description="QoS class (0 = most urgent)")
     request_bytes: PositiveBytes = Field(256, description="size of its memory requests")
     max_outstanding: Count = Field(8, description="requests in flight")
+
+    @field_validator("name")
+    @classmethod
+    def _plain_name(cls, name: str) -> str:
+        if not MASTER_NAME.fullmatch(name):
+            raise ValueError(
+                f"{shown(name)} is not a master name (a letter, then letters, digits and "
+                "'_', at most 40 characters)"
+            )
+        return name
 
 
 LINE = "line"
@@ -35,7 +57,9 @@ def _size_or_line(value: object) -> object:
     except ValueError:
         size = 0
     if size <= 0:
-        raise ValueError(f"{value!r} is neither a positive size (e.g. '256 B') nor 'line'")
+        raise ValueError(f"{shown(value)} is neither a positive size (e.g. '256 B') nor 'line'")
+    if size > MAX_SIZE_BYTES:
+        raise ValueError(f"{size:.6g} B is too large: at most 1 PiB (2**50 B)")
     return size
 
 
@@ -56,7 +80,18 @@ class _LineMaster(MasterBase):
     width: Count
     height: Count
     bytes_per_pixel: Count = 2
-    fps: float = Field(gt=0)
+    fps: FrameRate = Field(description="frames per second")
+
+    @model_validator(mode="after")
+    def _line_period(self) -> _LineMaster:
+        """A line every 1 / (fps x height) s: at least 1 ps, the time grain."""
+        if self.fps * self.height > PS_PER_S:
+            raise KeyPathError(
+                ("fps",),
+                f"{self.fps:g} frames of {self.height} lines a second is a line every "
+                f"{PS_PER_S / (self.fps * self.height):.3g} ps, under the 1 ps time grain",
+            )
+        return self
 
     @property
     def line_bytes(self) -> int:
@@ -104,6 +139,24 @@ class GeneratorConfig(MasterBase):
     stride_bytes: PositiveBytes = Field(4096, description="strided pattern step")
     region_bytes: PositiveBytes = Field(16 * 2**20, description="address range it walks")
     write: bool = False
+
+    @model_validator(mode="after")
+    def _fits(self) -> GeneratorConfig:
+        """The region holds a request, and a request leaves every 1 ps to 1e6 s (the
+        generator waits request_bytes / rate between requests, in whole ps)."""
+        if self.region_bytes < self.request_bytes:
+            raise KeyPathError(
+                ("region_bytes",),
+                f"{self.region_bytes} B holds no request of {self.request_bytes} B (request_bytes)",
+            )
+        interval = self.request_bytes * PS_PER_S / self.rate_bytes_per_s
+        if not 1 <= interval <= MAX_TIME_PS:
+            raise KeyPathError(
+                ("rate_bytes_per_s",),
+                f"{self.rate_bytes_per_s:g} B/s sends a request of {self.request_bytes} B "
+                f"every {interval:.3g} ps: must be 1 ps to 1e6 s",
+            )
+        return self
 
 
 MasterConfig = Annotated[

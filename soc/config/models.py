@@ -12,13 +12,15 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from soc.config.block import Block
+from soc.config.block import Block, name_error
 from soc.config.dram import DramConfig
 from soc.config.keypath import KeyPathError, name_list
 from soc.config.measure import MeasureConfig
 from soc.config.quantities import (
     Count,
+    CyclesPer,
     FreqHz,
+    Natural,
     PositiveBytes,
     SizeBytes,
     TimePs,
@@ -37,11 +39,11 @@ class FallbackCost(Block):
     or per MAC for a matmul, conv or fc; plus the DRAM traffic of reading its inputs and
     writing its output, in requests of `request_bytes`."""
 
-    cycles_per_element: float = Field(
-        0.25, ge=0, description="vectorised element-wise work (16 B SIMD at 4 lanes/cycle)"
+    cycles_per_element: CyclesPer = Field(
+        0.25, description="vectorised element-wise work (16 B SIMD at 4 lanes/cycle)"
     )
-    cycles_per_mac: float = Field(0.125, ge=0, description="matmul / conv / fc on the CPU")
-    per_kind: dict[str, float] = Field(
+    cycles_per_mac: CyclesPer = Field(0.125, description="matmul / conv / fc on the CPU")
+    per_kind: dict[str, CyclesPer] = Field(
         default_factory=lambda: {"softmax": 4.0, "sigmoid": 2.0, "resize": 1.0, "other": 1.0},
         description="cycles per element (per MAC for matmul, conv, fc) of one op kind",
     )
@@ -75,7 +77,7 @@ class CpuConfig(Block):
     irq_latency_ps: TimePs = Field(2_000_000, description="completion interrupt to driver")
     request_bytes: PositiveBytes = Field(64, description="size of the CPU's memory requests")
     max_outstanding: Count = Field(8, description="CPU memory requests in flight")
-    priority: int = Field(1, ge=0, description="QoS class of its requests (0 = most urgent)")
+    priority: Natural = Field(1, description="QoS class of its requests (0 = most urgent)")
     cores: Count = Field(
         1, description="cores running the pipelines' CPU work (waits only with 2+ pipelines)"
     )
@@ -89,7 +91,7 @@ class DmaConfig(Block):
     request_bytes: PositiveBytes = Field(1024, description="a transfer is split into requests")
     max_outstanding: Count = Field(8, description="requests in flight per channel")
     setup_latency_ps: TimePs = Field(50_000, description="descriptor fetch per transfer")
-    priority: int = Field(1, ge=0, description="QoS class of its requests (0 = most urgent)")
+    priority: Natural = Field(1, description="QoS class of its requests (0 = most urgent)")
 
 
 class NocConfig(Block):
@@ -99,7 +101,7 @@ class NocConfig(Block):
     topology: Literal["crossbar", "ring", "mesh"] = "crossbar"
     routers: Count = Field(4, description="ring / mesh: number of routers")
     mesh_cols: Count = Field(2, description="mesh: routers per row (XY routing)")
-    placement: dict[str, int] = Field(
+    placement: dict[str, Natural] = Field(
         default_factory=dict, description="endpoint -> router (default: in order)"
     )
 
@@ -117,7 +119,7 @@ class NocConfig(Block):
 
     freq_hz: FreqHz = Field(1_000_000_000, description="link and router clock")
     link_width_bytes: PositiveBytes = Field(32, description="bytes per link per cycle")
-    router_latency_cycles: int = Field(2, ge=0, description="crossbar traversal")
+    router_latency_cycles: Natural = Field(2, description="crossbar traversal")
 
 
 class SramConfig(Block):
@@ -128,7 +130,7 @@ class SramConfig(Block):
     banks: Count = Field(32, description="number of banks")
     bank_width_bytes: PositiveBytes = Field(16, description="bytes per bank per cycle")
     interleave_bytes: PositiveBytes = Field(16, description="address interleaving granule")
-    latency_cycles: int = Field(2, ge=0, description="access latency after the last beat")
+    latency_cycles: Natural = Field(2, description="access latency after the last beat")
     freq_hz: FreqHz = Field(1_300_000_000, description="SRAM clock")
 
     @model_validator(mode="after")
@@ -160,7 +162,7 @@ class FlexNNConfig(Block):
     of_rf_bytes: PositiveBytes = Field(128, description="OF register file per PE (one half)")
     load_bytes_per_cycle: Count = Field(64, description="SRAM to array load path")
     drain_bytes_per_cycle: Count = Field(32, description="array to SRAM drain path")
-    prefetch_tiles: int = Field(1, ge=0, description="SRAM tiles the DMA fetches ahead")
+    prefetch_tiles: Natural = Field(1, description="SRAM tiles the DMA fetches ahead")
     lockstep: Literal["array", "column"] = Field(
         "array", description="PEs that wait for each other's slowest lane: all, or per column"
     )
@@ -241,7 +243,7 @@ class LayerConfig(Block):
     r: Count = Field(1, description="kernel height")
     s: Count = Field(1, description="kernel width")
     stride: Count = 1
-    padding: int = Field(0, ge=0)
+    padding: Natural = 0
     dataflow: Dataflow | None = Field(None, description="overrides workload.dataflow")
     source: str | None = Field(
         None,
@@ -249,12 +251,37 @@ class LayerConfig(Block):
         "'external:<name>' for a tensor made outside the accelerator (a pooling, an add)",
     )
 
+    @field_validator("name")
+    @classmethod
+    def _safe_name(cls, name: str) -> str:
+        error = name_error(name, "layer")
+        if error is not None:
+            raise ValueError(error)
+        return name
+
     @model_validator(mode="after")
     def _k_given(self) -> LayerConfig:
         if self.k is None and self.op != "dwconv":
             raise ValueError(f"k (output channels) is required for op {self.op!r}")
+        k = self.c if self.k is None else self.k
+        tensors = {"input": self.c * self.h * self.w, "output": k * self.h * self.w}
+        tensors["weight"] = k * self.r * self.s * (1 if self.op == "dwconv" else self.c)
+        big = next((name for name, n in tensors.items() if n > MAX_TENSOR_ELEMENTS), None)
+        if big is not None:
+            raise ValueError(
+                f"its {big} tensor has {tensors[big]:.3g} elements, more than "
+                f"2**40 ({MAX_TENSOR_ELEMENTS:.3g})"
+            )
+        macs = tensors["output"] * tensors["weight"] // k  # at stride 1: an upper bound
+        if macs > MAX_LAYER_MACS:
+            raise ValueError(f"{macs:.3g} MACs, more than 2**56 ({MAX_LAYER_MACS:.3g})")
         return self
 
+
+MAX_TENSOR_ELEMENTS = 2**40
+MAX_LAYER_MACS = 2**56
+"""The most elements of an inline layer's tensor, and MACs of the layer: int64 counts of
+bytes, cycles and picoseconds computed from them keep room to spare."""
 
 EXTERNAL = "external:"
 """How a layer's `source` names a tensor made outside the accelerator."""
@@ -373,6 +400,9 @@ class WorkloadConfig(Block):
             if source.startswith(EXTERNAL):
                 if not source.removeprefix(EXTERNAL):
                     return KeyPathError(loc, f"name the outside tensor: {EXTERNAL}<name>")
+                error = name_error(source.removeprefix(EXTERNAL), "tensor")
+                if error is not None:
+                    return KeyPathError(loc, error)
                 continue
             known = f"earlier layers: {name_list(earlier, source)}"
             if source in [layer.name for layer in layers[i:]]:

@@ -15,15 +15,15 @@ from pydantic import Field, field_validator, model_validator
 
 from soc.config.block import Block
 from soc.config.keypath import KeyPathError
-from soc.config.masters import MasterConfig
+from soc.config.masters import GeneratorConfig, MasterConfig
 from soc.config.models import SocConfig, WorkloadConfig
-from soc.config.quantities import Count, SizeBytes, TimePs
+from soc.config.quantities import Count, CyclesPer, FrameRate, Natural, SizeBytes, TimePs
 
 
 class StageCost(Block):
     """CPU cost of a pre- or post-processing stage over a buffer in DRAM."""
 
-    cycles_per_byte: float = Field(0.0, ge=0)
+    cycles_per_byte: CyclesPer = 0.0
     bytes: SizeBytes | None = Field(None, description="default: the network input/output")
 
 
@@ -31,9 +31,7 @@ class DriverConfig(Block):
     """The program the host CPU runs."""
 
     frames: Count = Field(1, description="frames it runs")
-    fps: float | None = Field(
-        None, gt=0, allow_inf_nan=False, description="frames per second (Hz); none = back to back"
-    )
+    fps: FrameRate | None = Field(None, description="frames per second (Hz); none = back to back")
     deadline_ps: TimePs | None = Field(None, description="per-frame latency budget")
     preprocess: StageCost = StageCost(cycles_per_byte=0.5)
     postprocess: StageCost = StageCost(cycles_per_byte=0.5)
@@ -54,7 +52,7 @@ class PipelineConfig(DriverConfig):
 
     name: str = Field(description="letters, digits, '_' and '-'; names its frames and layers")
     models: list[WorkloadConfig] = Field(min_length=1, description="run in order, each frame")
-    priority: int = Field(0, ge=0, description="for the NPU and the CPU (0 = most urgent)")
+    priority: Natural = Field(0, description="for the NPU and the CPU (0 = most urgent)")
 
     @field_validator("name")
     @classmethod
@@ -105,7 +103,7 @@ class ScenarioConfig(Block):
         description="names the default run folder runs/<name>/: letters, digits, '-', '_' "
         "and '.', not starting with '.'; at most 100 characters",
     )
-    seed: int = Field(0, ge=0)
+    seed: int = Field(0, ge=0, le=2**63 - 1, description="seeds every random choice")
     soc: SocConfig = SocConfig()
     workload: WorkloadConfig | None = Field(
         None, description="what the SoC runs (or give pipelines)"
@@ -172,6 +170,18 @@ class ScenarioConfig(Block):
                 raise ValueError(
                     f"soc.dram.{what} names {unknown[0]!r}, which is no master "
                     f"(masters: {', '.join(sorted(known))})"
+                )
+        for i, master in enumerate(self.masters):
+            key, need = (
+                ("region_bytes", master.region_bytes)
+                if isinstance(master, GeneratorConfig)
+                else ("height", master.width * master.height * master.bytes_per_pixel)
+            )
+            if need > dram.size_bytes:
+                raise KeyPathError(
+                    ("masters", i, key),
+                    f"its buffer of {need} B is larger than the DRAM "
+                    f"(soc.dram.size_bytes: {dram.size_bytes} B)",
                 )
         endpoints = sorted({*NOC_ENDPOINTS, *names})
         for endpoint in self.soc.noc.placement:

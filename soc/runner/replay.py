@@ -24,6 +24,7 @@ from soc.errors import SimulationError, TraceFormatError
 from soc.hw.replay import ReplayRequest, display_underflows
 from soc.kernel import Level
 from soc.kernel.clock import PS_PER_S
+from soc.limits import YAML_LIMITS, check_input_file
 from soc.runner.outputs import RunOrigin, check_target, discard, publish, staging_folder
 from soc.runner.run import _dram_summary, write_json
 from soc.trace import StatsCollector, Tracer
@@ -80,6 +81,12 @@ def streams_from_rows(rows: Iterable[dict]) -> dict[str, list[ReplayRequest]]:
     for master, recorded in sorted(by_master.items()):
         recorded.sort(key=lambda r: (r["issue_ps"], r["number"]))
         index = {r["number"]: i for i, r in enumerate(recorded)}
+        for r in recorded:
+            if r["after"] is not None and r["after"] not in index:
+                raise TraceFormatError(
+                    f"recorded requests: {master} request {r['number']} waits for request "
+                    f"{r['after']}, which is not recorded"
+                )
         streams[master] = [
             ReplayRequest(
                 r["addr"],
@@ -127,6 +134,7 @@ def run_source(folder: Path, masters: list[str] | None = None) -> ReplaySource:
     recorded: dict[str, dict] = {}
     end_ps = None
     if summary_path.is_file():
+        check_input_file(summary_path, "run summary")
         try:
             summary = json.loads(summary_path.read_text(encoding="utf-8"))
             recorded, end_ps = recorded_metrics(summary), int(summary["total_ps"])
@@ -135,11 +143,20 @@ def run_source(folder: Path, masters: list[str] | None = None) -> ReplaySource:
                     row_of = recorded[master]
                     row_of["underflows"] = row.get("underflows")
                     row_of["underflow_bytes_short"] = row.get("underflow_bytes_short")
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        except (
+            OSError,
+            ValueError,  # JSON and UTF-8 errors too
+            KeyError,
+            TypeError,
+            AttributeError,
+            OverflowError,
+            RecursionError,  # JSON nested thousands deep
+        ):
             raise TraceFormatError(f"{summary_path}: not a run's summary") from None
         for master, row in recorded.items():
             row["end_ps"] = ends.get(master)
     masters_config = _run_masters(folder)
+    displays = _displays(folder / "config.yaml", masters_config)
     streams = {name: streams[name] for name in _run_order(masters_config, streams)}
     for name in streams:  # traffic masters issue on their own clock: always timed
         if name not in PACED_BY_COMPLETIONS:
@@ -150,20 +167,31 @@ def run_source(folder: Path, masters: list[str] | None = None) -> ReplaySource:
             known = ", ".join(sorted(streams))
             raise TraceFormatError(f"{folder}: no recorded master {unknown[0]!r} ({known})")
         streams = {m: s for m, s in streams.items() if m in masters}
-    return ReplaySource(
-        str(folder), streams, recorded, displays=_displays(masters_config), end_ps=end_ps
-    )
+    return ReplaySource(str(folder), streams, recorded, displays=displays, end_ps=end_ps)
 
 
 PACED_BY_COMPLETIONS = ("cpu", "dma")  # the built-in masters; every other is a traffic master
 
 
 def _run_masters(folder: Path) -> list[dict]:
-    """The traffic masters of the run's resolved config (none without a config)."""
+    """The traffic masters of the run's resolved config (none without a config, or with
+    one that is not the YAML mapping a run writes)."""
+    path = folder / "config.yaml"
+    if not path.is_file():
+        return []
+    check_input_file(path, "run config", YAML_LIMITS.max_bytes)
     try:
-        config = yaml.safe_load((folder / "config.yaml").read_text(encoding="utf-8"))
+        config = yaml.safe_load(path.read_text(encoding="utf-8"))
         return [dict(m) for m in config.get("masters") or []]
-    except (OSError, yaml.YAMLError, AttributeError, KeyError, TypeError, ValueError):
+    except (
+        OSError,
+        yaml.YAMLError,
+        AttributeError,
+        KeyError,
+        TypeError,
+        ValueError,
+        RecursionError,  # nesting thousands deep
+    ):
         return []
 
 
@@ -174,13 +202,22 @@ def _run_order(masters: list[dict], streams: dict) -> list[str]:
     return [name for name in dict.fromkeys(order) if name in streams]
 
 
-def _displays(masters: list[dict]) -> dict[str, tuple[int, int]]:
-    """Each display's line bytes and line time (as `DisplayMaster` scans out)."""
+def _displays(path: Path, masters: list[dict]) -> dict[str, tuple[int, int]]:
+    """Each display's line bytes and line time (as `DisplayMaster` scans out); a display
+    whose figures are not positive numbers is refused naming the config and master."""
     out = {}
-    for m in masters:
+    for i, m in enumerate(masters):
         if m.get("kind") == "display":
-            line_ps = round(PS_PER_S / float(m["fps"]) / int(m["height"]))
-            out[str(m["name"])] = (int(m["width"]) * int(m["bytes_per_pixel"]), line_ps)
+            try:
+                fps, height = float(m["fps"]), int(m["height"])
+                line_bytes = int(m["width"]) * int(m["bytes_per_pixel"])
+                if not (0 < fps < float("inf") and height > 0 and line_bytes > 0):
+                    raise ValueError("not positive")
+                out[str(m["name"])] = (line_bytes, round(PS_PER_S / fps / height))
+            except (KeyError, TypeError, ValueError, OverflowError) as exc:
+                raise TraceFormatError(
+                    f"{path}: masters[{i}]: not a display as a run writes it ({exc})"
+                ) from None
     return out
 
 

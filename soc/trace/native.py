@@ -21,6 +21,7 @@ from typing import IO
 import numpy as np
 
 from soc.errors import TraceFormatError
+from soc.limits import check_input_file
 from soc.trace import compact_json
 from soc.trace.columnar import (
     END_KEY,
@@ -215,13 +216,14 @@ def open_table(folder: Path, table: Table) -> TableFile | None:
         if not table.required:
             return None
         raise TraceFormatError(f"{path}: missing (a native trace has one file per table)")
+    check_input_file(path, f"native trace table {table.name}")
     try:
         parquet = pq.ParquetFile(path, page_checksum_verification=True)
         metadata = {k.decode(): v.decode() for k, v in (parquet.metadata.metadata or {}).items()}
         schema = parquet.schema_arrow
-    except (pa.ArrowException, OSError, UnicodeDecodeError) as exc:
+    except (pa.ArrowException, OSError, UnicodeDecodeError, ValueError) as exc:
         raise TraceFormatError(
-            f"{path}: not a Parquet file, or truncated ({_first_line(exc)})"
+            f"{path}: not a Parquet file, or truncated (footer: {_first_line(exc)})"
         ) from None
     if metadata.get(FORMAT_KEY) != FORMAT:
         raise TraceFormatError(f"{path}: not a flexsoc native trace table")
@@ -252,7 +254,7 @@ def _rows(file: TableFile) -> Iterator[tuple[int, Event]]:
     for group in range(parquet.num_row_groups):
         try:
             data = parquet.read_row_group(group)
-        except (pa.ArrowException, OSError) as exc:
+        except (pa.ArrowException, OSError, ValueError) as exc:
             raise TraceFormatError(
                 f"{file.path}: row group {group}: corrupted ({_first_line(exc)})"
             ) from None

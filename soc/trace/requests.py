@@ -18,6 +18,7 @@ from pathlib import Path
 from soc.errors import TraceFormatError
 from soc.kernel.ports import REQUEST_COLUMNS as COLUMNS
 from soc.kernel.ports import RequestRow
+from soc.limits import check_input_file
 from soc.trace.columnar import END_KEY, FORMAT, FORMAT_KEY, TABLE_KEY, VERSION, VERSION_KEY
 from soc.trace.native import COMPRESSION, ROW_GROUP_ROWS, TRACE_FOLDER, trace_folder
 
@@ -97,12 +98,15 @@ def read_requests(path: Path) -> Iterator[dict]:
         raise TraceFormatError(
             f"{path}: no recorded requests (run the scenario with run.record_requests: true)"
         )
+    check_input_file(file, "recorded requests")
     try:
         parquet = pq.ParquetFile(file, page_checksum_verification=True)
         metadata = {k.decode(): v.decode() for k, v in (parquet.metadata.metadata or {}).items()}
-    except (pa.ArrowException, OSError, UnicodeDecodeError) as exc:
+    except (pa.ArrowException, OSError, UnicodeDecodeError, ValueError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise TraceFormatError(f"{file}: not a Parquet file, or truncated ({first})") from None
+        raise TraceFormatError(
+            f"{file}: not a Parquet file, or truncated (footer: {first[:200]})"
+        ) from None
     if metadata.get(FORMAT_KEY) != FORMAT or metadata.get(TABLE_KEY) != TABLE:
         raise TraceFormatError(f"{file}: not a flexsoc requests table")
     if metadata.get(VERSION_KEY) != str(VERSION):
@@ -111,14 +115,15 @@ def read_requests(path: Path) -> Iterator[dict]:
         )
     if END_KEY not in metadata:
         raise TraceFormatError(f"{file}: no end time (the writer did not close it)")
-    if parquet.schema_arrow.names != list(COLUMNS):
+    if not parquet.schema_arrow.remove_metadata().equals(_schema().remove_metadata()):
         raise TraceFormatError(
             f"{file}: columns {parquet.schema_arrow.names} are not those of version {VERSION}'s"
-            f" requests table ({list(COLUMNS)})"
+            f" requests table ({list(COLUMNS)}) or have other types"
         )
     for group in range(parquet.num_row_groups):
         try:
             table = parquet.read_row_group(group)
-        except (pa.ArrowException, OSError) as exc:
-            raise TraceFormatError(f"{file}, row group {group}: unreadable ({exc})") from None
+        except (pa.ArrowException, OSError, ValueError) as exc:
+            first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else "corrupted"
+            raise TraceFormatError(f"{file}, row group {group}: unreadable ({first})") from None
         yield from table.to_pylist()

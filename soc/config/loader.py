@@ -20,54 +20,21 @@ from soc.config.keypath import KeyPathError
 from soc.config.masters import MASTER_KINDS
 from soc.config.models import SocConfig
 from soc.config.scenario import ScenarioConfig
+from soc.config.yaml_safe import KeyPath, clip_values, dotted, load_yaml, parse_yaml
 from soc.errors import ConfigError
 
-KeyPath = tuple[str | int, ...]
+# Where each key path was written: the file (a scenario or its `soc.base` block) and line.
+Lines = dict[KeyPath, tuple[Path, int]]
 
 
-def _read_yaml(path: Path) -> tuple[Any, dict[KeyPath, int]]:
-    """Parse one YAML file; return the data and the 1-based line of every key path."""
-    if not path.is_file():
-        raise ConfigError(f"{path}: no such file")
-    try:
-        text = path.read_text(encoding="utf-8")
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path}: not UTF-8 text ({exc.reason})") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f":{mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ConfigError(f"{path}{where}: invalid YAML: {problem}") from None
-    lines: dict[KeyPath, int] = {}
-    if root is not None:
-        _index(root, (), lines, path)
-    return yaml.safe_load(text), lines
+def _read_yaml(path: Path) -> tuple[Any, Lines]:
+    """Parse one YAML file safely (`soc.config.yaml_safe`); return the data and the file
+    and 1-based line of every key path."""
+    data, lines = load_yaml(path)
+    return data, {at: (path, line) for at, line in lines.items()}
 
 
-def _index(node: yaml.Node, at: KeyPath, lines: dict[KeyPath, int], path: Path) -> None:
-    lines[at] = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        seen: set[str] = set()
-        for key_node, value_node in node.value:
-            key = key_node.value
-            if key in seen:
-                raise ConfigError(
-                    f"{path}:{key_node.start_mark.line + 1}: {_dotted(at + (key,))}: duplicate key"
-                )
-            seen.add(key)
-            _index(value_node, at + (key,), lines, path)
-            lines[at + (key,)] = key_node.start_mark.line + 1
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            _index(item, at + (i,), lines, path)
-
-
-def _dotted(loc: KeyPath) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "(top level)"
+_dotted = dotted
 
 
 def _merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
@@ -80,9 +47,11 @@ def _merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, An
     return merged
 
 
-def _resolve_soc(data: dict[str, Any], path: Path) -> frozenset[str]:
-    """Merge `soc.base` (a path relative to the scenario) under the inline `soc` keys.
-    Return the `soc.dram` keys that only the base gives."""
+def _resolve_soc(data: dict[str, Any], path: Path, lines: Lines) -> frozenset[str]:
+    """Merge `soc.base` (a path relative to the scenario) under the inline `soc` keys,
+    and the base's key lines under the scenario's (an error in a key that only the base
+    gives names the base file and its line). Return the `soc.dram` keys that only the
+    base gives."""
     soc = data.get("soc")
     if not isinstance(soc, dict):
         return frozenset()
@@ -96,7 +65,7 @@ def _resolve_soc(data: dict[str, Any], path: Path) -> frozenset[str]:
     base_path = (path.parent / base_ref).resolve()
     if not base_path.is_file():
         raise ConfigError(f"{path}: soc.base: no such file {base_ref!r}")
-    base, _ = _read_yaml(base_path)
+    base, base_lines = _read_yaml(base_path)
     if not isinstance(base, dict):
         raise ConfigError(f"{base_path}: expected a mapping of SoC blocks")
     if "base" in base:
@@ -104,6 +73,8 @@ def _resolve_soc(data: dict[str, Any], path: Path) -> frozenset[str]:
     if "energy_table" in base and isinstance(base["energy_table"], str):
         base["energy_table"] = str((base_path.parent / base["energy_table"]).resolve())
     data["soc"] = _merge(base, soc)
+    for at, where in base_lines.items():
+        lines.setdefault(("soc", *at), where)
     base_dram, inline_dram = base.get("dram"), soc.get("dram")
     if not isinstance(base_dram, dict):
         return frozenset()
@@ -180,10 +151,14 @@ def parse_override(text: str) -> tuple[KeyPath, Any]:
             raise ConfigError(f"--set {text}: {part!r} is not a key (letters, digits, _, [n])")
         path.append(match.group(1))
         path.extend(int(i) for i in re.findall(r"\[(\d+)\]", match.group(2)))
+    if not value.strip():
+        return tuple(path), ""
     try:
-        parsed = yaml.safe_load(value) if value.strip() else ""
-    except yaml.YAMLError:
-        raise ConfigError(f"--set {text}: the value is not valid YAML") from None
+        parsed, _ = parse_yaml(value, f"--set {text}", lines=False)
+    except ConfigError as exc:
+        if ": invalid YAML: " in str(exc):
+            raise ConfigError(f"--set {text}: the value is not valid YAML") from None
+        raise
     return tuple(path), parsed
 
 
@@ -210,29 +185,55 @@ def _apply_override(data: dict[str, Any], at: KeyPath, value: Any, text: str) ->
     node[last] = value
 
 
-def _without_tags(loc: KeyPath) -> KeyPath:
-    """`loc` without the union tags pydantic puts after a list index: it names a
-    master's key masters[0].camera.fps where the user wrote masters[0].fps."""
-    return tuple(
-        part
-        for i, part in enumerate(loc)
-        if not (i and isinstance(loc[i - 1], int) and part in MASTER_KINDS)
-    )
+# What pydantic puts in an error's location for the member of a union it tried, as if it
+# were a key: a model's class name, ``literal['auto','is']``, ``function-after[...]``,
+# ``str``, ``[key]`` (a mapping key's own check), or a master's `kind` after its index.
+_UNION_TAG = re.compile(
+    r"[A-Z]\w*|[a-z][\w-]*\[.*\]|[a-z]+(?:-[a-z]+)+|\[key\]"
+    r"|str|int|float|bool|none|bytes|list|dict|tuple|set|frozenset|date|datetime"
+)
+
+
+def _without_tags(loc: KeyPath, data: Any, missing: bool) -> KeyPath:
+    """`loc` as the user wrote it: without the union tags pydantic puts in it
+    (``workload.dataflow.literal['auto',…]`` is ``workload.dataflow``;
+    ``masters[0].camera.fps`` is ``masters[0].fps``). A part is a tag when `data`, the
+    document validated, has no such key there and the part reads as a tag; the last part
+    of a `missing` error is the key that is missing, never a tag."""
+    kept: list[str | int] = []
+    node = data
+    for i, part in enumerate(loc):
+        if isinstance(node, dict) and part in node:
+            kept.append(part)
+            node = node[part]
+            continue
+        if isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            kept.append(part)
+            node = node[part]
+            continue
+        kind = i and isinstance(loc[i - 1], int) and part in MASTER_KINDS
+        tag = isinstance(part, str) and _UNION_TAG.fullmatch(part) is not None
+        if (kind or tag) and not (missing and i == len(loc) - 1):
+            continue
+        kept.append(part)
+        node = None
+    return tuple(kept)
 
 
 def _validation_message(
     exc: ValidationError,
     path: Path,
-    lines: dict[KeyPath, int],
+    data: Any,
+    lines: Lines,
     overrides: dict[KeyPath, str] | None = None,
 ) -> str:
     errors = exc.errors()
     first = errors[0]
-    loc: KeyPath = _without_tags(tuple(first["loc"]))
+    loc: KeyPath = _without_tags(tuple(first["loc"]), data, first["type"] == "missing")
     cause = first.get("ctx", {}).get("error")
     if isinstance(cause, KeyPathError):  # a validator naming a key below its model
         loc += cause.loc
-    line = next((lines[loc[:n]] for n in range(len(loc), -1, -1) if loc[:n] in lines), None)
+    place = next((lines[loc[:n]] for n in range(len(loc), -1, -1) if loc[:n] in lines), None)
     if first["type"] == "extra_forbidden":
         message = "unknown key"
     elif first["type"] == "missing":
@@ -241,13 +242,14 @@ def _validation_message(
         message = str(cause)
     else:
         message = first["msg"].removeprefix("Value error, ")
+    message = clip_values(message)  # a value it echoes is cut to one short line
     more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
     for at, text in (overrides or {}).items():
         if loc and (loc[: len(at)] == at or at[: len(loc)] == loc):  # in or above it
             return f"--set {text}: {_dotted(loc)}: {message}{more}"
     if not loc:  # a whole-scenario check: its message names the keys
         return f"{path}: {message}{more}"
-    where = f"{path}:{line}" if line is not None else str(path)
+    where = f"{place[0]}:{place[1]}" if place is not None else str(path)
     return f"{where}: {_dotted(loc)}: {message}{more}"
 
 
@@ -272,7 +274,7 @@ def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> ScenarioCo
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping at the top level")
     parsed = [(parse_override(text), text) for text in overrides]
-    from_base = _resolve_soc(data, path)
+    from_base = _resolve_soc(data, path, lines)
     for (at, value), text in parsed:
         if at == ("soc", "base"):
             raise ConfigError(
@@ -287,7 +289,7 @@ def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> ScenarioCo
         return ScenarioConfig.model_validate(data)
     except ValidationError as exc:
         where = {at: text for (at, _), text in parsed}
-        raise ConfigError(_validation_message(exc, path, lines, where)) from None
+        raise ConfigError(_validation_message(exc, path, data, lines, where)) from None
 
 
 class _SocOnly(Block):
@@ -306,7 +308,7 @@ def load_soc(path: str | Path, overrides: Sequence[str] = ()) -> SocConfig:
     else:  # a block file: its keys are the SoC's
         data = {"soc": data}
         lines = {("soc", *at): line for at, line in lines.items()}
-    _resolve_soc(data, path)
+    _resolve_soc(data, path, lines)
     parsed = [(parse_override(text), text) for text in overrides]
     for (at, value), text in parsed:
         if at[0] != "soc" or at == ("soc", "base"):
@@ -316,7 +318,7 @@ def load_soc(path: str | Path, overrides: Sequence[str] = ()) -> SocConfig:
         return _SocOnly.model_validate(data).soc
     except ValidationError as exc:
         where = {at: text for (at, _), text in parsed}
-        raise ConfigError(_validation_message(exc, path, lines, where)) from None
+        raise ConfigError(_validation_message(exc, path, data, lines, where)) from None
 
 
 def resolved_yaml(config: ScenarioConfig) -> str:

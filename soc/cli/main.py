@@ -150,10 +150,14 @@ def validate(
     scenario: str = typer.Argument(..., help="scenario YAML file"),
     overrides: list[str] | None = SET_OPTION,
     no_cache: bool = NO_CACHE_OPTION,
+    force: bool = typer.Option(
+        False, "--force", help="accept a scenario whose estimated cost is implausible (warn)"
+    ),
 ) -> None:
-    """Check a scenario (config, workload, mapping) without simulating it."""
+    """Check a scenario (config, workload, mapping, plausible cost) without simulating it."""
     from rich.console import Console
 
+    from soc.plan.estimate import check
     from soc.plan.pipelines import plan_scenario
 
     config = _cache_setting(_load(scenario, overrides), no_cache)
@@ -161,6 +165,17 @@ def validate(
         compiled = plan_scenario(config)
     except (WorkloadError, MappingError) as exc:
         raise _in_scenario(scenario, exc) from None
+    findings = check(config, compiled)
+    errors = Console(stderr=True, soft_wrap=True)
+    for finding in findings:  # one line each: the key to change and the estimate
+        errors.print(f"{'warning' if force else 'error'}: {scenario}: {finding}", markup=False)
+    if findings and not force:
+        errors.print(
+            f"{scenario}: refused: its estimated cost is far beyond its intent "
+            "(change the keys above, or pass --force)",
+            markup=False,
+        )
+        raise typer.Exit(USER_ERROR)
     plans = compiled.plans
     rounds = sum(plan.rounds.round_count for plan in plans)  # not batches (round_batch)
     console = Console()

@@ -5,10 +5,10 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from soc.config.quantities import EnergyPj
+from soc.config.yaml_safe import clip_values, load_yaml, parse_yaml
 from soc.errors import ConfigError
 from soc.kernel.vocab import UNPRICED_ACTIONS, Action
 from soc.units import parse_power_w
@@ -32,13 +32,17 @@ class EnergyTable(BaseModel):
         if not isinstance(data, dict):
             return data
         data = dict(data)
-        actions = dict(data.get("actions") or {})
-        for name in POWER_ACTIONS:
-            if name.value in actions:  # W -> pJ per ps, numerically equal
-                actions[name.value] = parse_power_w(actions[name.value])
+        actions = data.get("actions") or {}
+        if isinstance(actions, dict):  # anything else: pydantic names the key
+            actions = dict(actions)
+            for name in POWER_ACTIONS:
+                if name.value in actions:  # W -> pJ per ps, numerically equal
+                    actions[name.value] = parse_power_w(actions[name.value])
         data["actions"] = actions
         powers = data.get("static_power") or {}
-        data["static_power"] = {k: parse_power_w(v) for k, v in powers.items()}
+        if isinstance(powers, dict):
+            powers = {k: parse_power_w(v) for k, v in powers.items()}
+        data["static_power"] = powers
         return data
 
     @model_validator(mode="after")
@@ -58,17 +62,17 @@ def load_energy_table(path: Path | None = None) -> EnergyTable:
     if path is None:
         text = resources.files("soc.energy").joinpath("default_table.yaml").read_text()
         where = "built-in energy table"
-    else:
-        if not path.is_file():
-            raise ConfigError(f"{path}: no such energy table")
-        text, where = path.read_text(encoding="utf-8"), str(path)
+        data, _ = parse_yaml(text, where)
+    else:  # read safely: size, depth and alias limits, UTF-8, plain types only
+        data, _ = load_yaml(path, missing="no such energy table")
+        where = str(path)
     try:
-        return EnergyTable.model_validate(yaml.safe_load(text))
-    except (ValidationError, ValueError, yaml.YAMLError) as exc:
+        return EnergyTable.model_validate(data)
+    except (ValidationError, ValueError) as exc:
         first = exc.errors()[0] if isinstance(exc, ValidationError) else None
         if first is not None:
             loc = ".".join(str(p) for p in first["loc"]) or "actions"
             message = f"{loc}: {first['msg'].removeprefix('Value error, ')}"
         else:
             message = str(exc).splitlines()[0]
-        raise ConfigError(f"{where}: {message}") from None
+        raise ConfigError(f"{where}: {clip_values(message)}") from None

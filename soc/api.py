@@ -36,6 +36,7 @@ from pydantic import BaseModel, ValidationError
 
 from soc.config import ScenarioConfig, load_scenario, resolved_yaml
 from soc.errors import ConfigError, MappingError, OutputError, WorkloadError
+from soc.limits import check_input_file
 from soc.report.export import layer_records
 from soc.report.schema import Frame, Op, Summary
 from soc.runner.outputs import RunOrigin
@@ -199,10 +200,12 @@ class RunResult:
         for needed in (summary_path, config_path):
             if not needed.is_file():
                 raise OutputError(f"{folder}: no {needed.name}; not a flexsoc run folder")
+        check_input_file(summary_path, "run summary")
         try:
             data = json.loads(summary_path.read_text(encoding="utf-8"))
-        except ValueError as exc:
-            raise OutputError(f"{summary_path}: not JSON ({exc})") from None
+        except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
+            first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else "not JSON"
+            raise OutputError(f"{summary_path}: not JSON ({first})") from None
         try:
             summary = Summary.model_validate(data)
         except ValidationError as exc:  # another version's summary, or an edited file

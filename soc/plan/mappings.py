@@ -19,6 +19,7 @@ import dataclasses
 import hashlib
 import importlib.util
 import json
+import math
 import os
 import tempfile
 from pathlib import Path
@@ -28,6 +29,7 @@ from soc.errors import FlexsocError
 from soc.flexnn.choice import FIXED, MAPPER_VERSION, Choice, LayerMapping
 from soc.flexnn.cost import Cost, CostParams
 from soc.flexnn.descriptor import Descriptor
+from soc.limits import check_input_file
 from soc.workloads import Layer
 
 # the modules whose code decides a mapping: an edit of any of them is a new cache key.
@@ -166,6 +168,7 @@ def _entry(key: str, result: LayerMapping) -> dict:
     }
 
 
+MAX_ENTRY_BYTES = 16 * 2**20  # an entry is a few kB; anything far larger is not one
 _COST_TYPES = {"int": int, "float": float, "dict[str, float]": dict}
 
 
@@ -181,13 +184,17 @@ def _choice_from(data: dict | None) -> Choice | None:
             raise ValueError(f"cost field {name} is not {kind}")
     if not all(type(v) in (int, float) for v in values["energy_by_action"].values()):
         raise ValueError("energy_by_action is not numbers")
+    numbers = [v for v in values.values() if type(v) in (int, float)]
+    if not all(math.isfinite(v) for v in [*numbers, *values["energy_by_action"].values()]):
+        raise ValueError("a cost is not finite")
     return Choice(Descriptor.parse(data["loops"], name=data["name"]), Cost(**values))
 
 
 def _read(path: Path, key: str) -> tuple[Choice, dict[str, Choice | None]] | None:
     """A stored entry, or None if absent, unreadable or not a whole entry for `key`."""
     try:
-        data = json.loads(path.read_text())
+        check_input_file(path, "mapping cache entry", MAX_ENTRY_BYTES)
+        data = json.loads(path.read_text(encoding="utf-8"))
         if data["key"] != key:
             raise ValueError("entry of another key")
         best = _choice_from(data["best"])
@@ -196,7 +203,18 @@ def _read(path: Path, key: str) -> tuple[Choice, dict[str, Choice | None]] | Non
         baselines = {kind: _choice_from(data["baselines"][kind]) for kind in FIXED}
     except FileNotFoundError:
         return None
-    except (OSError, ValueError, KeyError, TypeError, AttributeError, FlexsocError) as exc:
+    except (
+        OSError,
+        ValueError,  # JSON and UTF-8 errors too
+        KeyError,
+        TypeError,
+        AttributeError,
+        ArithmeticError,
+        RecursionError,  # JSON nested thousands deep
+        FlexsocError,  # over the size limit, or a descriptor that no longer parses
+    ) as exc:
+        if not path.exists():
+            return None
         # a damaged entry is recomputed, whatever the damage
         _debug("mapping cache entry ignored", path=str(path), error=str(exc))
         return None

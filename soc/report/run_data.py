@@ -20,6 +20,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from soc.errors import OutputError
+from soc.limits import check_input_file
 
 SUMMARY = "summary.json"
 RESULTS = "results.parquet"
@@ -43,6 +44,11 @@ WINDOWS = 200
 """Windows the run's time is cut into for occupancy over time."""
 
 
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0][:200] if text else type(exc).__name__
+
+
 def folder_kind(folder: Path) -> str:
     """ "run" or "sweep"; an OutputError naming `folder` when it is neither."""
     if not folder.is_dir():
@@ -57,10 +63,11 @@ def folder_kind(folder: Path) -> str:
 def read_summary(folder: Path) -> dict:
     """The run's summary.json, or an OutputError naming it when it is no JSON object."""
     path = folder / SUMMARY
+    check_input_file(path, "run summary")
     try:
         summary = json.loads(path.read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise OutputError(f"{path}: not JSON ({exc})") from None
+    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
+        raise OutputError(f"{path}: not JSON ({_first_line(exc)})") from None
     if isinstance(summary, dict) and "replay" in summary:
         raise OutputError(f"{path}: a replay's summary; soc report reads soc run folders")
     missing = [k for k in REQUIRED if not isinstance(summary, dict) or k not in summary]
@@ -104,14 +111,28 @@ def engine_occupancy(folder: Path, end_ps: int, windows: int = WINDOWS) -> Occup
     path = folder / SPANS
     if not path.is_file() or end_ps <= 0:
         return None
+    check_input_file(path, "native trace table spans")
     wanted = pa.array([*PHASES, "layer"])
     parts = []
-    for batch in pq.ParquetFile(path).iter_batches(columns=["start_ps", "end_ps", "track", "kind"]):
-        kinds = batch.column("kind").cast(pa.string())
-        parts.append(batch.filter(pc.is_in(kinds, value_set=wanted)))  # the engine's only
+    columns = ["start_ps", "end_ps", "track", "kind"]
+    try:
+        parquet = pq.ParquetFile(path, page_checksum_verification=True)
+        for group in range(parquet.num_row_groups):
+            try:
+                batch = parquet.read_row_group(group, columns=columns)
+            except (pa.ArrowException, OSError, ValueError) as exc:
+                raise OutputError(
+                    f"{path}, row group {group}: corrupted ({_first_line(exc)})"
+                ) from None
+            kinds = batch.column("kind").cast(pa.string())
+            parts.append(batch.filter(pc.is_in(kinds, value_set=wanted)))  # the engine's only
+    except (pa.ArrowException, OSError, ValueError, KeyError) as exc:
+        raise OutputError(
+            f"{path}: not a native spans table, or truncated (footer: {_first_line(exc)})"
+        ) from None
     spans: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
     if parts:
-        table = pa.Table.from_batches(parts)
+        table = pa.concat_tables(parts)
         starts, ends = table["start_ps"].to_numpy(), table["end_ps"].to_numpy()
         tracks = np.asarray(table["track"].cast(pa.string()).to_pylist(), dtype=object)
         kinds = np.asarray(table["kind"].cast(pa.string()).to_pylist(), dtype=object)
@@ -142,8 +163,9 @@ def frame_latencies_ms(summary: dict) -> dict[str, list[float]]:
 def read_results(folder: Path) -> dict[str, list]:
     """The sweep's results table as columns of Python values."""
     path = folder / RESULTS
+    check_input_file(path, "sweep results")
     try:
         table = pq.read_table(path)
     except Exception as exc:  # pyarrow raises several types for a damaged file
-        raise OutputError(f"{path}: not a readable Parquet table ({exc})") from None
+        raise OutputError(f"{path}: not a readable Parquet table ({_first_line(exc)})") from None
     return {name: table.column(name).to_pylist() for name in table.column_names}

@@ -29,6 +29,8 @@ from soc.runner.outputs import RunOrigin, check_target, discard, publish, stagin
 from soc.runner.run import _dram_summary, write_json
 from soc.trace import StatsCollector, Tracer
 from soc.trace.memtrace import FORMATS, read_dramsim3, read_ramulator, read_ramulator2
+from soc.trace.native import trace_folder
+from soc.trace.requests import FILE as REQUESTS_FILE
 from soc.trace.requests import read_requests
 
 
@@ -71,11 +73,14 @@ def trace_source(
     return ReplaySource(f"{path} ({fmt})", {master: stream}, at_dram=True)
 
 
-def streams_from_rows(rows: Iterable[dict]) -> dict[str, list[ReplayRequest]]:
+def streams_from_rows(
+    rows: Iterable[dict], where: str = "recorded requests"
+) -> dict[str, list[ReplayRequest]]:
     """Recorded requests (`soc.hw.request_log` rows as dicts) as one stream per master,
     in issue order, each naming the index of the request it waited for."""
     by_master: dict[str, list[dict]] = {}
     for row in rows:
+        _check_row(row, where)
         by_master.setdefault(row["master"], []).append(row)
     streams = {}
     for master, recorded in sorted(by_master.items()):
@@ -84,7 +89,7 @@ def streams_from_rows(rows: Iterable[dict]) -> dict[str, list[ReplayRequest]]:
         for r in recorded:
             if r["after"] is not None and r["after"] not in index:
                 raise TraceFormatError(
-                    f"recorded requests: {master} request {r['number']} waits for request "
+                    f"{where}: {master} request {r['number']} waits for request "
                     f"{r['after']}, which is not recorded"
                 )
         streams[master] = [
@@ -100,6 +105,24 @@ def streams_from_rows(rows: Iterable[dict]) -> dict[str, list[ReplayRequest]]:
             for r in recorded
         ]
     return streams
+
+
+def _check_row(row: dict, where: str) -> None:
+    """A recorded request as a run records it: sizes positive, times and addresses not
+    negative (a hand-made table might hold anything the column types allow)."""
+    bad = next(
+        (
+            name
+            for name, low in (("size_bytes", 1), ("addr", 0), ("issue_ps", 0), ("think_ps", 0))
+            if row[name] < low
+        ),
+        None,
+    )
+    if bad is not None:
+        raise TraceFormatError(
+            f"{where}: {row['master']} request {row['number']}: {bad} {row[bad]} "
+            "is not one a run records"
+        )
 
 
 def recorded_metrics(summary: dict) -> dict[str, dict]:
@@ -126,7 +149,7 @@ def run_source(folder: Path, masters: list[str] | None = None) -> ReplaySource:
     import json
 
     rows = list(read_requests(folder))
-    streams = streams_from_rows(rows)
+    streams = streams_from_rows(rows, str(trace_folder(folder) / REQUESTS_FILE))
     ends: dict[str, int] = {}
     for row in rows:
         ends[row["master"]] = max(ends.get(row["master"], 0), row["done_ps"])

@@ -40,15 +40,22 @@ from pathlib import Path
 import numpy as np
 
 from soc.errors import WorkloadError
-from soc.limits import check_input_file
+from soc.limits import MAX_INPUT_ENV, check_input_file, max_input_bytes
 from soc.workloads.graph import Graph, GraphBuilder, Node, fold_silu
-from soc.workloads.onnx_fold import Constants, Unfoldable, fold
+from soc.workloads.onnx_fold import Constants, Unfoldable, fold, uniform
 
 log = logging.getLogger(__name__)
 
 MIN_OPSET = 7  # numpy-style broadcasting; older element-wise ops had `broadcast` / `axis`
 DEFAULT_DOMAINS = ("", "ai.onnx")
 Shape = tuple[int, ...]
+# ops of constants whose result has the broadcast shape of their inputs
+BROADCASTING = frozenset(
+    (  # noqa: SIM905
+        "Add Sub Mul Div Pow Mod Min Max Sum Mean Equal Less Greater LessOrEqual "
+        "GreaterOrEqual And Or Xor Where BitShift"
+    ).split()
+)
 
 
 def load_onnx(path: Path | str) -> Graph:
@@ -354,15 +361,43 @@ class OnnxImporter:
             return False
         try:
             values = [self.consts.value(t) if t else None for t in ins]
+            self._check_broadcast(node.op_type, values)
             outs = fold(node.op_type, values, self.attrs_raw(), self.opset, len(node.output))
         except Unfoldable:
             return False
-        except (ValueError, IndexError, TypeError, KeyError) as e:
-            raise self.fail(f"cannot evaluate this op of constants ({e})") from None
+        except (ValueError, IndexError, TypeError, KeyError, ArithmeticError) as e:
+            raise self.fail(f"cannot evaluate this op of constants ({_first(e)})") from None
+        except MemoryError:
+            raise self.fail("its constant result does not fit in memory") from None
+        for value in outs:
+            if isinstance(value, np.ndarray) and not uniform(value):
+                self._check_constant_bytes(value.nbytes)
         for out, value in zip(node.output, outs, strict=False):
             if out:
                 self.consts.add(out, value)
         return True
+
+    def _check_broadcast(self, op: str, values: list) -> None:
+        """An element-wise op of constants whose broadcast result would be larger than
+        the input size limit is refused before numpy allocates it."""
+        if op not in BROADCASTING:
+            return
+        shapes = [v.shape for v in values if isinstance(v, np.ndarray)]
+        try:
+            shape = np.broadcast_shapes(*shapes)
+        except ValueError:
+            return  # the fold itself says why
+        self._check_constant_bytes(
+            math.prod(shape) * max(v.itemsize for v in values if v is not None)
+        )
+
+    def _check_constant_bytes(self, size: int) -> None:
+        limit = max_input_bytes()
+        if size > limit:
+            raise self.fail(
+                f"its constant result would hold {size:,} bytes, over the input limit of "
+                f"{limit:,} (set {MAX_INPUT_ENV} to raise it)"
+            )
 
     def attrs_raw(self) -> dict[str, object]:
         from onnx import helper

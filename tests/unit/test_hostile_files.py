@@ -365,3 +365,21 @@ def test_corrupted_files_give_only_the_projects_errors(tmp_path, case):
     except FlexsocError as exc:
         message = str(exc)
         assert "\n" not in message and name in message
+
+
+def test_a_constant_too_large_to_evaluate_is_refused_naming_the_node(tmp_path):
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4, 8, 8])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4, 8, 8])
+    shape = helper.make_tensor("shape", TensorProto.INT64, [3], [100_000, 100_000, 1000])
+    nodes = [
+        helper.make_node("ConstantOfShape", ["shape"], ["big"], name="fill"),  # a free view
+        helper.make_node("Mul", ["big", "big"], ["c"], name="square"),  # 4e13 bytes
+        helper.make_node("Add", ["x", "c"], ["y"], name="add"),
+    ]
+    graph = helper.make_graph(nodes, "g", [x], [y], [shape])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 7
+    path = write(tmp_path / "bomb.onnx", model.SerializeToString())
+    message = r"bomb\.onnx, node square \(Mul\): its constant result would hold 40,000,000,000,000"
+    with pytest.raises(WorkloadError, match=message):
+        load_onnx(path)

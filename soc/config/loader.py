@@ -20,7 +20,14 @@ from soc.config.keypath import KeyPathError
 from soc.config.masters import MASTER_KINDS
 from soc.config.models import SocConfig
 from soc.config.scenario import ScenarioConfig
-from soc.config.yaml_safe import KeyPath, clip_values, dotted, load_yaml, parse_yaml
+from soc.config.yaml_safe import (
+    KeyPath,
+    clip_values,
+    dotted,
+    load_yaml,
+    parse_yaml,
+    without_union_tags,
+)
 from soc.errors import ConfigError
 
 # Where each key path was written: the file (a scenario or its `soc.base` block) and line.
@@ -185,41 +192,6 @@ def _apply_override(data: dict[str, Any], at: KeyPath, value: Any, text: str) ->
     node[last] = value
 
 
-# What pydantic puts in an error's location for the member of a union it tried, as if it
-# were a key: a model's class name, ``literal['auto','is']``, ``function-after[...]``,
-# ``str``, ``[key]`` (a mapping key's own check), or a master's `kind` after its index.
-_UNION_TAG = re.compile(
-    r"[A-Z]\w*|[a-z][\w-]*\[.*\]|[a-z]+(?:-[a-z]+)+|\[key\]"
-    r"|str|int|float|bool|none|bytes|list|dict|tuple|set|frozenset|date|datetime"
-)
-
-
-def _without_tags(loc: KeyPath, data: Any, missing: bool) -> KeyPath:
-    """`loc` as the user wrote it: without the union tags pydantic puts in it
-    (``workload.dataflow.literal['auto',…]`` is ``workload.dataflow``;
-    ``masters[0].camera.fps`` is ``masters[0].fps``). A part is a tag when `data`, the
-    document validated, has no such key there and the part reads as a tag; the last part
-    of a `missing` error is the key that is missing, never a tag."""
-    kept: list[str | int] = []
-    node = data
-    for i, part in enumerate(loc):
-        if isinstance(node, dict) and part in node:
-            kept.append(part)
-            node = node[part]
-            continue
-        if isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
-            kept.append(part)
-            node = node[part]
-            continue
-        kind = i and isinstance(loc[i - 1], int) and part in MASTER_KINDS
-        tag = isinstance(part, str) and _UNION_TAG.fullmatch(part) is not None
-        if (kind or tag) and not (missing and i == len(loc) - 1):
-            continue
-        kept.append(part)
-        node = None
-    return tuple(kept)
-
-
 def _validation_message(
     exc: ValidationError,
     path: Path,
@@ -229,7 +201,7 @@ def _validation_message(
 ) -> str:
     errors = exc.errors()
     first = errors[0]
-    loc: KeyPath = _without_tags(tuple(first["loc"]), data, first["type"] == "missing")
+    loc = without_union_tags(tuple(first["loc"]), data, first["type"] == "missing", MASTER_KINDS)
     cause = first.get("ctx", {}).get("error")
     if isinstance(cause, KeyPathError):  # a validator naming a key below its model
         loc += cause.loc

@@ -85,6 +85,44 @@ def dotted(loc: KeyPath) -> str:
     return out or "(top level)"
 
 
+# What pydantic puts in an error's location for the member of a union it tried, as if it
+# were a key: a model's class name, ``literal['auto','is']``, ``function-after[...]``,
+# ``str``, ``[key]`` (a mapping key's own check).
+_UNION_TAG = re.compile(
+    r"[A-Z]\w*|[a-z][\w-]*\[.*\]|[a-z]+(?:-[a-z]+)+|\[key\]"
+    r"|str|int|float|bool|none|bytes|list|dict|tuple|set|frozenset|date|datetime"
+)
+
+
+def without_union_tags(
+    loc: KeyPath, data: Any, missing: bool, kinds: tuple[str, ...] = ()
+) -> KeyPath:
+    """A pydantic error's `loc` as the user wrote it, without the union tags pydantic
+    puts in it (``workload.dataflow.literal['auto',…]`` is ``workload.dataflow``; with
+    the masters' `kinds`, ``masters[0].camera.fps`` is ``masters[0].fps``). A part is a
+    tag when `data`, the document validated, has no such key there and the part reads
+    as one (or is one of `kinds` after a list index); the last part of a `missing`
+    error is the key that is missing, never a tag."""
+    kept: list[str | int] = []
+    node = data
+    for i, part in enumerate(loc):
+        if isinstance(node, dict) and part in node:
+            kept.append(part)
+            node = node[part]
+            continue
+        if isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            kept.append(part)
+            node = node[part]
+            continue
+        kind = i > 0 and isinstance(loc[i - 1], int) and part in kinds
+        tag = isinstance(part, str) and _UNION_TAG.fullmatch(part) is not None
+        if (kind or tag) and not (missing and i == len(loc) - 1):
+            continue
+        kept.append(part)
+        node = None
+    return tuple(kept)
+
+
 class _LimitError(yaml.YAMLError):
     """A limit was passed at `line` (1-based)."""
 

@@ -23,6 +23,7 @@ from pydantic import Field, JsonValue, ValidationError, model_validator
 from soc.config import ScenarioConfig
 from soc.config.block import Block
 from soc.config.loader import load_scenario, parse_override
+from soc.config.yaml_safe import KeyPath, clip_values, dotted, load_yaml, without_union_tags
 from soc.errors import ConfigError
 
 
@@ -130,34 +131,31 @@ def data_key(data: JsonValue) -> str:
 
 def read_spec(path: Path) -> SweepSpec:
     """Parse and check a sweep file; `ConfigError` with one line on any mistake."""
-    if not path.is_file():
-        raise ConfigError(f"{path}: no such file")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f":{mark.line + 1}" if mark is not None else ""
-        raise ConfigError(f"{path}{where}: invalid YAML: {getattr(exc, 'problem', exc)}") from None
-    return parse_spec(data, str(path))
+    data, lines = load_yaml(path)  # safely: size, depth and alias limits, plain types
+    return parse_spec(data, str(path), lines)
 
 
-def parse_spec(data: object, where: str) -> SweepSpec:
-    """A sweep spec from plain data (`where` names it in errors)."""
+def parse_spec(data: object, where: str, lines: dict[KeyPath, int] | None = None) -> SweepSpec:
+    """A sweep spec from plain data (`where` names it in errors, with the line of the
+    key at fault when `lines`, the key paths' lines, are given)."""
     if not isinstance(data, dict):
         raise ConfigError(f"{where}: expected a mapping with base and axes")
     try:
         return SweepSpec.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
-        loc = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in first["loc"])
-        loc = loc.lstrip(".")
+        at = without_union_tags(tuple(first["loc"]), data, first["type"] == "missing")
+        lines = lines or {}
+        line = next((lines[at[:n]] for n in range(len(at), 0, -1) if at[:n] in lines), None)
+        place = f"{where}:{line}" if line is not None else where
+        loc = dotted(at) if at else ""
         if first["type"] == "extra_forbidden":
             message = "unknown key"
         elif first["type"] == "missing":
             message = "required key is missing"
         else:
-            message = first["msg"].removeprefix("Value error, ")
-        raise ConfigError(f"{where}: {loc + ': ' if loc else ''}{message}") from None
+            message = clip_values(first["msg"].removeprefix("Value error, "))
+        raise ConfigError(f"{place}: {loc + ': ' if loc else ''}{message}") from None
 
 
 def combinations(spec: SweepSpec) -> list[tuple[tuple[str, JsonValue], ...]]:

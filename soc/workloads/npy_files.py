@@ -16,6 +16,7 @@ import math
 import zipfile
 import zlib
 from pathlib import Path
+from tokenize import TokenError  # numpy parses a header's dict with tokenize
 from typing import IO
 
 import numpy as np
@@ -130,7 +131,7 @@ def _array(fp: IO[bytes], size: int, where: str) -> np.ndarray:
             shape, fortran, dtype = npy_format.read_array_header_2_0(fp, MAX_HEADER_BYTES)
         else:
             raise ValueError(f"format version {version[0]}.{version[1]} is not one NumPy writes")
-    except (ValueError, EOFError, SyntaxError, TypeError) as exc:
+    except (ValueError, EOFError, SyntaxError, TypeError, ArithmeticError, TokenError) as exc:
         raise WorkloadError(f"{where}: not an .npy array ({_first_line(exc)})") from None
     if dtype.hasobject:
         raise WorkloadError(

@@ -383,3 +383,11 @@ def test_a_constant_too_large_to_evaluate_is_refused_naming_the_node(tmp_path):
     message = r"bomb\.onnx, node square \(Mul\): its constant result would hold 40,000,000,000,000"
     with pytest.raises(WorkloadError, match=message):
         load_onnx(path)
+
+
+def test_an_npy_header_that_is_not_a_dict_is_refused(tmp_path):
+    header = b"{'descr': '<f8', 'shape': (2,\n"  # never closed: numpy's tokenizer gives up
+    data = b"\x93NUMPY\x01\x00" + len(header).to_bytes(2, "little") + header + b"\0" * 16
+    path = write(tmp_path / "open.npy", data)
+    with pytest.raises(WorkloadError, match=r"open\.npy: not an \.npy array"):
+        load_arrays(path)

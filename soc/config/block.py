@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from soc.config.keypath import KeyPathError
 
@@ -65,6 +65,21 @@ def shown(value: object) -> str:
     """`value` as an error message echoes it: its repr, cut to 60 characters."""
     text = repr(value)
     return text if len(text) <= 60 else f"{text[:60]}… ({len(text)} characters)"
+
+
+def key_path_error(exc: ValidationError) -> KeyPathError:
+    """The first error of validating a model inside a validator, as the error of the key
+    below it (the loader prefixes where the validator's field sits)."""
+    first = exc.errors()[0]
+    if first["type"] == "extra_forbidden":
+        message = "unknown key"
+    elif first["type"] == "missing":
+        message = "required key is missing"
+    else:
+        message = first["msg"].removeprefix("Value error, ")
+    cause = first.get("ctx", {}).get("error")
+    loc = tuple(first["loc"]) + (cause.loc if isinstance(cause, KeyPathError) else ())
+    return KeyPathError(loc, str(cause) if isinstance(cause, KeyPathError) else message)
 
 
 MAX_NAME_CHARS = 100

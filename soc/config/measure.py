@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from soc.config.block import Block
+from soc.config.block import Block, shown
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".ppm")
 PREPROCESSING = ("resize", "mean", "std", "scale", "channels")
@@ -70,7 +70,7 @@ class MeasureConfig(Block):
                 )
         elif suffix not in IMAGE_SUFFIXES:
             raise ValueError(
-                f"input {self.input.name!r} is neither a .npy file nor an image "
+                f"input {shown(self.input.name)} is neither a .npy file nor an image "
                 f"({', '.join(IMAGE_SUFFIXES)})"
             )
         if self.channels == "L" and (len(self.mean) > 1 or len(self.std) > 1):

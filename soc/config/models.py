@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import BeforeValidator, Field, ValidationError, field_validator, model_validator
 
-from soc.config.block import Block, name_error
+from soc.config.block import Block, key_path_error, name_error, shown
 from soc.config.dram import DramConfig
 from soc.config.keypath import KeyPathError, name_list
 from soc.config.measure import MeasureConfig
@@ -57,7 +57,7 @@ class FallbackCost(Block):
         for kind, cycles in value.items():
             if kind not in FALLBACK_KINDS:
                 known = name_list(FALLBACK_KINDS, kind)
-                raise ValueError(f"unknown op kind {kind!r} (known: {known})")
+                raise ValueError(f"unknown op kind {shown(kind)} (known: {known})")
             if not (cycles >= 0 and cycles < float("inf")):
                 raise ValueError(f"{kind}: cycles must be a finite number >= 0, not {cycles}")
         return value
@@ -114,7 +114,7 @@ class NocConfig(Block):
             )
         bad = sorted(e for e, r in self.placement.items() if not 0 <= r < self.routers)
         if bad:
-            raise ValueError(f"placement of {bad[0]!r} is no router (0 to {self.routers - 1})")
+            raise ValueError(f"placement of {shown(bad[0])} is no router (0 to {self.routers - 1})")
         return self
 
     freq_hz: FreqHz = Field(1_000_000_000, description="link and router clock")
@@ -199,7 +199,8 @@ class SocConfig(Block):
         if self.dram.base_addr < sram_end and self.sram.base_addr < dram_end:
             raise ValueError(
                 f"sram [{self.sram.base_addr:#x}, {sram_end:#x}) overlaps "
-                f"dram [{self.dram.base_addr:#x}, {dram_end:#x})"
+                f"dram [{self.dram.base_addr:#x}, {dram_end:#x}): move sram.base_addr or "
+                "dram.base_addr, or make a size_bytes smaller"
             )
         if self.flexnn.dma_channels > self.dma.channels:
             raise ValueError(
@@ -227,8 +228,18 @@ class DescriptorConfig(Block):
     )
 
 
+def _descriptor(value: object) -> object:
+    """A mapping is a descriptor: its errors name its keys (not the names' Literal)."""
+    if isinstance(value, dict):
+        try:
+            return DescriptorConfig.model_validate(value)
+        except ValidationError as exc:
+            raise key_path_error(exc) from None
+    return value
+
+
 DataflowName = Literal["auto", "is", "ws", "os", "rs"]
-Dataflow = DataflowName | DescriptorConfig
+Dataflow = Annotated[DataflowName | DescriptorConfig, BeforeValidator(_descriptor)]
 
 
 class LayerConfig(Block):
@@ -375,7 +386,8 @@ class WorkloadConfig(Block):
         kind, _, rest = (self.model or "").partition(":")
         if self.model is not None and (kind not in MODEL_KINDS or not rest):
             raise ValueError(
-                f"model {self.model!r} must be 'zoo:<name>', 'onnx:<path>' or 'scalesim:<path>'"
+                f"model {shown(self.model)} must be 'zoo:<name>', 'onnx:<path>' or "
+                "'scalesim:<path>'"
             )
         if self.padding is not None and kind != "scalesim":
             raise ValueError("padding applies to a 'scalesim:' model only")
@@ -407,11 +419,12 @@ class WorkloadConfig(Block):
             known = f"earlier layers: {name_list(earlier, source)}"
             if source in [layer.name for layer in layers[i:]]:
                 return KeyPathError(
-                    loc, f"{source!r} is this layer or a later one, not an earlier one ({known})"
+                    loc,
+                    f"{shown(source)} is this layer or a later one, not an earlier one ({known})",
                 )
             return KeyPathError(
                 loc,
-                f"{source!r} is no earlier layer ({known}); an input made outside the "
+                f"{shown(source)} is no earlier layer ({known}); an input made outside the "
                 f"accelerator is written {EXTERNAL}{source}",
             )
         return None

@@ -36,3 +36,15 @@ class SimulationError(FlexsocError):
 
 class OutputError(FlexsocError):
     """A run's output path would replace or delete something the simulator did not write."""
+
+
+class StallError(FlexsocError):
+    """The simulation stalled: processes wait for events that nothing will trigger.
+    The message is one line (`stalled at t=... : N processes blocked`); `blocked` holds
+    a line per blocked process (or group of alike ones) and what it waits for."""
+
+    def __init__(self, at_ps: int, processes: int, blocked: list[str]) -> None:
+        super().__init__(f"stalled at t={at_ps} ps: {processes} processes blocked")
+        self.at_ps = at_ps
+        self.processes = processes
+        self.blocked = blocked

@@ -48,3 +48,6 @@ class StallError(FlexsocError):
         self.at_ps = at_ps
         self.processes = processes
         self.blocked = blocked
+
+    def __reduce__(self) -> tuple[type, tuple[int, int, list[str]]]:
+        return type(self), (self.at_ps, self.processes, self.blocked)  # picklable

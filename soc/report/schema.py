@@ -92,13 +92,15 @@ class MacCounts(_Model):
 
 
 class LatencyStats(_Model):
-    """A distribution of latencies (a master's requests, a pipeline's frames)."""
+    """A distribution of latencies (a master's requests, a pipeline's frames); with no
+    sample (a run stopped before a pipeline's first frame ended) every figure but the
+    count is null."""
 
     count: int = _field("how many")
-    mean: float = _field("mean", "ps")
-    p50: float = _field("median", "ps")
-    p99: float = _field("99th percentile (nearest rank)", "ps")
-    max: float = _field("maximum", "ps")
+    mean: float | None = _field("mean", "ps")
+    p50: float | None = _field("median", "ps")
+    p99: float | None = _field("99th percentile (nearest rank)", "ps")
+    max: float | None = _field("maximum", "ps")
 
 
 class DramLatency(LatencyStats):
@@ -280,6 +282,16 @@ class Pipeline(_Model):
     average_power_w: float = _field("energy_per_frame x frames / the run's time", "W")
 
 
+class Stop(_Model):
+    """Why and when a run stopped before its driver program ended."""
+
+    reason: str = _field(
+        "max_sim (soc run --max-sim: simulated time reached) or max_wall (--max-wall: "
+        "wall-clock time reached)"
+    )
+    at_ps: int = _field("simulated time the run stopped at; what follows was not simulated", "ps")
+
+
 class Summary(_Model):
     """summary.json: the results of one `soc run`, deterministic for (scenario, seed)."""
 
@@ -288,7 +300,18 @@ class Summary(_Model):
     scenario: str = _field("scenario name")
     seed: int = _field("run seed")
     flexsoc_version: str = _field("version of the simulator that wrote the file")
-    total_ps: int = _field("simulated time until the driver program ended", "ps")
+    complete: bool = _field(
+        "true when the driver program ran to its end; false when a bound stopped the run "
+        "(see `stopped`): then frames, layers and totals cover only what was simulated; "
+        "absent (true) in summaries written before runs could be bounded",
+        default=True,
+    )
+    stopped: Stop | None = _field(
+        "present when complete is false: why and when the run stopped", default=None
+    )
+    total_ps: int = _field(
+        "simulated time until the driver program ended (or the run stopped)", "ps"
+    )
     frames: list[Frame] = _field("every frame, in order")
     deadline_misses: int = _field("frames that ended after their deadline")
     pipelines: dict[str, Pipeline] = _field("per pipeline, by name")

@@ -167,6 +167,22 @@ def _render_dram_directions(latency: dict[str, dict], console: Console) -> None:
     )
 
 
+_STOP_CAUSES = {"max_sim": "--max-sim", "max_wall": "--max-wall"}
+
+
+def incomplete_line(summary: dict) -> str | None:
+    """One line saying that a run stopped before its end, and where; None if it ran to
+    its end (summaries without `complete` are of complete runs)."""
+    stopped = summary.get("stopped")
+    if summary.get("complete", True) or not isinstance(stopped, dict):
+        return None
+    cause = _STOP_CAUSES.get(stopped["reason"], stopped["reason"])
+    return (
+        f"INCOMPLETE: stopped by {cause} at {format_time_ps(stopped['at_ps'])} simulated; "
+        "the figures cover only that"
+    )
+
+
 def render_summary(summary: dict, console: Console) -> None:
     """Print latency, per-layer phases, DRAM traffic and energy."""
     frames = summary["frames"]
@@ -177,6 +193,9 @@ def render_summary(summary: dict, console: Console) -> None:
         head += f", mean frame latency {format_time_ps(mean)}"
     head += f", deadline misses {summary['deadline_misses']}"
     console.print(head)
+    incomplete = incomplete_line(summary)
+    if incomplete:
+        console.print(f"[bold red]{incomplete}[/bold red]", soft_wrap=True)
     if summary.get("pipelines"):
         _render_pipelines(summary["pipelines"], console)
 

@@ -13,14 +13,19 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
+
+from simpy.core import EmptySchedule
 
 import soc
 from soc.assemble import AssembledSoc, assemble
 from soc.config import ScenarioConfig, resolved_yaml
 from soc.energy import EnergyLedger, load_energy_table
-from soc.errors import SimulationError
+from soc.errors import StallError
 from soc.kernel import Action, Level
+from soc.kernel.blocked import blocked_waits, grouped_lines
 from soc.kernel.ports import RequestRow
+from soc.runner.control import ProgressLine, RunLimits, Snapshot, Stopped, run_bounded
 from soc.runner.outputs import RunOrigin, check_target, discard, publish, staging_folder
 from soc.trace import ChromeTraceSink, NativeTraceSink, StatsCollector, Tracer
 from soc.trace.events import Sink
@@ -187,9 +192,15 @@ def _pipelines_summary(
 
 
 def build_summary(
-    config: ScenarioConfig, system: AssembledSoc, stats: StatsCollector, energy: dict
+    config: ScenarioConfig,
+    system: AssembledSoc,
+    stats: StatsCollector,
+    energy: dict,
+    stopped: Stopped | None = None,
 ) -> dict[str, object]:
-    """The summary of a finished run: plain data, deterministic for (scenario, seed)."""
+    """The summary of a run: plain data, deterministic for (scenario, seed). A run
+    that `stopped` before its end has what it simulated so far: finished frames and
+    layers only, and `complete` false with the reason and time it stopped."""
     end_ps = stats.end_ps
     expected_macs = sum(
         program.frames * sum(step.layer.macs for step in program.steps if hasattr(step, "layer"))
@@ -199,6 +210,8 @@ def build_summary(
         "scenario": config.name,
         "seed": config.seed,
         "flexsoc_version": soc.__version__,
+        "complete": stopped is None,
+        **({"stopped": {"reason": stopped.reason, "at_ps": stopped.at_ps}} if stopped else {}),
         "total_ps": end_ps,
         "frames": stats.frames,
         "deadline_misses": len(stats.deadline_misses),
@@ -245,13 +258,58 @@ def write_json(path: Path, data: object, chunk: int = 1 << 16) -> None:
         out.write("".join(pieces))
 
 
+@dataclass(frozen=True)
+class RunControl:
+    """How a run is bounded and watched: its limits, and a progress display called
+    between slices of events (given the system and its statistics so far)."""
+
+    limits: RunLimits = RunLimits()
+    progress: Callable[[AssembledSoc, StatsCollector], Callable[[Snapshot], None]] | None = None
+
+
+def progress_line(
+    stream: TextIO,
+) -> Callable[[AssembledSoc, StatsCollector], ProgressLine]:
+    """A `RunControl.progress` writing a one-line status to `stream` (a terminal):
+    simulated time, frames and accelerator layers done of the driver's total."""
+
+    def make(system: AssembledSoc, stats: StatsCollector) -> ProgressLine:
+        programs = system.workload.programs
+        frames = sum(p.frames for p in programs)
+        layers = sum(p.frames * sum(hasattr(s, "layer") for s in p.steps) for p in programs)
+
+        def describe() -> str:
+            layers_done = sum(int(entry["runs"]) for entry in stats.layers.values())
+            return f"frames {len(stats.frames)}/{frames} | layers {layers_done}/{layers}"
+
+        return ProgressLine(stream, describe)
+
+    return make
+
+
 def simulate(
     config: ScenarioConfig,
     sinks: list[Sink],
     record_requests: Callable[[RequestRow], None] | None = None,
 ) -> tuple[AssembledSoc, StatsCollector, dict]:
+    """Assemble and run `config` to its end with extra `sinks` (and the DRAM's requests
+    written to `record_requests`); return system, stats and energy. Raises StallError
+    when processes block forever."""
+    system, stats, energy, _ = simulate_bounded(config, sinks, record_requests)
+    return system, stats, energy
+
+
+def simulate_bounded(
+    config: ScenarioConfig,
+    sinks: list[Sink],
+    record_requests: Callable[[RequestRow], None] | None = None,
+    control: RunControl | None = None,
+) -> tuple[AssembledSoc, StatsCollector, dict, Stopped | None]:
     """Assemble and run `config` with extra `sinks` (and the DRAM's requests written to
-    `record_requests`); return system, stats and energy."""
+    `record_requests`); return system, stats, energy and, when a bound of `control`
+    stopped the run before its end, why and when. Raises StallError when processes
+    block forever."""
+    control = control or RunControl()
     table = load_energy_table(config.soc.energy_table)
     window = config.run.timeline_window_ps
     stats = StatsCollector(window)
@@ -260,12 +318,17 @@ def simulate(
         Level.parse(config.run.trace_level), [stats, ledger, *sinks], activity_window_ps=window
     )
     system = assemble(config, tracer, record_requests)
+    on_slice = control.progress(system, stats) if control.progress else None
     try:
-        system.env.run(until=system.cpu.finished)
-    except RuntimeError as exc:  # SimPy: the event queue ran dry before the driver ended
-        raise SimulationError(f"simulation stalled at {system.env.now} ps: {exc}") from None
-    tracer.close(system.env.now)
-    return system, stats, ledger.breakdown()
+        stopped = run_bounded(system.env, system.cpu.finished, control.limits, on_slice)
+    except EmptySchedule:  # the event queue ran dry before the driver ended
+        waits = blocked_waits(system.env, system.components)
+        raise StallError(system.env.now, len(waits), grouped_lines(waits)) from None
+    finally:
+        if isinstance(on_slice, ProgressLine):
+            on_slice.clear()
+    tracer.close(stopped.at_ps if stopped else system.env.now)
+    return system, stats, ledger.breakdown(), stopped
 
 
 def run_scenario(
@@ -275,12 +338,14 @@ def run_scenario(
     origin: RunOrigin | None = None,
     overwrite: bool = False,
     default: bool = False,
+    control: RunControl | None = None,
 ) -> RunResult:
     """Simulate `config` and write `out_dir` (config.yaml, summary.json, traces).
 
     `out_dir` must be new, empty, or a run folder of ours that may be replaced
     (`overwrite`, or `default` and written by the same `origin`); anything else raises
-    OutputError before the simulation starts.
+    OutputError before the simulation starts. A run stopped by a bound of `control` is
+    written all the same, its summary marked incomplete (`complete`, `stopped`).
     """
     started = time.perf_counter()
     origin = origin or RunOrigin(config.name, "")
@@ -295,11 +360,13 @@ def run_scenario(
         if config.run.perfetto_trace:
             sinks.append(PerfettoTraceSink(staging / "trace.pftrace"))
         requests = RequestTableWriter(staging) if config.run.record_requests else None
-        system, stats, energy = simulate(config, sinks, requests and requests.write)
+        system, stats, energy, stopped = simulate_bounded(
+            config, sinks, requests and requests.write, control
+        )
         if requests is not None:
-            requests.close(system.env.now)
+            requests.close(stopped.at_ps if stopped else system.env.now)
         events = events_processed(system)
-        summary = build_summary(config, system, stats, energy)
+        summary = build_summary(config, system, stats, energy, stopped)
         if config.run.plots:
             from soc.report.plots import write_plots  # matplotlib loads only when plotting
 

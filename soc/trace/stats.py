@@ -249,8 +249,11 @@ class StatsCollector(Sink):
 
 def describe_values(values: array | list[float]) -> dict[str, float]:
     """Count, mean, p50, p99 and max of `values` (ints of 64 bits are sorted as such,
-    without making an object of each; the results are the same plain numbers)."""
+    without making an object of each; the results are the same plain numbers). No
+    values (a run stopped before its first frame ended): count 0, the others None."""
     n = len(values)
+    if not n:
+        return {"count": 0, "mean": None, "p50": None, "p99": None, "max": None}
     p50, p99 = (n - 1) // 2, min(n - 1, math.ceil(0.99 * n) - 1)
     if type(values) is array and n:
         ordered = np.sort(np.frombuffer(values, dtype=np.int64))

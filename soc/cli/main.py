@@ -13,12 +13,13 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from soc.errors import FlexsocError, MappingError, OutputError, WorkloadError
+from soc.errors import FlexsocError, MappingError, OutputError, StallError, WorkloadError
 
 # Each command imports what it uses inside its body: a warm `soc map` (mapping cache
 # hit) must not pay for the simulator's modules, simpy or structlog (issue 10).
 if TYPE_CHECKING:
     from soc.config import ScenarioConfig, WorkloadConfig
+    from soc.runner.control import RunLimits
 
 app = typer.Typer(
     add_completion=False,
@@ -28,6 +29,7 @@ app = typer.Typer(
 )
 
 USER_ERROR = 2
+STALLED = 3
 
 
 def _configure_logging(verbose: bool) -> None:
@@ -95,22 +97,49 @@ def run(
     verbose: bool = typer.Option(False, "--verbose", "-v", help="debug log to stderr"),
     no_cache: bool = NO_CACHE_OPTION,
     output_format: OutputFormat = FORMAT_OPTION,
+    max_wall: str | None = typer.Option(
+        None, "--max-wall", help="stop after this much wall-clock time simulating: 90s, 10m, 2h"
+    ),
+    max_sim: str | None = typer.Option(
+        None, "--max-sim", help="stop at this simulated time: 2 s, 500 us"
+    ),
+    progress: bool | None = typer.Option(
+        None,
+        "--progress/--no-progress",
+        help="a status line on stderr (default: when stderr is a terminal, after 2 s)",
+    ),
 ) -> None:
-    """Simulate a scenario; write the run folder and print its summary."""
+    """Simulate a scenario; write the run folder and print its summary.
+
+    A run stopped by --max-wall or --max-sim is written all the same, with its
+    summary marked incomplete ("complete": false, "stopped": reason and time) and a
+    line saying so; the exit code is 0. A simulation whose processes block forever
+    ends with "stalled at t=...", the blocked processes and exit code 3.
+    """
     from rich.console import Console
 
     from soc.report import render_summary, write_layers_csv
+    from soc.report.summary import incomplete_line
     from soc.runner import run_scenario
     from soc.runner.outputs import RunOrigin
+    from soc.runner.run import RunControl, progress_line
     from soc.units import format_time_ps
 
     _configure_logging(verbose)
+    limits = _run_limits(max_wall, max_sim)
     config = _cache_setting(_load(scenario, overrides), no_cache)
     out_dir = Path(out) if out else Path("runs") / config.name
     origin = RunOrigin(config.name, str(Path(scenario).resolve()))
+    show = sys.stderr.isatty() if progress is None else progress
+    control = RunControl(limits, progress_line(sys.stderr) if show else None)
     try:
         result = run_scenario(
-            config, out_dir, origin=origin, overwrite=overwrite, default=out is None
+            config,
+            out_dir,
+            origin=origin,
+            overwrite=overwrite,
+            default=out is None,
+            control=control,
         )
     except (WorkloadError, MappingError) as exc:
         raise _in_scenario(scenario, exc) from None
@@ -126,6 +155,24 @@ def run(
         f"in {result.wall_s:.2f} s wall)",
         soft_wrap=True,
     )
+    incomplete = incomplete_line(result.summary)
+    if incomplete and output_format is not OutputFormat.TABLE:  # the table says it
+        Console(stderr=True).print(f"warning: {incomplete}", soft_wrap=True)
+
+
+def _run_limits(max_wall: str | None, max_sim: str | None) -> RunLimits:
+    """--max-wall and --max-sim as bounds; a malformed one is a usage error."""
+    from soc.runner.control import RunLimits, parse_sim_ps, parse_wall_s
+
+    try:
+        wall = parse_wall_s(max_wall) if max_wall is not None else None
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--max-wall") from None
+    try:
+        sim = parse_sim_ps(max_sim) if max_sim is not None else None
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--max-sim") from None
+    return RunLimits(max_sim_ps=sim, max_wall_s=wall)
 
 
 MODEL_PREFIXES = ("zoo:", "onnx:", "scalesim:")
@@ -266,7 +313,8 @@ def _raise_interrupted(signum: int, _frame: object) -> None:
 
 def main() -> None:
     """Console entry point: one line per error, exit code 2 for anything the user gave,
-    128 + the signal's number for SIGINT (130) and SIGTERM (143)."""
+    3 for a stalled simulation (with a line per blocked process), 128 + the signal's
+    number for SIGINT (130) and SIGTERM (143)."""
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, _raise_interrupted)
     try:
@@ -275,6 +323,11 @@ def main() -> None:
         name = signal.Signals(exc.signum).name
         print(f"error: interrupted by {name}; no output was written", file=sys.stderr)
         sys.exit(128 + exc.signum)
+    except StallError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        for line in exc.blocked:
+            print(f"  {line}", file=sys.stderr)
+        sys.exit(STALLED)
     except FlexsocError as exc:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(USER_ERROR)

@@ -247,7 +247,8 @@ def _check_one(node: Node, limits: YamlLimits, local_tags: bool) -> None:
         raise _LimitError(
             _line(node),
             f"tag {shown(tag_name(node.tag))} is not read (only YAML's plain types: "
-            "strings, numbers, booleans, null, mappings and lists)",
+            "strings, numbers, booleans, null, mappings and lists"
+            f"{', and local !Name tags' if local_tags else ''})",
         )
     if isinstance(node, ScalarNode) and len(node.value) > limits.max_scalar_chars:
         raise _LimitError(_line(node), f"a value of {len(node.value):,} characters")

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import yaml
 
+from soc.config.yaml_safe import SafeLimitedLoader, load_yaml
 from soc.errors import ConfigError
 from soc.flexnn.loopnest import DataSpace, Level, Loop, Mapping, Problem
 from soc.flexnn.sparseloop_density import ALIASES, MODELS, Density
@@ -97,8 +98,9 @@ class SparseSpec:
         )
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader that reads v0.4 tags (!Component, !Container, ...) as plain mappings."""
+class _Loader(SafeLimitedLoader):
+    """Safe loader, within the YAML limits, that reads v0.4 tags (!Component,
+    !Container, ...) as plain mappings."""
 
 
 def _tagged(loader: _Loader, suffix: str, node: yaml.Node) -> object:
@@ -118,7 +120,7 @@ def read_sparseloop(*paths: Path) -> SparseSpec:
     doc: dict = {}
     where: dict[str, str] = {}
     for path in paths:
-        loaded = yaml.load(Path(path).read_text(), Loader=_Loader)  # noqa: S506 (safe subclass)
+        loaded, _ = load_yaml(Path(path), _Loader, local_tags=True)
         if not isinstance(loaded, dict):
             raise ConfigError(f"{path}: expected a YAML mapping")
         for key, value in loaded.items():

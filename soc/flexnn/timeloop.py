@@ -19,8 +19,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
+from soc.config.yaml_safe import load_yaml
 from soc.errors import ConfigError, FlexsocError
 from soc.flexnn.loopnest import Mapping, NestStats, Problem, analyse
 from soc.flexnn.timeloop_arch import Architecture, ArchLevel, read_architecture
@@ -98,13 +97,21 @@ def read_timeloop(*paths: Path) -> TimeloopSpec:
 
 def read_ert(path: Path) -> dict[str, dict[str, float]]:
     """Energy per action of every component, keyed by base name ('GlobalBuffer')."""
-    doc = yaml.safe_load(Path(path).read_text())
+    doc, _ = load_yaml(Path(path))
     if not isinstance(doc, dict) or "ERT_summary" not in doc:
         raise ConfigError(f"{path}: ERT_summary: expected Accelergy's ERT summary")
     out = {}
-    for entry in doc["ERT_summary"]["table_summary"]:
-        base = entry["name"].split("[")[0].split(".")[-1]  # System.PE.Buffer[1..16] -> Buffer
-        out[base] = {a["name"]: float(a["energy"]) for a in entry["actions"]}
+    where = "table_summary"
+    try:
+        for i, entry in enumerate(doc["ERT_summary"]["table_summary"]):
+            where = f"table_summary[{i}]"
+            base = entry["name"].split("[")[0].split(".")[-1]  # System.PE.Buffer[1..16]
+            out[base] = {a["name"]: float(a["energy"]) for a in entry["actions"]}
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise ConfigError(
+            f"{path}: ERT_summary.{where}: expected a name and actions with a name and a "
+            "numeric energy each"
+        ) from None
     return out
 
 

@@ -18,15 +18,17 @@ from pathlib import Path
 
 import yaml
 
+from soc.config.yaml_safe import SafeLimitedLoader, parse_yaml, read_text
 from soc.errors import ConfigError
 from soc.flexnn.loopnest import DataSpace, Problem
 
 
-class _Loader(yaml.SafeLoader):
-    """Safe loader that reads the front end's tags (!Component ...) as a '!' key."""
+class _Loader(SafeLimitedLoader):
+    """Safe loader, within the YAML limits, that reads the front end's tags
+    (!Component ...) as a '!' key."""
 
 
-def _tagged(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> object:
+def _tagged(loader: SafeLimitedLoader, suffix: str, node: yaml.Node) -> object:
     if isinstance(node, yaml.MappingNode):
         return {**loader.construct_mapping(node, deep=True), "!": suffix}
     if isinstance(node, yaml.SequenceNode):
@@ -45,20 +47,16 @@ def load_documents(*paths: Path) -> tuple[dict, dict[str, str]]:
     doc: dict = {}
     origin: dict[str, str] = {}
     for path in paths:
-        try:
-            text = Path(path).read_text()
-            template = next(
-                (n for n, ln in enumerate(text.splitlines(), 1) if "{%" in ln or "{{" in ln), 0
+        text = read_text(Path(path))  # its size checked first, then UTF-8
+        template = next(
+            (n for n, ln in enumerate(text.splitlines(), 1) if "{%" in ln or "{{" in ln), 0
+        )
+        if template:
+            raise ConfigError(
+                f"{path}: line {template}: a Jinja template (Timeloop's front end fills "
+                "these in); give the parsed-processed-input.yaml it wrote instead"
             )
-            if template:
-                raise ConfigError(
-                    f"{path}: line {template}: a Jinja template (Timeloop's front end fills "
-                    "these in); give the parsed-processed-input.yaml it wrote instead"
-                )
-            loaded = yaml.load(text, Loader=_Loader)  # a SafeLoader subclass
-        except (OSError, yaml.YAMLError) as exc:
-            reason = exc.__class__.__name__
-            raise ConfigError(f"{path}: cannot read Timeloop YAML ({reason})") from None
+        loaded, _ = parse_yaml(text, str(path), _Loader, local_tags=True)
         if not isinstance(loaded, dict):
             raise ConfigError(f"{path}: expected a Timeloop YAML mapping at the top level")
         for key, value in loaded.items():

@@ -391,3 +391,17 @@ def test_an_npy_header_that_is_not_a_dict_is_refused(tmp_path):
     path = write(tmp_path / "open.npy", data)
     with pytest.raises(WorkloadError, match=r"open\.npy: not an \.npy array"):
         load_arrays(path)
+
+
+def test_a_broken_image_is_one_error(tmp_path):
+    from PIL import Image
+
+    from soc.workloads.activations import load_image
+
+    buffer = io.BytesIO()
+    Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(buffer, "PNG")
+    data = bytearray(buffer.getvalue())
+    data[data.index(b"IDAT") - 1] = 0  # the pixel chunk's length: 0, so its data is read as
+    path = write(tmp_path / "photo.png", bytes(data))  # the next chunk (Pillow: SyntaxError)
+    with pytest.raises(WorkloadError, match=r"measure\.input: .*photo\.png: not an image Pillow"):
+        load_image(path, "RGB", (8, 8))

@@ -35,36 +35,37 @@ _ENERGY_PJ = {"fJ": 1e-3, "pJ": 1.0, "nJ": 1e3, "uJ": 1e6, "µJ": 1e6}
 
 def _split(text: object, what: str, example: str) -> tuple[float, str | None]:
     if isinstance(text, bool):
-        raise ValueError(f"expected a {what} such as '{example}', got {_cut(text)}")
+        raise ValueError(f"expected a {what} such as '{example}', got {echoed(text)}")
     if isinstance(text, int | float):
         value = float(text) if abs(text) < 1e308 else math.inf
         if not math.isfinite(value):
-            raise ValueError(f"{what} {_cut(text)} is not a finite number")
+            raise ValueError(f"{what} {echoed(text)} is not a finite number")
         return value, None
     if not isinstance(text, str):
-        raise ValueError(f"expected a {what} such as '{example}', got {_cut(text)}")
+        raise ValueError(f"expected a {what} such as '{example}', got {echoed(text)}")
     if len(text) > MAX_QUANTITY_CHARS:
-        raise ValueError(f"malformed {what} {_cut(text)} (expected e.g. '{example}')")
+        raise ValueError(f"malformed {what} {echoed(text)} (expected e.g. '{example}')")
     match = _NUMBER.match(text)
     if match is None:
-        raise ValueError(f"malformed {what} {_cut(text)} (expected e.g. '{example}')")
+        raise ValueError(f"malformed {what} {echoed(text)} (expected e.g. '{example}')")
     number, unit = match.groups()
     if not math.isfinite(float(number)):
-        raise ValueError(f"{what} {_cut(text)} is not a finite number")
+        raise ValueError(f"{what} {echoed(text)} is not a finite number")
     return float(number), unit
 
 
-def _cut(value: object) -> str:
-    """`value` as a message echoes it: its repr, at most about 60 characters."""
+def echoed(value: object) -> str:
+    """`value` as a message echoes it: its repr, at most about 60 characters and the
+    length (`'xxx…'… (30,000 characters)`)."""
     if isinstance(value, str) and len(value) > 60:
-        return f"{value[:60]!r}… ({len(value)} characters)"
+        return f"{value[:60]!r}… ({len(value):,} characters)"
     text = repr(value)
-    return text if len(text) <= 60 else f"{text[:60]}… ({len(text)} characters)"
+    return text if len(text) <= 60 else f"{text[:60]}… ({len(text):,} characters)"
 
 
 def _finite(value: float, text: object, what: str) -> float:
     if not math.isfinite(value):
-        raise ValueError(f"{what} {_cut(text)} is not a finite number")
+        raise ValueError(f"{what} {echoed(text)} is not a finite number")
     return value
 
 
@@ -72,7 +73,7 @@ def _lookup(table: dict, unit: str, text: object, what: str, example: str):
     scale = table.get(unit) if unit is not None else None
     if scale is None:
         raise ValueError(
-            f"malformed {what} {_cut(text)}: unknown unit {_cut(unit)} "
+            f"malformed {what} {echoed(text)}: unknown unit {echoed(unit)} "
             f"(one of {', '.join(sorted(table))}; e.g. '{example}')"
         )
     return scale
@@ -80,11 +81,11 @@ def _lookup(table: dict, unit: str, text: object, what: str, example: str):
 
 def _to_int(value: float, text: object, what: str) -> int:
     if not math.isfinite(value):
-        raise ValueError(f"{what} {_cut(text)} is not a finite number")
+        raise ValueError(f"{what} {echoed(text)} is not a finite number")
     rounded = round(value)
     # allow only the float error of number x scale ("1.3 GHz"), not real fractions
     if abs(value - rounded) > 1e-9 * max(1.0, abs(value)):
-        raise ValueError(f"{what} {_cut(text)} is not a whole number in its base unit")
+        raise ValueError(f"{what} {echoed(text)} is not a whole number in its base unit")
     return int(rounded)
 
 
@@ -117,7 +118,7 @@ def parse_bandwidth_bytes_per_s(text: object) -> float:
     value, unit = _split(text, "bandwidth", "12.8 GB/s")
     if unit is not None:
         if not unit.endswith("/s"):
-            raise ValueError(f"malformed bandwidth {_cut(text)} (expected e.g. '12.8 GB/s')")
+            raise ValueError(f"malformed bandwidth {echoed(text)} (expected e.g. '12.8 GB/s')")
         value *= _lookup(_SIZE_BYTES, unit[:-2], text, "bandwidth", "12.8 GB/s")
     return _finite(value, text, "bandwidth")
 

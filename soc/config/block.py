@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal, get_args, get_origin
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from soc.config.keypath import KeyPathError
+from soc.units import echoed
 
 _KINDS: dict[tuple[type, str], tuple[bool, bool, bool, bool]] = {}
 
@@ -62,9 +63,9 @@ def _bool_in(value: object) -> tuple[tuple[str | int, ...], bool] | None:
 
 
 def shown(value: object) -> str:
-    """`value` as an error message echoes it: its repr, cut to 60 characters."""
-    text = repr(value)
-    return text if len(text) <= 60 else f"{text[:60]}… ({len(text)} characters)"
+    """`value` as an error message echoes it: its repr, a text cut to 60 characters
+    (`'xxx…'… (30,000 characters)`), anything else's repr cut so."""
+    return echoed(value)
 
 
 def key_path_error(exc: ValidationError) -> KeyPathError:

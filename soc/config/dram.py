@@ -10,6 +10,7 @@ from pydantic import Field, ValidationError, model_validator
 from soc.config.block import Block
 from soc.config.dram_presets import PRESETS
 from soc.config.quantities import (
+    MAX_DRAM_BANKS,
     BandwidthBps,
     Count,
     FreqHz,
@@ -17,6 +18,7 @@ from soc.config.quantities import (
     PositiveBytes,
     SizeBytes,
     TimePs,
+    Units,
 )
 
 
@@ -54,15 +56,15 @@ class BankedTiming(Block):
     """Organisation, timings and controller of a banked DRAM channel."""
 
     freq_hz: FreqHz = Field(1_200_000_000, description="DRAM clock (tCK = 1 / freq)")
-    ranks: Count = 2
-    bankgroups: Count = 2
-    banks_per_group: Count = 4
+    ranks: Units = 2
+    bankgroups: Units = 2
+    banks_per_group: Units = 4
     rows: Count = 65536
     row_bytes: PositiveBytes = Field(8192, description="row (page) size across the bus")
     bus_bytes: Count = Field(8, description="data bus width (x64 = 8 B)")
     burst_length: Count = 16
     cycles: JedecCycles = JedecCycles()
-    channels: Count = Field(1, description="independent channels, each its own controller")
+    channels: Units = Field(1, description="independent channels, each its own controller")
     address_map: tuple[Literal["channel", "row", "rank", "bankgroup", "bank", "column"], ...] = (
         Field(
             ("row", "rank", "bank", "bankgroup", "column"),
@@ -121,6 +123,12 @@ class BankedTiming(Block):
 
     @model_validator(mode="after")
     def _check(self) -> BankedTiming:
+        banks = self.channels * self.ranks * self.bankgroups * self.banks_per_group
+        if banks > MAX_DRAM_BANKS:
+            raise ValueError(
+                f"channels x ranks x bankgroups x banks_per_group is {banks} banks, more "
+                f"than {MAX_DRAM_BANKS} (each is simulated as an object)"
+            )
         fields = self.address_map
         repeated = sorted({f for f in fields if fields.count(f) > 1})
         if repeated:

@@ -4,12 +4,14 @@ model on one input with onnxruntime (soc.workloads.activations does the work).""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
 from soc.config.block import Block, shown
 
+MAX_PIXELS = 16384
+"""The largest `resize` side: an image of 16384 x 16384 x 3 floats is 3 GiB already."""
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".ppm")
 PREPROCESSING = ("resize", "mean", "std", "scale", "channels")
 
@@ -27,12 +29,16 @@ class MeasureConfig(Block):
     """
 
     input: Path = Field(description="an image (.png, .jpg, ...) or a .npy input tensor")
-    resize: tuple[int, int] | None = Field(
-        None, description="[H, W] resized to, then centre-cropped; default the model input's"
+    resize: (
+        tuple[Annotated[int, Field(le=MAX_PIXELS)], Annotated[int, Field(le=MAX_PIXELS)]] | None
+    ) = Field(None, description="[H, W] resized to, then centre-cropped; default the model input's")
+    mean: tuple[Annotated[float, Field(ge=-1e6, le=1e6)], ...] = Field(
+        (0.0,), description="per channel (one value: all)"
     )
-    mean: tuple[float, ...] = Field((0.0,), description="per channel (one value: all)")
-    std: tuple[float, ...] = Field((1.0,), description="per channel (one value: all)")
-    scale: float = Field(255.0, gt=0, description="pixels are divided by it first")
+    std: tuple[Annotated[float, Field(ge=-1e6, le=1e6)], ...] = Field(
+        (1.0,), description="per channel (one value: all)"
+    )
+    scale: float = Field(255.0, ge=1e-6, le=1e6, description="pixels are divided by it first")
     channels: Literal["RGB", "BGR", "L"] = Field("RGB", description="L: one grey channel")
     layout: Literal["NCHW", "NHWC"] = Field("NCHW", description="the model input's layout")
 
@@ -46,8 +52,8 @@ class MeasureConfig(Block):
     @field_validator("std")
     @classmethod
     def _no_zero_std(cls, value: tuple[float, ...]) -> tuple[float, ...]:
-        if not value or any(v == 0 for v in value):
-            raise ValueError(f"std {list(value)} must be non-zero values")
+        if not value or any(abs(v) < 1e-6 for v in value):
+            raise ValueError(f"std {shown(list(value))} must be non-zero values (1e-6 at least)")
         return value
 
     @field_validator("mean")

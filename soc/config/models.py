@@ -24,6 +24,7 @@ from soc.config.quantities import (
     PositiveBytes,
     SizeBytes,
     TimePs,
+    Units,
 )
 
 FALLBACK_KINDS = (
@@ -78,7 +79,7 @@ class CpuConfig(Block):
     request_bytes: PositiveBytes = Field(64, description="size of the CPU's memory requests")
     max_outstanding: Count = Field(8, description="CPU memory requests in flight")
     priority: Natural = Field(1, description="QoS class of its requests (0 = most urgent)")
-    cores: Count = Field(
+    cores: Units = Field(
         1, description="cores running the pipelines' CPU work (waits only with 2+ pipelines)"
     )
     fallback: FallbackCost = FallbackCost()
@@ -87,7 +88,7 @@ class CpuConfig(Block):
 class DmaConfig(Block):
     """DMA engine between DRAM and the accelerator SRAM."""
 
-    channels: Count = Field(4, description="independent transfer channels")
+    channels: Units = Field(4, description="independent transfer channels")
     request_bytes: PositiveBytes = Field(1024, description="a transfer is split into requests")
     max_outstanding: Count = Field(8, description="requests in flight per channel")
     setup_latency_ps: TimePs = Field(50_000, description="descriptor fetch per transfer")
@@ -99,8 +100,8 @@ class NocConfig(Block):
     ring, or a 2-D mesh with XY routing."""
 
     topology: Literal["crossbar", "ring", "mesh"] = "crossbar"
-    routers: Count = Field(4, description="ring / mesh: number of routers")
-    mesh_cols: Count = Field(2, description="mesh: routers per row (XY routing)")
+    routers: Units = Field(4, description="ring / mesh: number of routers")
+    mesh_cols: Units = Field(2, description="mesh: routers per row (XY routing)")
     placement: dict[str, Natural] = Field(
         default_factory=dict, description="endpoint -> router (default: in order)"
     )
@@ -127,7 +128,7 @@ class SramConfig(Block):
 
     base_addr: SizeBytes = Field(0x1_0000_0000, description="first address of the SRAM")
     size_bytes: PositiveBytes = Field(2 * 2**20, description="capacity")
-    banks: Count = Field(32, description="number of banks")
+    banks: Units = Field(32, description="number of banks")
     bank_width_bytes: PositiveBytes = Field(16, description="bytes per bank per cycle")
     interleave_bytes: PositiveBytes = Field(16, description="address interleaving granule")
     latency_cycles: Natural = Field(2, description="access latency after the last beat")
@@ -151,9 +152,9 @@ DrainActivation = Literal[
 class FlexNNConfig(Block):
     """FlexNN accelerator (DESIGN.md section 5.1)."""
 
-    pe_rows: Count = Field(16, description="PE grid rows")
-    pe_cols: Count = Field(16, description="PE grid columns")
-    lanes: Count = Field(8, description="MAC lanes per PE")
+    pe_rows: Units = Field(16, description="PE grid rows")
+    pe_cols: Units = Field(16, description="PE grid columns")
+    lanes: Units = Field(8, description="MAC lanes per PE")
     freq_hz: FreqHz = Field(1_300_000_000, description="engine clock")
     data_bytes: Count = Field(1, description="bytes per IF/FL/OF element (INT8)")
     acc_bytes: Count = Field(4, description="bytes per partial sum (INT32)")

@@ -15,7 +15,11 @@ numpy int64 arrays) cannot overflow or divide by zero:
   buckets divide by its whole number) and `MAX_BANDWIDTH` = 1e15 B/s (1 PB/s);
 - a count (`Count`, and the plain integers: priorities, cycles) is at most
   `MAX_COUNT` = 2**31 - 1; cycles per byte, element or MAC at most `MAX_CYCLES_PER` 1e6;
-- a power at most 1e6 W, an energy at most 1e15 pJ (1 kJ).
+- a power at most 1e6 W, an energy at most 1e15 pJ (1 kJ);
+- a count of hardware the simulator builds one object each of (DMA channels, SRAM banks,
+  NoC routers, CPU cores, PE rows, columns and lanes, DRAM channels, ranks, bank groups
+  and banks per group) at most `MAX_UNITS` = 4096, and a banked DRAM's banks in all at
+  most `MAX_DRAM_BANKS` = 65536.
 """
 
 from typing import Annotated
@@ -42,6 +46,8 @@ MAX_COUNT = 2**31 - 1
 MAX_CYCLES_PER = 1e6
 MAX_POWER_W = 1e6
 MAX_ENERGY_PJ = 1e15
+MAX_UNITS = 4096
+MAX_DRAM_BANKS = 65536
 
 
 def _within(low: float | None, high: float, what: str, low_what: str = "{:g}", unit: str = ""):
@@ -101,6 +107,8 @@ EnergyPj = Annotated[
     _within(None, MAX_ENERGY_PJ, "{:g} pJ", unit=" pJ"),
 ]
 Count = Annotated[int, Field(gt=0), _within(None, MAX_COUNT, "{}")]
+Units = Annotated[int, Field(gt=0), _within(None, MAX_UNITS, "{} (each is built as an object)")]
+"""A count of hardware units, each simulated as an object of its own."""
 Natural = Annotated[int, Field(ge=0), _within(None, MAX_COUNT, "{}")]
 """A count that may be 0: a priority, a latency in cycles, a padding."""
 FrameRate = Annotated[

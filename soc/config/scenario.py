@@ -17,7 +17,15 @@ from soc.config.block import Block, shown
 from soc.config.keypath import KeyPathError
 from soc.config.masters import GeneratorConfig, MasterConfig
 from soc.config.models import SocConfig, WorkloadConfig
-from soc.config.quantities import Count, CyclesPer, FrameRate, Natural, SizeBytes, TimePs
+from soc.config.quantities import (
+    MAX_TIME_PS,
+    Count,
+    CyclesPer,
+    FrameRate,
+    Natural,
+    SizeBytes,
+    TimePs,
+)
 
 
 class StageCost(Block):
@@ -35,6 +43,17 @@ class DriverConfig(Block):
     deadline_ps: TimePs | None = Field(None, description="per-frame latency budget")
     preprocess: StageCost = StageCost(cycles_per_byte=0.5)
     postprocess: StageCost = StageCost(cycles_per_byte=0.5)
+
+    @model_validator(mode="after")
+    def _span(self) -> DriverConfig:
+        """The frames start within 1e6 s (picosecond times stay int64)."""
+        if self.fps is not None and (self.frames - 1) / self.fps > MAX_TIME_PS / 10**12:
+            raise KeyPathError(
+                ("frames",),
+                f"{self.frames} frames at {self.fps:g} fps start over "
+                f"{(self.frames - 1) / self.fps:.3g} s, beyond 1e6 s",
+            )
+        return self
 
     def driver(self) -> DriverConfig:
         """Only the driver's own settings (of a pipeline, say)."""

@@ -138,8 +138,24 @@ def test_a_bandwidth_below_1_byte_a_second_is_refused(tmp_path, text, line, key)
 
 
 def test_a_count_beyond_2_31_is_refused(tmp_path):
-    path, message = error_of(tmp_path, HEAD + "soc:\n  dma:\n    channels: 1000000000000\n")
-    assert message == (f"{path}:7: soc.dma.channels: 1e+12 is too large: at most 2147483647")
+    text = HEAD + "soc:\n  dma:\n    max_outstanding: 1000000000000\n"
+    path, message = error_of(tmp_path, text)
+    assert message == (f"{path}:7: soc.dma.max_outstanding: 1e+12 is too large: at most 2147483647")
+
+
+def test_hardware_built_unit_by_unit_is_bounded(tmp_path):
+    path, message = error_of(tmp_path, HEAD + "soc:\n  sram:\n    banks: 1000000\n")
+    assert message == (
+        f"{path}:7: soc.sram.banks: 1e+06 is too large: at most 4096 (each is built as an object)"
+    )
+    text = HEAD + "soc:\n  dram:\n    banked:\n"
+    text += "      {channels: 64, ranks: 16, bankgroups: 16, banks_per_group: 8}\n"
+    path, message = error_of(tmp_path, text)
+    # 64 x 16 x 16 x 8 = 131072
+    assert message == (
+        f"{path}:7: soc.dram.banked: channels x ranks x bankgroups x banks_per_group is "
+        "131072 banks, more than 65536 (each is simulated as an object)"
+    )
 
 
 @pytest.mark.parametrize(
@@ -156,7 +172,7 @@ def test_a_huge_unit_string_is_refused_at_once_and_cut(tmp_path):
     path, message = error_of(tmp_path, HEAD + f"driver:\n  deadline_ps: '5 {'x ' * 200_000}'\n")
     assert time.perf_counter() - started < 5
     assert message.startswith(f"{path}:6: driver.deadline_ps: malformed duration '5 x x")
-    assert "(400002 characters)" in message and len(message) < 300
+    assert "(400,002 characters)" in message and len(message) < 300
 
 
 # -- cross-references and shapes -------------------------------------------------------------

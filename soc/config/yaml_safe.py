@@ -106,6 +106,8 @@ def without_union_tags(
     kept: list[str | int] = []
     node = data
     for i, part in enumerate(loc):
+        if i > 0 and isinstance(loc[i - 1], int) and part in kinds:
+            continue  # a discriminated union's tag, always there after the index
         if isinstance(node, dict) and part in node:
             kept.append(part)
             node = node[part]
@@ -114,9 +116,8 @@ def without_union_tags(
             kept.append(part)
             node = node[part]
             continue
-        kind = i > 0 and isinstance(loc[i - 1], int) and part in kinds
         tag = isinstance(part, str) and _UNION_TAG.fullmatch(part) is not None
-        if (kind or tag) and not (missing and i == len(loc) - 1):
+        if tag and not (missing and i == len(loc) - 1):
             continue
         kept.append(part)
         node = None
@@ -377,9 +378,11 @@ def _syntax_message(
         return f"{where}:{exc.line}: {exc.problem}" if lines else f"{where}: {exc.problem}"
     mark = getattr(exc, "problem_mark", None)
     line = mark.line + 1 if mark is not None else None
-    if isinstance(exc, yaml.reader.ReaderError):
-        line = text[: exc.position].count("\n") + 1
-        problem = f"character {exc.character!r} is not allowed"
+    if isinstance(exc, yaml.reader.ReaderError):  # libyaml counts bytes, PyYAML characters
+        before = text.encode("utf-8", "surrogatepass") if _PARSER_TAKES_STREAM else text
+        line = before[: exc.position].count("\n" if isinstance(before, str) else b"\n") + 1
+        char = chr(exc.character) if isinstance(exc.character, int) else exc.character
+        problem = f"character {char!r} is not allowed"
     else:
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         context = getattr(exc, "context", None)

@@ -1,0 +1,477 @@
+"""Hostile YAML: every document the simulator reads is refused with one line naming the
+file and line (a ConfigError, exit code 2 through the CLI), fast, never a traceback.
+
+Limits (soc.limits.YAML_LIMITS): 16 MiB a file, 64 levels of nesting, 1,000,000 nodes
+once every alias is expanded, 256 characters a key, 1,000,000 a value; only YAML's core
+tags. Expected lines are counted by hand from the texts written here."""
+
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from soc.config import load_scenario
+from soc.config.loader import parse_override
+from soc.config.yaml_safe import without_union_tags
+from soc.energy.table import load_energy_table
+from soc.errors import ConfigError
+from soc.flexnn.timeloop_yaml import load_documents
+from soc.sweeps.spec import read_spec
+
+ROOT = Path(__file__).resolve().parents[3]
+MINIMAL = "name: t\nworkload:\n  model: zoo:edge_cnn\n"  # 3 lines
+TAG_REFUSED = "is not read (only YAML's plain types"
+
+
+def write(folder: Path, text: str | bytes, name: str = "s.yaml") -> Path:
+    path = folder / name
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    return path
+
+
+def error_of(path: Path, overrides: tuple[str, ...] = ()) -> str:
+    started = time.perf_counter()
+    with pytest.raises(ConfigError) as info:
+        load_scenario(path, overrides)
+    assert time.perf_counter() - started < 5, "refusing took too long"
+    message = str(info.value)
+    assert "\n" not in message and len(message) < 400, message[:400]
+    return message
+
+
+def bomb(levels: int, fan: int, indent: str = "") -> str:
+    """The billion-laughs document: level 0 is `fan` scalars, each next level `fan`
+    aliases of the one before; one line per level."""
+    names = [f"l{i}" for i in range(levels)]
+    lines = [f"{indent}{names[0]}: &{names[0]} [{', '.join(['lol'] * fan)}]"]
+    for prev, name in zip(names, names[1:], strict=False):
+        lines.append(f"{indent}{name}: &{name} [{', '.join([f'*{prev}'] * fan)}]")
+    return "\n".join(lines) + "\n"
+
+
+def first_level_over(limit: int, fan: int) -> int:
+    """The first level whose expansion has more than `limit` nodes: a level-0 sequence
+    is 1 + fan nodes, level k is 1 + fan x (level k - 1)."""
+    size, level = 1 + fan, 0
+    while size <= limit:
+        size, level = 1 + fan * size, level + 1
+    return level
+
+
+# -- the cases of the issue, each with its message ---------------------------------------
+
+
+def test_an_alias_bomb_is_refused_at_the_level_that_passes_the_node_limit(tmp_path):
+    path = write(tmp_path, MINIMAL + "x:\n" + bomb(9, 9, "  "))  # 9**9: 387 million nodes
+    over = first_level_over(1_000_000, 9)  # 10, 91, 820, 7381, 66430, 597871, 5380840
+    assert over == 6
+    line = 3 + 1 + over + 1  # after MINIMAL and 'x:', level 0 is on line 5
+    assert error_of(path) == (
+        f"{path}:{line}: expands to more than 1,000,000 nodes through its aliases"
+    )
+
+
+def test_an_alias_refering_to_its_own_node_is_refused(tmp_path):
+    path = write(tmp_path, MINIMAL + "loop: &a [1, *a]\n")
+    assert error_of(path) == f"{path}:4: an alias refers to a node that contains it"
+
+
+def test_flow_nesting_5000_deep_is_refused(tmp_path):
+    path = write(tmp_path, MINIMAL + "seed: 1\nx: " + "[" * 5000 + "]" * 5000 + "\n")
+    assert error_of(path) == f"{path}:5: nested more than 64 levels deep"
+
+
+def test_block_nesting_is_refused_at_the_line_of_the_65th_level(tmp_path):
+    # the top mapping is level 1 on line 1; the mapping under the key on line k starts on
+    # line k + 1 at level k + 1, so level 65 starts on line 65
+    text = "".join("  " * depth + "a:\n" for depth in range(200)) + "  " * 200 + "x: 1\n"
+    assert (
+        error_of(write(tmp_path, text))
+        == f"{tmp_path / 's.yaml'}:65: nested more than 64 levels deep"
+    )
+
+
+def test_nesting_through_aliases_counts_the_expanded_depth(tmp_path):
+    inner = "[" * 40 + "1" + "]" * 40  # 40 levels; with the top mapping, 41
+    outer = "[" * 40 + "*deep" + "]" * 40  # 40 more around the alias: 81 expanded
+    path = write(tmp_path, MINIMAL + f"a: &deep {inner}\nb: {outer}\n")
+    assert error_of(path) == f"{path}:5: nested more than 64 levels deep through its aliases"
+
+
+@pytest.mark.parametrize(
+    ("key", "kind"), [("? [a, b]\n: 1\n", "list"), ("? {a: 1}\n: 2\n", "mapping")]
+)
+def test_a_key_that_is_not_a_scalar_is_refused(tmp_path, key, kind):
+    path = write(tmp_path, MINIMAL + "seed: 1\n" + key)
+    assert error_of(path) == f"{path}:5: a key must be a plain value, not a {kind}"
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ("!!python/object:os.system x", "'!!python/object:os.system'"),
+        ("!!python/object/apply:os.system [ls]", "'!!python/object/apply:os.system'"),
+        ("!!python/name:os.system ''", "'!!python/name:os.system'"),
+        ("!foo 7", "'!foo'"),
+        ("!!binary aGVsbG8=", "'!!binary'"),
+        ("!!set {a: null}", "'!!set'"),
+        ("!!timestamp 2024-01-01", "'!!timestamp'"),
+        ("!<tag:example.com,2000:x> 1", "'tag:example.com,2000:x'"),
+    ],
+)
+def test_a_tag_outside_the_core_types_is_refused_with_its_line(tmp_path, value, shown):
+    path = write(tmp_path, MINIMAL + f"seed: {value}\n")
+    assert error_of(path).startswith(f"{path}:4: tag {shown} {TAG_REFUSED}")
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("!!int seven", "'seven' is not a valid !!int"),
+        ("!!float x", "'x' is not a valid !!float"),
+        ("!!bool maybe", "'maybe' is not a valid !!bool"),
+        ("!!int ''", "'' is not a valid !!int"),
+        ("!!str [1]", "expected a scalar node, but found sequence"),
+    ],
+)
+def test_a_value_its_core_tag_cannot_read_is_named(tmp_path, value, message):
+    path = write(tmp_path, MINIMAL + f"seed: {value}\n")
+    assert error_of(path) == f"{path}:4: {message}"
+
+
+def test_a_core_tag_that_reads_its_value_is_taken(tmp_path):
+    config = load_scenario(write(tmp_path, MINIMAL + "seed: !!int '12'\n"))
+    assert config.seed == 12
+
+
+def test_an_integer_of_5000_digits_is_refused_not_a_value_error(tmp_path):
+    path = write(tmp_path, MINIMAL + "seed: " + "9" * 5000 + "\n")
+    assert error_of(path) == (f"{path}:4: '{'9' * 60}'… (5,000 characters) is not a valid !!int")
+
+
+def test_an_over_long_key_is_refused_and_cut_in_the_message(tmp_path):
+    path = write(tmp_path, MINIMAL + "k" * 300 + ": 1\n")
+    assert error_of(path) == (
+        f"{path}:4: key '{'k' * 60}'… (300 characters) is longer than 256 characters"
+    )
+    # a plain key is at most 1,024 characters (YAML's own limit); an explicit one is not
+    path = write(tmp_path, MINIMAL + "seed: 1\n? " + "k" * 30_000 + "\n: 1\n")
+    assert error_of(path) == (
+        f"{path}:5: key '{'k' * 60}'… (30,000 characters) is longer than 256 characters"
+    )
+
+
+def test_a_10_mb_name_is_refused_quickly_in_one_short_line(tmp_path):
+    path = write(tmp_path, MINIMAL.replace("name: t", "name: " + "x" * 10_000_000))
+    assert error_of(path) == (
+        f"{path}:1: a value of 10,000,000 characters (the limit is 1,000,000)"
+    )
+
+
+def test_a_30000_character_name_is_echoed_cut(tmp_path):
+    path = write(tmp_path, MINIMAL.replace("name: t", "name: " + "x" * 30_000))
+    message = error_of(path)  # error_of: one line of under 400 characters
+    assert message.startswith(f"{path}:1: name: ") and "x" * 61 not in message
+
+
+def test_a_file_over_the_size_limit_is_refused_by_its_size(tmp_path):
+    path = tmp_path / "big.yaml"
+    with path.open("wb") as stream:
+        stream.truncate(17 * 2**20)  # sparse: 17 MiB by stat, nothing to read
+    size = 17 * 2**20
+    assert error_of(path) == (
+        f"{path}: {size:,} bytes is over the limit of {16 * 2**20:,} for a YAML file"
+    )
+
+
+def test_bytes_that_are_not_utf8_are_named_by_their_line(tmp_path):
+    path = write(tmp_path, MINIMAL.encode() + b"seed: \xff\xfe\n")
+    assert error_of(path) == f"{path}:4: not UTF-8 text (invalid start byte)"
+
+
+def test_a_control_character_is_refused_with_its_line(tmp_path):
+    path = write(tmp_path, MINIMAL + "seed: 1\nrun: {trace_level: \x00}\n")
+    assert error_of(path) == f"{path}:5: invalid YAML: character '\\x00' is not allowed"
+
+
+def test_two_documents_are_refused(tmp_path):
+    path = write(tmp_path, MINIMAL + "---\nname: u\n")
+    assert error_of(path) == (
+        f"{path}:4: invalid YAML: expected a single document in the stream, "
+        "but found another document"
+    )
+
+
+# -- what stays readable ---------------------------------------------------------------
+
+
+def test_a_date_like_name_stays_a_string(tmp_path):
+    config = load_scenario(write(tmp_path, MINIMAL.replace("name: t", "name: 2024-01-01")))
+    assert config.name == "2024-01-01"
+
+
+def test_merge_keys_and_small_aliases_are_read(tmp_path):
+    text = MINIMAL + "seed: &n 3\ndriver:\n  <<: {frames: 5, fps: 30}\n  fps: 60\n  frames: *n\n"
+    config = load_scenario(write(tmp_path, text))
+    assert (config.seed, config.driver.frames, config.driver.fps) == (3, 3, 60)
+
+
+def test_a_merged_key_is_checked_like_the_others(tmp_path):
+    text = MINIMAL + "driver:\n  fps: 60\n  <<: {frames: 5, fpz: 30}\n"
+    assert error_of(write(tmp_path, text)).endswith(":6: driver.fpz: unknown key")
+
+
+# -- where an error is reported --------------------------------------------------------
+
+
+def test_an_error_in_a_base_block_names_the_base_file_and_its_line(tmp_path):
+    base = write(tmp_path, "cpu:\n  freq_hz: 2 GHz\ndram:\n  latency_ps: 60 nz\n", "base.yaml")
+    path = write(tmp_path, MINIMAL + "soc:\n  base: base.yaml\n  cpu: {freq_hz: 1 GHz}\n")
+    assert error_of(path).startswith(f"{base}:4: soc.dram.latency_ps: malformed duration")
+
+
+def test_an_error_in_an_inline_key_over_a_base_names_the_scenario(tmp_path):
+    write(tmp_path, "dram:\n  latency_ps: 60 ns\n", "base.yaml")
+    path = write(tmp_path, MINIMAL + "soc:\n  base: base.yaml\n  dram: {latency_ps: 9 nz}\n")
+    assert error_of(path).startswith(f"{path}:6: soc.dram.latency_ps: malformed duration")
+
+
+def test_union_tags_do_not_show_in_key_paths(tmp_path):
+    path = write(tmp_path, MINIMAL + "  per_layer:\n    conv1: bogus\n")
+    message = error_of(path)
+    assert message.startswith(f"{path}:5: workload.per_layer.conv1: "), message
+    assert "literal[" not in message and "DescriptorConfig" not in message
+
+
+def test_a_master_kind_does_not_show_in_its_key_path(tmp_path):
+    path = write(tmp_path, MINIMAL + "masters:\n  - kind: camera\n    name: 5\n")
+    message = error_of(path)
+    assert message.startswith(f"{path}:6: masters[0].name: "), message
+
+
+@pytest.mark.parametrize(
+    ("loc", "data", "missing", "expected"),
+    [
+        (
+            ("w", "dataflow", "literal['auto','is']"),
+            {"w": {"dataflow": "x"}},
+            False,
+            ("w", "dataflow"),
+        ),
+        (
+            ("w", "p", "c1", "DescriptorConfig", "k"),
+            {"w": {"p": {"c1": {"k": 1}}}},
+            False,
+            ("w", "p", "c1", "k"),
+        ),
+        (("m", 0, "camera", "fps"), {"m": [{"kind": "camera"}]}, True, ("m", 0, "fps")),
+        (("m", 0, "camera", "camera"), {"m": [{"camera": 1}]}, False, ("m", 0, "camera")),
+        (("m", 0, "camera"), {"m": [{"kind": "camera"}]}, False, ("m", 0)),
+        (("a", "Conv1"), {"a": {}}, True, ("a", "Conv1")),  # a missing key stays
+        (("a", "function-after[check(), int]"), {"a": 1}, False, ("a",)),
+        (("a", "b", "[key]"), {"a": {"b": 1}}, False, ("a", "b")),
+        (("a", "x", "y"), {"a": {}}, True, ("a", "x", "y")),  # not tags: kept
+    ],
+)
+def test_without_union_tags(loc, data, missing, expected):
+    assert without_union_tags(loc, data, missing, ("camera",)) == expected
+
+
+# -- the other YAML readers ------------------------------------------------------------
+
+
+def test_a_binary_energy_table_is_one_line(tmp_path):
+    path = write(tmp_path, b"\x89PNG\r\n\x1a\n\x00\x00", "table.yaml")
+    with pytest.raises(ConfigError) as info:
+        load_energy_table(path)
+    assert str(info.value) == f"{path}:1: not UTF-8 text (invalid start byte)"
+
+
+def test_an_energy_table_of_the_wrong_shape_is_named_by_key(tmp_path):
+    path = write(tmp_path, "name: t\nactions: [1, 2]\nstatic_power: {}\n", "table.yaml")
+    with pytest.raises(ConfigError, match=r"table.yaml: actions: Input should be a valid dict"):
+        load_energy_table(path)
+
+
+def test_a_sweep_file_with_an_alias_bomb_is_refused(tmp_path):
+    path = write(tmp_path, "base: s.yaml\n" + bomb(8, 10), "sweep.yaml")
+    with pytest.raises(ConfigError) as info:
+        read_spec(path)
+    line = 1 + first_level_over(1_000_000, 10) + 1  # level 0 on line 2
+    assert (
+        str(info.value)
+        == f"{path}:{line}: expands to more than 1,000,000 nodes through its aliases"
+    )
+
+
+def test_a_sweep_error_names_the_line_of_its_key(tmp_path):
+    path = write(tmp_path, "base: s.yaml\naxes:\n  - path: seed\n    valeus: [1]\n", "sweep.yaml")
+    with pytest.raises(ConfigError) as info:
+        read_spec(path)
+    assert str(info.value) == f"{path}:4: axes[0].valeus: unknown key"
+
+
+def test_timeloop_yaml_takes_its_own_tags_and_refuses_python_ones(tmp_path):
+    good = write(tmp_path, "architecture: !Component\n  name: pe\n", "arch.yaml")
+    assert load_documents(good)[0] == {"architecture": {"name": "pe", "!": "Component"}}
+    bad = write(tmp_path, "architecture: !!python/object:os.system x\n", "bad.yaml")
+    with pytest.raises(ConfigError, match=rf"^{bad}:1: tag '!!python/object:os.system'"):
+        load_documents(bad)
+    deep = write(tmp_path, "architecture: " + "[" * 3000 + "]" * 3000 + "\n", "deep.yaml")
+    with pytest.raises(ConfigError, match=rf"^{deep}:1: nested more than 64 levels deep"):
+        load_documents(deep)
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ("seed=!!python/object:os.system x", f"tag '!!python/object:os.system' {TAG_REFUSED}"),
+        ("seed=!!int seven", "'seven' is not a valid !!int"),
+        ("name=" + "[" * 3000 + "]" * 3000, "nested more than 64 levels deep"),
+        ("name={[a]: 1}", "a key must be a plain value, not a list"),
+        ("name={a: 1, a: 2}", "a: duplicate key"),
+    ],
+)
+def test_a_hostile_override_value_is_refused(tmp_path, override, message):
+    with pytest.raises(ConfigError) as info:
+        parse_override(override)
+    assert str(info.value).startswith(f"--set {override}: {message}")
+
+
+def test_an_alias_bomb_through_the_cli_is_one_line_and_exit_2(tmp_path):
+    text = (ROOT / "scenarios" / "quickstart.yaml").read_text()
+    path = write(tmp_path, text + "x-bomb:\n" + bomb(9, 9, "  "))
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "soc", "validate", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert time.perf_counter() - started < 15
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1 and "expands to more than 1,000,000 nodes" in lines[0], lines
+    assert str(path) in lines[0]
+
+
+# -- property: hostile documents of every kind -----------------------------------------
+
+PYTHON_AND_OTHER_TAGS = (
+    "!!python/object:os.system",
+    "!!python/object/apply:os.system",
+    "!!python/object/new:os.system",
+    "!!python/name:os.system",
+    "!!python/module:os",
+    "!!python/tuple",
+    "!!binary",
+    "!!set",
+    "!!omap",
+    "!!pairs",
+    "!!timestamp",
+    "!foo",
+    "!Component",
+    "!<tag:example.com,2000:app/x>",
+)
+BAD_VALUES_FOR_CORE_TAGS = ("!!int seven", "!!int ''", "!!float x", "!!bool maybe", "!!str [1]")
+NEVER_VALID = (b"\xff", b"\x00", b"\xc3\x28", b"\x1b", b"\xed\xa0\x80")
+
+
+@st.composite
+def hostile_piece(draw) -> str | bytes:
+    """One hostile fragment: a YAML value (text) or raw bytes."""
+    kind = draw(
+        st.sampled_from(
+            [
+                "deep",
+                "deep_block",
+                "bomb",
+                "key",
+                "tag",
+                "bad_core",
+                "bytes",
+                "long_key",
+                "long_value",
+                "duplicate",
+                "cycle",
+            ]
+        )
+    )
+    if kind == "deep":
+        depth = draw(st.integers(65, 6000))
+        opener, closer = draw(st.sampled_from([("[", "]"), ("{a: ", "}")]))
+        return opener * depth + "1" + closer * depth
+    if kind == "deep_block":
+        depth = draw(st.integers(65, 400))
+        return (
+            "\n"
+            + "".join("  " * (d + 1) + "a:\n" for d in range(depth))
+            + "  " * (depth + 1)
+            + "b: 1"
+        )
+    if kind == "bomb":
+        fan = draw(st.integers(3, 12))
+        levels = first_level_over(1_000_000, fan) + 1 + draw(st.integers(0, 4))
+        return "\n" + bomb(levels, fan, "  ").rstrip("\n")
+    if kind == "key":
+        key = draw(st.sampled_from(["[a, b]", "{a: 1}", "[]", "{}", "[[x]]"]))
+        return "{" + f"? {key} : 1" + "}" if draw(st.booleans()) else f"\n  ? {key}\n  : 1"
+    if kind == "tag":
+        return f"{draw(st.sampled_from(PYTHON_AND_OTHER_TAGS))} x"
+    if kind == "bad_core":
+        return draw(st.sampled_from(BAD_VALUES_FOR_CORE_TAGS))
+    if kind == "bytes":
+        noise = draw(st.binary(max_size=200))
+        at = draw(st.integers(0, len(noise)))
+        return noise[:at] + draw(st.sampled_from(NEVER_VALID)) + noise[at:]
+    if kind == "long_key":
+        return "{" + "k" * draw(st.integers(257, 50_000)) + ": 1}"
+    if kind == "long_value":
+        return "x" * draw(st.integers(1_000_001, 1_100_000))
+    if kind == "duplicate":
+        key = draw(st.sampled_from(["a", "seed", "frames"]))
+        return "{" + f"{key}: 1, b: 2, {key}: 3" + "}"
+    return "&c [1, {a: *c}]"  # cycle
+
+
+@st.composite
+def hostile_document(draw) -> bytes:
+    """A scenario with a hostile fragment as the value of one of its keys."""
+    piece = draw(hostile_piece())
+    where = draw(st.sampled_from(["name", "seed", "x-top", "driver"]))
+    raw = piece if isinstance(piece, bytes) else piece.encode()
+    base = MINIMAL.encode()
+    if where == "driver":
+        return base + b"driver:\n  frames: " + raw + b"\n"
+    if where == "x-top":
+        return base + b"x-top: " + raw + b"\n"
+    if where == "name":
+        return base.replace(b"name: t", b"name: " + raw)
+    return base + b"seed: " + raw + b"\n"
+
+
+@settings(max_examples=250, deadline=timedelta(seconds=3))
+@given(hostile_document())
+def test_any_hostile_document_is_one_config_error_quickly(document):
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "hostile.yaml"
+        path.write_bytes(document)
+        started = time.perf_counter()
+        try:
+            load_scenario(path)
+        except ConfigError as exc:
+            message = str(exc)
+        else:
+            raise AssertionError("a hostile document was accepted")
+        assert time.perf_counter() - started < 2
+        assert "\n" not in message and len(message) < 400, message[:400]
+        assert message.startswith(f"{path}"), message

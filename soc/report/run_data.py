@@ -18,9 +18,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
+from pydantic import ValidationError
 
 from soc.errors import OutputError
 from soc.limits import check_input_file
+from soc.report.schema import Summary
 
 SUMMARY = "summary.json"
 RESULTS = "results.parquet"
@@ -73,6 +75,12 @@ def read_summary(folder: Path) -> dict:
     missing = [k for k in REQUIRED if not isinstance(summary, dict) or k not in summary]
     if missing:
         raise OutputError(f"{path}: not a summary of soc run (no '{missing[0]}' key)")
+    try:  # every value of the type the report expects: an edited file fails here, not later
+        Summary.model_validate(summary, strict=True)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "(top level)"
+        raise OutputError(f"{path}: {where}: {first['msg']}") from None
     return summary
 
 

@@ -1,6 +1,7 @@
 """Hostile data files through the `soc` command: one stderr line naming the file and the
 line, entry or key at fault, exit code 2, no traceback and no run folder left behind."""
 
+import json
 import os
 import subprocess
 import sys
@@ -88,3 +89,13 @@ def test_report_of_a_summary_that_is_not_json(tmp_path):
     line = refused(soc("report", str(tmp_path)))
     assert line.startswith(f"error: {tmp_path / 'summary.json'}: not JSON")
     assert not (tmp_path / "report.html").exists()
+
+
+def test_report_of_an_edited_summary_names_the_key(quickstart_run, tmp_path):
+    summary = json.loads((quickstart_run / "summary.json").read_text())
+    summary["frames"][1]["latency_ps"] = "soon"
+    (tmp_path / "summary.json").write_text(json.dumps(summary))
+    line = refused(soc("report", str(tmp_path)))
+    assert line == (
+        f"error: {tmp_path / 'summary.json'}: frames.1.latency_ps: Input should be a valid integer"
+    )

@@ -26,6 +26,7 @@ from soc.config.yaml_safe import (
     dotted,
     load_yaml,
     parse_yaml,
+    shown,
     without_union_tags,
 )
 from soc.errors import ConfigError
@@ -70,8 +71,12 @@ def _resolve_soc(data: dict[str, Any], path: Path, lines: Lines) -> frozenset[st
     if not isinstance(base_ref, str):
         raise ConfigError(f"{path}: soc.base: expected a path to a YAML file")
     base_path = (path.parent / base_ref).resolve()
-    if not base_path.is_file():
-        raise ConfigError(f"{path}: soc.base: no such file {base_ref!r}")
+    try:
+        found = base_path.is_file()
+    except OSError as exc:  # a name too long, a loop of links
+        raise ConfigError(f"{path}: soc.base: {shown(base_ref)}: {exc.strerror}") from None
+    if not found:
+        raise ConfigError(f"{path}: soc.base: no such file {shown(base_ref)}")
     base, base_lines = _read_yaml(base_path)
     if not isinstance(base, dict):
         raise ConfigError(f"{base_path}: expected a mapping of SoC blocks")

@@ -66,10 +66,15 @@ _LONG_WORD = re.compile(r"\S{121,}")
 
 
 def clip_values(message: str) -> str:
-    """`message` with every quoted value over 60 characters (and any run of 120 or more
+    """`message` with every quoted value over 60 characters (and any run of over 120
     non-blank characters) cut, so a 10 MB value prints as one short line."""
     message = _LONG_QUOTED.sub(lambda m: shown(m.group(1) or m.group(2)), message)
-    return _LONG_WORD.sub(lambda m: f"{m.group(0)[:60]}… ({len(m.group(0)):,} characters)", message)
+    message = _LONG_WORD.sub(
+        lambda m: f"{m.group(0)[:60]}… ({len(m.group(0)):,} characters)", message
+    )
+    if len(message) > 600:  # still long: words and spaces
+        message = f"{message[:500]}… ({len(message):,} characters)"
+    return message
 
 
 def tag_name(tag: str) -> str:
@@ -253,6 +258,8 @@ def _check_one(node: Node, limits: YamlLimits, local_tags: bool) -> None:
         )
     if isinstance(node, ScalarNode) and len(node.value) > limits.max_scalar_chars:
         raise _LimitError(_line(node), f"a value of {len(node.value):,} characters")
+    if isinstance(node, ScalarNode) and "\x00" in node.value:  # a "\0" escape: no path, no name
+        raise _LimitError(_line(node), "a value holds a NUL character ('\\0')")
     for key, _ in node.value if isinstance(node, MappingNode) else ():
         if not isinstance(key, ScalarNode):
             kind = "mapping" if isinstance(key, MappingNode) else "list"

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from soc.config import load_scenario
 from soc.config.loader import parse_override
-from soc.config.yaml_safe import without_union_tags
+from soc.config.yaml_safe import clip_values, without_union_tags
 from soc.energy.table import load_energy_table
 from soc.errors import ConfigError
 from soc.flexnn.timeloop_yaml import load_documents
@@ -209,6 +209,26 @@ def test_two_documents_are_refused(tmp_path):
         f"{path}:4: invalid YAML: expected a single document in the stream, "
         "but found another document"
     )
+
+
+def test_a_nul_character_in_a_value_is_refused(tmp_path):
+    path = write(tmp_path, MINIMAL + 'soc:\n  base: "soc/\\0x.yaml"\n')
+    assert error_of(path) == f"{path}:5: a value holds a NUL character ('\\0')"
+
+
+def test_a_base_name_too_long_for_the_file_system_is_one_line(tmp_path):
+    path = write(tmp_path, MINIMAL + "soc:\n  base: " + "b" * 300 + ".yaml\n")
+    assert error_of(path) == (
+        f"{path}: soc.base: '{'b' * 60}'… (305 characters): File name too long"
+    )
+
+
+def test_clip_values_cuts_quoted_values_long_words_and_long_messages():
+    assert clip_values("x 'short' y") == "x 'short' y"
+    assert clip_values(f"bad '{'q' * 100}'") == f"bad '{'q' * 60}'… (100 characters)"
+    assert clip_values("w" * 200) == f"{'w' * 60}… (200 characters)"
+    long = "ab " * 10_000  # 30,000 characters in short words
+    assert clip_values(long) == f"{long[:500]}… (30,000 characters)"
 
 
 # -- what stays readable ---------------------------------------------------------------

@@ -151,25 +151,33 @@ def _resolve_arrays(data: dict[str, Any], path: Path) -> None:
 _KEY_PART = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)((?:\[\d+\])*)$")
 
 
+def _label(text: str) -> str:
+    """An override as a message names it: on one line (control characters escaped)."""
+    return text if text.isprintable() else text.encode("unicode_escape").decode("ascii")
+
+
 def parse_override(text: str) -> tuple[KeyPath, Any]:
     """`a.b[2].c=value` -> (("a", "b", 2, "c"), value parsed as YAML)."""
     key, sep, value = text.partition("=")
+    label = _label(text)
     if not sep or not key.strip():
-        raise ConfigError(f"--set {text}: expected KEY.PATH=VALUE")
+        raise ConfigError(f"--set {label}: expected KEY.PATH=VALUE")
     path: list[str | int] = []
     for part in key.strip().split("."):
         match = _KEY_PART.match(part)
         if match is None:
-            raise ConfigError(f"--set {text}: {part!r} is not a key (letters, digits, _, [n])")
+            raise ConfigError(
+                f"--set {label}: {shown(part)} is not a key (letters, digits, _, [n])"
+            )
         path.append(match.group(1))
         path.extend(int(i) for i in re.findall(r"\[(\d+)\]", match.group(2)))
     if not value.strip():
         return tuple(path), ""
     try:
-        parsed, _ = parse_yaml(value, f"--set {text}", lines=False)
+        parsed, _ = parse_yaml(value, f"--set {label}", lines=False)
     except ConfigError as exc:
         if ": invalid YAML: " in str(exc):
-            raise ConfigError(f"--set {text}: the value is not valid YAML") from None
+            raise ConfigError(f"--set {label}: the value is not valid YAML") from None
         raise
     return tuple(path), parsed
 
@@ -250,7 +258,7 @@ def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> ScenarioCo
     data, lines = _read_yaml(path)
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping at the top level")
-    parsed = [(parse_override(text), text) for text in overrides]
+    parsed = [(parse_override(text), _label(text)) for text in overrides]
     from_base = _resolve_soc(data, path, lines)
     for (at, value), text in parsed:
         if at == ("soc", "base"):
@@ -286,7 +294,7 @@ def load_soc(path: str | Path, overrides: Sequence[str] = ()) -> SocConfig:
         data = {"soc": data}
         lines = {("soc", *at): line for at, line in lines.items()}
     _resolve_soc(data, path, lines)
-    parsed = [(parse_override(text), text) for text in overrides]
+    parsed = [(parse_override(text), _label(text)) for text in overrides]
     for (at, value), text in parsed:
         if at[0] != "soc" or at == ("soc", "base"):
             raise ConfigError(f"--set {text}: only soc.* keys (not soc.base) apply here")

@@ -368,6 +368,12 @@ def test_a_hostile_override_value_is_refused(tmp_path, override, message):
     assert str(info.value).startswith(f"--set {override}: {message}")
 
 
+def test_an_override_over_several_lines_is_named_on_one(tmp_path):
+    path = write(tmp_path, MINIMAL)
+    assert error_of(path, ("seed=[1,\n",)) == "--set seed=[1,\\n: the value is not valid YAML"
+    assert error_of(path, ("seed=|\n  seven\n",)).startswith("--set seed=|\\n  seven\\n: seed: ")
+
+
 def test_an_alias_bomb_through_the_cli_is_one_line_and_exit_2(tmp_path):
     text = (ROOT / "scenarios" / "quickstart.yaml").read_text()
     path = write(tmp_path, text + "x-bomb:\n" + bomb(9, 9, "  "))

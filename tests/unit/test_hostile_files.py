@@ -405,3 +405,23 @@ def test_a_broken_image_is_one_error(tmp_path):
     path = write(tmp_path / "photo.png", bytes(data))  # the next chunk (Pillow: SyntaxError)
     with pytest.raises(WorkloadError, match=r"measure\.input: .*photo\.png: not an image Pillow"):
         load_image(path, "RGB", (8, 8))
+
+
+def test_arrays_numpy_wrote_read_back_equal(tmp_path):
+    """The safe reader reads what numpy writes: compressed or not, C or Fortran order."""
+    arrays = {
+        "conv1.IF": np.arange(4 * 8 * 8, dtype=np.float32).reshape(4, 8, 8),
+        "conv1.FL": np.asfortranarray(np.arange(8 * 4 * 9, dtype=np.int8).reshape(8, 4, 3, 3)),
+        "fc.FL": np.zeros((0, 3), dtype=np.float64),
+    }
+    np.savez_compressed(tmp_path / "c.npz", **arrays)
+    np.savez(tmp_path / "s.npz", **arrays)
+    np.save(tmp_path / "conv1.FL.npy", arrays["conv1.FL"])
+    for name in ("c.npz", "s.npz"):
+        read = load_arrays(tmp_path / name)
+        assert sorted(read) == sorted(arrays)
+        for key, array in arrays.items():
+            assert read[key].dtype == array.dtype and np.array_equal(read[key], array)
+    single = load_arrays(tmp_path / "conv1.FL.npy")
+    assert list(single) == ["conv1.FL"] and np.array_equal(single["conv1.FL"], arrays["conv1.FL"])
+    single["conv1.FL"][0, 0, 0, 0] = 1  # writable, as np.load's arrays are

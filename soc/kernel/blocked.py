@@ -43,14 +43,45 @@ def blocked_waits(env: simpy.Environment, components: Iterable[object]) -> list[
     components = list(components)
     names = _holder_names(components)
     pending = _pending_events(env)
-    ignore = {id(pending)}
+    holders = _Holders(pending)
     out = []
     for event in pending:
         for callback in event.callbacks:
             gen = _waiting_generator(callback)
             if gen is not None:
-                out.append(BlockedWait(_who(gen), _what(event, names, ignore)))
+                out.append(BlockedWait(_who(gen), _what(event, names, holders)))
     return sorted(out)
+
+
+class _Holders:
+    """What refers to an object, asked of the garbage collector in one pass for all
+    the pending events at once (a pass per event would cost the heap's size each) and
+    remembered; our own lists are left out."""
+
+    def __init__(self, pending: list[simpy.Event]) -> None:
+        self._of: dict[int, list[object]] = {}
+        self._asked: list[list[object]] = []  # kept: their ids stay ours
+        self._own = {id(pending), id(self._of), id(self._asked)}
+        self._find(pending)
+
+    def _find(self, targets: list[object]) -> None:
+        wanted = {id(t) for t in targets}
+        self._asked.append(targets)
+        self._own.add(id(targets))
+        for target in targets:
+            self._of[id(target)] = []
+        for holder in gc.get_referrers(*targets):
+            if id(holder) in self._own or isinstance(holder, FrameType):
+                continue
+            for referent in gc.get_referents(holder):
+                if id(referent) in wanted:
+                    self._of[id(referent)].append(holder)
+        self._own.update(id(found) for found in self._of.values())
+
+    def of(self, obj: object) -> list[object]:
+        if id(obj) not in self._of:
+            self._find([obj])
+        return self._of[id(obj)]
 
 
 def grouped_lines(waits: list[BlockedWait], limit: int = 40) -> list[str]:
@@ -130,51 +161,48 @@ def _path_of(obj: object) -> str | None:
     return None
 
 
-def _what(event: simpy.Event, names: dict[int, str], ignore: set[int]) -> str:
+def _what(event: simpy.Event, names: dict[int, str], holders: _Holders) -> str:
     """Name `event` by what holds it, or by what it belongs to."""
     resource = getattr(event, "resource", None)
     if resource is not None:
         kind = type(event).__name__  # StoreGet, StorePut, Request, ContainerGet, ...
-        return f"{_held(resource, names, ignore)} ({kind})"
+        return f"{_held(resource, names, holders)} ({kind})"
     if isinstance(event, Process):
         return f"the end of {_who(event._generator)}"
     if isinstance(event, Condition):
         waits = [e for e in event._events if not e.triggered]
-        inner = "; ".join(sorted({_what(e, names, ignore) for e in waits})[:3])
+        inner = "; ".join(sorted({_what(e, names, holders) for e in waits})[:3])
         return f"{len(waits)} pending of {len(event._events)} events ({inner})"
-    return _held(event, names, ignore)
+    return _held(event, names, holders)
 
 
-def _held(obj: object, names: dict[int, str], ignore: set[int]) -> str:
+def _held(obj: object, names: dict[int, str], holders: _Holders) -> str:
     """The name of `obj` or of what holds it: a component's attribute, a list or queue
     it waits in, a field of an object that a waiting generator holds in a variable."""
-    path, context = _path(obj, names, ignore, 0)
+    path, context = _path(obj, names, holders, 0)
     return f"{path} ({context})" if context else path
 
 
 def _path(
-    obj: object, names: dict[int, str], ignore: set[int], depth: int
+    obj: object, names: dict[int, str], holders: _Holders, depth: int
 ) -> tuple[str, str | None]:
     """(name, where that name lives): a component's field has no context, a generator's
     variable says whose it is."""
     if id(obj) in names:
         return names[id(obj)], None
-    holders = [
-        h for h in gc.get_referrers(obj) if id(h) not in ignore and not isinstance(h, FrameType)
-    ]
-    for holder in holders:
+    for holder in holders.of(obj):
         if id(holder) in names:
             return names[id(holder)], None
-    for holder in holders:
+    for holder in holders.of(obj):
         if isinstance(holder, GeneratorType) and holder.gi_frame is not None:
             local = next((k for k, v in holder.gi_frame.f_locals.items() if v is obj), "?")
             return local, f"a variable of {_who(holder)}"
     if depth < 3:
-        for holder in holders:
+        for holder in holders.of(obj):
             field = next((k for k, v in _children(holder) if v is obj), None)
             if field is None:
                 continue
-            path, context = _path(holder, names, ignore | {id(holders)}, depth + 1)
+            path, context = _path(holder, names, holders, depth + 1)
             if not path.startswith("an unnamed"):
                 return _join(path, field), context
     return f"an unnamed {type(obj).__name__}", None
@@ -215,11 +243,11 @@ _WAITING = ("_waiting", "get_queue", "put_queue", "callbacks")
 
 def _children(obj: object) -> Iterator[tuple[str, object]]:
     if isinstance(obj, list | tuple | deque):
-        for i, value in enumerate(list(obj)[:1000]):
+        for i, value in enumerate(list(obj)[:10_000]):
             yield f"[{i}]", value
         return
     if isinstance(obj, dict):
-        for key, value in list(obj.items())[:1000]:
+        for key, value in list(obj.items())[:10_000]:
             yield f"[{key!r}]", value
         return
     attrs = getattr(obj, "__dict__", None)

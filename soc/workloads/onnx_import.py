@@ -102,9 +102,16 @@ def read_model(path: Path):
         onnx.checker.check_model(model)
     except (onnx.checker.ValidationError, ValueError) as e:
         node = _CHECKER_NODE.search(str(e))
-        where = f"{path}, node {node[1] or '(unnamed)'} ({node[2]})" if node else f"{path}"
+        where = (
+            f"{path}, node {cut(node[1]) or '(unnamed)'} ({cut(node[2])})" if node else f"{path}"
+        )
         raise WorkloadError(f"{where}: not a valid ONNX model ({_first(e)})") from None
     return model
+
+
+def cut(name: str, limit: int = 60) -> str:
+    """A name from the file as a message shows it: at most `limit` characters."""
+    return name if len(name) <= limit else f"{name[:limit]}… ({len(name):,} characters)"
 
 
 def _first(e: BaseException) -> str:
@@ -141,7 +148,8 @@ class OnnxImporter:
     def fail(self, why: str) -> WorkloadError:
         if self.node is None:
             return WorkloadError(f"{self.file}: {why}")
-        return WorkloadError(f"{self.file}, node {self.name} ({self.node.op_type}): {why}")
+        node = f"node {cut(self.name)} ({cut(self.node.op_type)})"
+        return WorkloadError(f"{self.file}, {node}: {why}")
 
     # --- what converters read ----------------------------------------------------------
 

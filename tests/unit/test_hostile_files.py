@@ -425,3 +425,12 @@ def test_arrays_numpy_wrote_read_back_equal(tmp_path):
     single = load_arrays(tmp_path / "conv1.FL.npy")
     assert list(single) == ["conv1.FL"] and np.array_equal(single["conv1.FL"], arrays["conv1.FL"])
     single["conv1.FL"][0, 0, 0, 0] = 1  # writable, as np.load's arrays are
+
+
+def test_a_long_node_name_is_cut_in_the_message(tmp_path):
+    path = write(tmp_path / "m.onnx", onnx_bytes("NoSuchOp", "n" * 5000))
+    with pytest.raises(WorkloadError) as raised:
+        load_onnx(path)
+    message = str(raised.value)
+    assert f"m.onnx, node {'n' * 60}… (5,000 characters) (NoSuchOp): not a valid" in message
+    assert len(message) < 400

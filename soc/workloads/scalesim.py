@@ -77,6 +77,7 @@ _INTEGER = re.compile(r"[0-9]+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # tab, CR, LF are text
 MAX_CELLS = 1024  # a row's cells: SCALE-Sim's files have 8 to 11
 MAX_SIZE = 2**31 - 1  # any one size or count in a row
+MAX_NAME_CHARS = 256  # a layer name, as summaries and traces carry it
 
 
 @dataclass(frozen=True)
@@ -244,7 +245,12 @@ def _row(path: Path, line: int, cells: list[str], where: dict[str, int]) -> Row:
                 f"{path}, line {line}: stride {stride} x {stride_w} (height x width); "
                 "only equal strides are supported"
             )
-    return Row(line, cell("Layer name"), stride=stride, **values)
+    name = cell("Layer name")
+    if len(name) > MAX_NAME_CHARS:
+        raise WorkloadError(
+            f"{path}, line {line}: layer name {echo(name)} is over {MAX_NAME_CHARS} characters"
+        )
+    return Row(line, name, stride=stride, **values)
 
 
 def _build(path: Path, rows: list[Row], padding: str) -> Graph:

@@ -179,8 +179,21 @@ def test_the_model_built_here_imports(tmp_path):  # the corruptions below start 
         (f"{HEADER}\nconv1,8,8,3,3,four,8,1\n", r"line 2: 'Channels' is 'four', not a positive"),
         (f"{HEADER}\nc1,8,8,3,3,{'9' * 5000},8,1\n", r"line 2: 'Channels' is '9{60}'… \(5,000"),
         (f"{HEADER}\nc1\x00,8,8,3,3,4,8,1\n", r"t\.csv, line 2: control character '\\x00'"),
+        (
+            f"{HEADER}\n{'c' * 300},8,8,3,3,4,8,1\n",
+            r"line 2: layer name 'c{60}'… \(300 characters\) is over 256",
+        ),
     ],
-    ids=["empty", "binary", "utf-16", "10M-columns", "not-a-number", "5000-digits", "nul"],
+    ids=[
+        "empty",
+        "binary",
+        "utf-16",
+        "10M-columns",
+        "not-a-number",
+        "5000-digits",
+        "nul",
+        "long-name",
+    ],
 )
 def test_a_broken_topology_is_refused_naming_the_line(tmp_path, data, message):
     with pytest.raises(WorkloadError, match=message):

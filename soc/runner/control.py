@@ -7,8 +7,8 @@ run by `env.run` (its summary is byte-identical). A bound cuts the run short:
 
 - `max_sim_ps`: every event at or before that simulated time is processed, none after
   (checked before each event, and only when the bound is given);
-- `max_wall_s`: checked between slices (a slice is `SLICE_EVENTS` events, a fraction of
-  a second), so the run stops within a slice of the bound.
+- `max_wall_s`: checked between slices (a slice starts at `SLICE_EVENTS` events and
+  is resized to take about 0.05-0.5 s), so the run stops within a slice of the bound.
 
 A queue that runs dry before `finished` fires is a stall: `run_bounded` raises
 `simpy.core.EmptySchedule`, and the caller names the blocked processes.
@@ -100,41 +100,54 @@ def run_bounded(
     if finished.callbacks is None:  # already processed
         return None
     finished.callbacks.append(StopSimulation.callback)
-    started = clock()
+    started = last = clock()
     wall_end = started + limits.max_wall_s if limits.max_wall_s is not None else math.inf
     step = env.step
-    events = 0
+    events, size = 0, SLICE_EVENTS
     try:
         while True:
             if limits.max_sim_ps is None:
-                for _ in range(SLICE_EVENTS):
+                for _ in range(size):
                     step()
-                events += SLICE_EVENTS
+                events += size
             else:
-                done = _slice_until(env, limits.max_sim_ps)
+                done = _slice_until(env, limits.max_sim_ps, size)
                 events += done
-                if done < SLICE_EVENTS:  # the next event is past the bound
+                if done < size:  # the next event is past the bound
                     return Stopped("max_sim", limits.max_sim_ps)
             now = clock()
             if on_slice is not None:
                 on_slice(Snapshot(env.now, events, now - started))
             if now >= wall_end:
                 return Stopped("max_wall", env.now)
+            size = _next_size(size, now - last)
+            last = now
     except StopSimulation:
         return None
 
 
-def _slice_until(env: simpy.Environment, max_sim_ps: int) -> int:
-    """Process up to SLICE_EVENTS events at or before `max_sim_ps`; how many were."""
+def _next_size(size: int, took_s: float) -> int:
+    """The next slice's events: halved after a slice of more than 0.5 s (slow events:
+    keep the clock looked at twice a second), doubled after one of less than 0.05 s,
+    within [SLICE_EVENTS / 64, SLICE_EVENTS * 4]."""
+    if took_s > 0.5:
+        return max(SLICE_EVENTS // 64, size // 2, 1)
+    if took_s < 0.05:
+        return min(SLICE_EVENTS * 4, size * 2)
+    return size
+
+
+def _slice_until(env: simpy.Environment, max_sim_ps: int, size: int) -> int:
+    """Process up to `size` events at or before `max_sim_ps`; how many were."""
     queue = env._queue  # the heap of (time, priority, id, event) that `step` pops
     step = env.step
-    for done in range(SLICE_EVENTS):
+    for done in range(size):
         if not queue:
             raise EmptySchedule
         if queue[0][0] > max_sim_ps:
             return done
         step()
-    return SLICE_EVENTS
+    return size
 
 
 class ProgressLine:

@@ -85,7 +85,7 @@ class _Holders:
 
 
 def grouped_lines(waits: list[BlockedWait], limit: int = 40) -> list[str]:
-    """One line per distinct wait (`  (x8)` when several processes wait alike), at most
+    """One line per distinct wait (ending `(x8)` when 8 processes wait alike), at most
     `limit` lines and a last one saying how many more were left out."""
     counts: dict[BlockedWait, int] = {}
     for wait in waits:
@@ -100,13 +100,13 @@ def _pending_events(env: simpy.Environment) -> list[simpy.Event]:
     """Events of `env` not yet triggered that something waits on, reachable or not
     (garbage collected now is kept aside, so the list does not depend on when gc last
     ran)."""
-    flags = gc.get_debug()
+    flags, kept = gc.get_debug(), len(gc.garbage)
     gc.set_debug(flags | gc.DEBUG_SAVEALL)
     try:
         gc.collect()
-        objects = gc.get_objects() + list(gc.garbage)
+        objects = gc.get_objects() + gc.garbage[kept:]
     finally:
-        gc.garbage.clear()
+        del gc.garbage[kept:]  # what was there before is left as it was
         gc.set_debug(flags)
     return [o for o in objects if isinstance(o, simpy.Event) and o.env is env and _waited_on(o)]
 

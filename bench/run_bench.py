@@ -26,7 +26,9 @@ kernel efficiency (events/s of the memory-bound scenarios/dram_contention.yaml, 
 trace files, / events/s of a bare SimPy request/timeout/release loop) >= 0.4; sweep
 parallel efficiency (issue 14: `soc sweep` of 8 equal points, its wall time with
 --workers 1 / (2 x its wall time with --workers 2)) >= 0.8, which needs both cores
-free of other work. Older
+free of other work. Soak (issue 15): scenarios/soak_camera.yaml (a VGA camera and display at
+30 fps beside a small network) for 100 and for 1,000 frames: the 1,000-frame run's peak
+RSS within 10 % of the 100-frame run's (`--quick --case soak`: one run of each). Older
 targets: quickstart <= 10 s; sparse per-round latencies of ResNet-50 <= 20 s; the
 banked DRAM serves 20,000 random 128 B reads (DRAMsim3's rand_read, shortened) <= 10 s.
 """
@@ -69,6 +71,9 @@ SOC = str(Path(sys.executable).parent / "soc")
 GIB = 2**30
 BANKED = ["soc.dram.fidelity=banked"]
 MOBILENET_FRAMES = 2  # 1x
+SOAK = "scenarios/soak_camera.yaml"
+SOAK_FRAMES = (100, 1000)
+SOAK_GROWTH = 1.10  # the long run's peak RSS over the short run's, at most
 
 
 @dataclass
@@ -347,6 +352,16 @@ def cases(tmp: Path, quick: bool) -> list[Case]:
             note="Parquet tables written in row groups: peak RSS must not grow with events",
         ),
     ]
+    for frames in SOAK_FRAMES:
+        all_cases.append(
+            run(
+                f"soak camera+display 30 fps, {frames} frames",
+                SOAK,
+                [f"driver.frames={frames}"],
+                frames=frames,
+                note=f"peak RSS: {SOAK_FRAMES[1]} frames within 10 % of {SOAK_FRAMES[0]}",
+            )
+        )
     # the longest last
     for scale in (1, 4) if quick else (1, 4, 16):
         frames = MOBILENET_FRAMES * scale
@@ -468,6 +483,26 @@ def _scaling(records: list[dict[str, object]]) -> list[dict[str, object]]:
     return out
 
 
+def _soak(records: list[dict[str, object]]) -> list[dict[str, object]]:
+    """Peak RSS of the long soak run over the short one's: flat within 10 %."""
+    runs = {r["frames"]: r for r in records if str(r["case"]).startswith("soak camera")}
+    short, long = (runs.get(frames) for frames in SOAK_FRAMES)
+    if not short or not long or not short["peak_rss_mib"] or not long["peak_rss_mib"]:
+        return []
+    ratio = long["peak_rss_mib"] / short["peak_rss_mib"]
+    return [
+        {
+            "case": f"soak peak RSS, {SOAK_FRAMES[1]} / {SOAK_FRAMES[0]} frames",
+            "kind": "derived",
+            "ratio": round(ratio, 3),
+            "peak_rss_mib": [short["peak_rss_mib"], long["peak_rss_mib"]],
+            "target_ratio": SOAK_GROWTH,
+            "verdict": "ok" if ratio <= SOAK_GROWTH else "GROWS",
+            "note": "issue 15: memory flat from 100 to 1,000 frames within 10 %",
+        }
+    ]
+
+
 def _line(record: dict[str, object]) -> str:
     if record["kind"] == "derived":
         target = record.get("target_ratio") or record.get("target")
@@ -565,7 +600,7 @@ def main() -> int:
             )
         for case in selected:
             keep(measure(case, repeat))
-        for record in _scaling(records):
+        for record in _scaling(records) + _soak(records):
             keep(record)
     print(f"\n{common}\n{HEADER}")
     for record in records:
@@ -577,7 +612,7 @@ def main() -> int:
             )
     if not args.no_record:
         print(f"appended {len(records)} records to {RESULTS.relative_to(ROOT)}")
-    slow = [r["case"] for r in records if str(r.get("verdict") or "").startswith("SLOW")]
+    slow = [r["case"] for r in records if str(r.get("verdict") or "").startswith(("SLOW", "GROWS"))]
     return 1 if args.strict and slow else 0
 
 

@@ -32,7 +32,7 @@ from soc.config import ScenarioConfig, SocConfig
 from soc.config.dram import BankedTiming, DramConfig
 from soc.config.masters import GeneratorConfig, MasterConfig
 from soc.flexnn import LayerPlan
-from soc.plan.pipelines import ScenarioPlan
+from soc.plan.pipelines import ScenarioPlan, plan_scenario
 from soc.plan.program import DriverProgram, HostStep
 from soc.units import format_bytes, format_time_ps
 
@@ -338,10 +338,11 @@ class Finding:
         return f"{self.key}: {self.message}"
 
 
-def check(config: ScenarioConfig, compiled: ScenarioPlan) -> list[Finding]:
+def check(config: ScenarioConfig, compiled: ScenarioPlan | None = None) -> list[Finding]:
     """The settings whose estimated cost is far beyond the scenario's intent; none for a
-    plausible scenario."""
-    cost = estimate(config, compiled)
+    plausible scenario. `compiled` is `plan_scenario(config)`, compiled here if not given
+    (raises as it does on bad input)."""
+    cost = estimate(config, compiled or plan_scenario(config))
     found = []
     too_long = cost.span_ps > SPAN_FACTOR * cost.intent_ps
     if too_long:

@@ -18,17 +18,10 @@ from pydantic import ValidationError
 from soc.config.block import Block
 from soc.config.keypath import KeyPathError
 from soc.config.masters import MASTER_KINDS
+from soc.config.messages import KeyPath, clip_values, dotted, shown, without_union_tags
 from soc.config.models import SocConfig
 from soc.config.scenario import ScenarioConfig
-from soc.config.yaml_safe import (
-    KeyPath,
-    clip_values,
-    dotted,
-    load_yaml,
-    parse_yaml,
-    shown,
-    without_union_tags,
-)
+from soc.config.yaml_safe import load_yaml, parse_yaml
 from soc.errors import ConfigError
 
 # Where each key path was written: the file (a scenario or its `soc.base` block) and line.

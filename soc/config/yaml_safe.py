@@ -5,9 +5,9 @@ tables, sweep files, Timeloop and Sparseloop inputs) goes through here:
 
 1. the file is stat'ed and refused when larger than `YamlLimits.max_bytes`, then read and
    decoded as UTF-8 (a bad byte is reported with its line);
-2. the document is composed into nodes by libyaml's parser (a Python composer on top, so
-   each node's line is known); composing stops at the first node deeper than
-   `max_depth`, past `max_nodes` nodes or with a scalar over `max_scalar_chars`;
+2. the document is composed into nodes from libyaml's events by a composer without
+   recursion (so each node's line is known); composing stops at the first node deeper
+   than `max_depth`, past `max_nodes` nodes or with a scalar over `max_scalar_chars`;
 3. `check_node_limits` walks the node graph with an explicit stack (no recursion),
    counting every alias by the size of its target (memoised, so an alias bomb costs
    its file size, not its expansion) and refusing cycles, non-scalar or over-long keys
@@ -21,17 +21,24 @@ scalars that look like dates stay strings (as in YAML 1.2's core schema).
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
 import yaml
-from yaml.composer import Composer
+from yaml.composer import Composer, ComposerError
 from yaml.constructor import ConstructorError, SafeConstructor
-from yaml.events import MappingStartEvent, ScalarEvent, SequenceStartEvent
+from yaml.events import (
+    AliasEvent,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+)
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.resolver import Resolver
 
+from soc.config.messages import KeyPath, clip_values, dotted, shown
 from soc.errors import ConfigError
 from soc.limits import YAML_LIMITS, YamlLimits
 
@@ -46,87 +53,15 @@ except ImportError:  # pragma: no cover - PyYAML built without libyaml
 
     _PARSER_TAKES_STREAM = False
 
-KeyPath = tuple[str | int, ...]
-
 _CORE = "tag:yaml.org,2002:"
 MERGE_TAG = _CORE + "merge"
 CORE_TAGS = frozenset(_CORE + t for t in ("str", "int", "float", "bool", "null", "map", "seq"))
 _NOT_READ = (_CORE + "timestamp", _CORE + "value")  # implicit types that stay strings
 
 
-def shown(text: str, limit: int = 60) -> str:
-    """`text` quoted as a message echoes it: cut to `limit` characters, with its length."""
-    if len(text) <= limit:
-        return repr(text)
-    return f"{text[:limit]!r}… ({len(text):,} characters)"
-
-
-_LONG_QUOTED = re.compile(r"'([^'\n]{61,})'|\"([^\"\n]{61,})\"")
-_LONG_WORD = re.compile(r"\S{121,}")
-
-
-def clip_values(message: str) -> str:
-    """`message` with every quoted value over 60 characters (and any run of over 120
-    non-blank characters) cut, so a 10 MB value prints as one short line."""
-    message = _LONG_QUOTED.sub(lambda m: shown(m.group(1) or m.group(2)), message)
-    message = _LONG_WORD.sub(
-        lambda m: f"{m.group(0)[:60]}… ({len(m.group(0)):,} characters)", message
-    )
-    if len(message) > 600:  # still long: words and spaces
-        message = f"{message[:500]}… ({len(message):,} characters)"
-    return message
-
-
 def tag_name(tag: str) -> str:
     """A tag as the user wrote it: ``!!int`` for YAML's own, ``!foo`` for a local one."""
     return "!!" + tag.removeprefix(_CORE) if tag.startswith(_CORE) else tag
-
-
-def dotted(loc: KeyPath) -> str:
-    """`loc` as written in YAML: ``soc.dram.latency_ps``, ``workload.layers[2].k``."""
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "(top level)"
-
-
-# What pydantic puts in an error's location for the member of a union it tried, as if it
-# were a key: a model's class name, ``literal['auto','is']``, ``function-after[...]``,
-# ``str``, ``[key]`` (a mapping key's own check).
-_UNION_TAG = re.compile(
-    r"[A-Z]\w*|[a-z][\w-]*\[.*\]|[a-z]+(?:-[a-z]+)+|\[key\]"
-    r"|str|int|float|bool|none|bytes|list|dict|tuple|set|frozenset|date|datetime"
-)
-
-
-def without_union_tags(
-    loc: KeyPath, data: Any, missing: bool, kinds: tuple[str, ...] = ()
-) -> KeyPath:
-    """A pydantic error's `loc` as the user wrote it, without the union tags pydantic
-    puts in it (``workload.dataflow.literal['auto',…]`` is ``workload.dataflow``; with
-    the masters' `kinds`, ``masters[0].camera.fps`` is ``masters[0].fps``). A part is a
-    tag when `data`, the document validated, has no such key there and the part reads
-    as one (or is one of `kinds` after a list index); the last part of a `missing`
-    error is the key that is missing, never a tag."""
-    kept: list[str | int] = []
-    node = data
-    for i, part in enumerate(loc):
-        if i > 0 and isinstance(loc[i - 1], int) and part in kinds:
-            continue  # a discriminated union's tag, always there after the index
-        if isinstance(node, dict) and part in node:
-            kept.append(part)
-            node = node[part]
-            continue
-        if isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
-            kept.append(part)
-            node = node[part]
-            continue
-        tag = isinstance(part, str) and _UNION_TAG.fullmatch(part) is not None
-        if tag and not (missing and i == len(loc) - 1):
-            continue
-        kept.append(part)
-        node = None
-    return tuple(kept)
 
 
 class _LimitError(yaml.YAMLError):
@@ -142,35 +77,85 @@ def _line(node: Node | yaml.events.Event) -> int:
 
 
 class _LimitedComposer(Composer):
-    """Composer that stops at the first node past the depth, count or scalar limits
-    (its recursion is therefore at most `max_depth` deep)."""
+    """Composer without recursion that stops at the first node past the depth, count or
+    value-length limits. Plain scalars' tags are resolved once per distinct short value.
+    (Path resolvers, which no reader here uses, are not applied.)"""
 
     limits: YamlLimits = YAML_LIMITS
-    _depth = 0
-    _count = 0
 
-    def compose_node(self, parent: Node | None, index: object) -> Node:
-        event = self.peek_event()
-        self._count += 1
-        if self._count > self.limits.max_nodes:
-            raise _LimitError(_line(event), f"more than {self.limits.max_nodes:,} nodes")
-        if isinstance(event, ScalarEvent) and len(event.value) > self.limits.max_scalar_chars:
-            raise _LimitError(
-                _line(event),
-                f"a value of {len(event.value):,} characters (the limit is "
-                f"{self.limits.max_scalar_chars:,})",
-            )
-        if not isinstance(event, SequenceStartEvent | MappingStartEvent):
-            return super().compose_node(parent, index)
-        self._depth += 1
-        try:
-            if self._depth > self.limits.max_depth:
+    def compose_document(self) -> Node:
+        self.get_event()  # document start
+        node = self._compose()
+        self.get_event()  # document end
+        self.anchors = {}
+        return node
+
+    def _compose(self) -> Node:
+        limits, count, tags = self.limits, 0, {}
+        open_: list[Node] = []  # the collections being filled, innermost last
+        keys: list[Node | None] = []  # for each, a mapping key waiting for its value
+        while True:
+            event = self.get_event()
+            if isinstance(event, SequenceEndEvent | MappingEndEvent):
+                node = open_.pop()
+                keys.pop()
+                node.end_mark = event.end_mark
+                if not open_:
+                    return node
+                continue
+            if isinstance(event, AliasEvent):
+                if event.anchor not in self.anchors:
+                    raise ComposerError(
+                        None, None, f"found undefined alias {event.anchor!r}", event.start_mark
+                    )
+                node = self.anchors[event.anchor]
+            else:
+                count += 1
+                if count > limits.max_nodes:
+                    raise _LimitError(_line(event), f"more than {limits.max_nodes:,} nodes")
+                node = self._node(event, limits, tags)
+                if event.anchor is not None:
+                    if event.anchor in self.anchors:
+                        raise ComposerError(
+                            None, None, f"found duplicate anchor {event.anchor!r}", event.start_mark
+                        )
+                    self.anchors[event.anchor] = node
+            if open_ and isinstance(open_[-1], SequenceNode):
+                open_[-1].value.append(node)
+            elif open_ and keys[-1] is None:
+                keys[-1] = node
+            elif open_:
+                open_[-1].value.append((keys[-1], node))
+                keys[-1] = None
+            if isinstance(event, SequenceStartEvent | MappingStartEvent):
+                open_.append(node)
+                keys.append(None)
+                if len(open_) > limits.max_depth:
+                    raise _LimitError(
+                        _line(event), f"nested more than {limits.max_depth} levels deep"
+                    )
+            elif not open_:
+                return node
+
+    def _node(self, event: yaml.events.NodeEvent, limits: YamlLimits, tags: dict) -> Node:
+        tag = event.tag
+        if isinstance(event, ScalarEvent):
+            if len(event.value) > limits.max_scalar_chars:
                 raise _LimitError(
-                    _line(event), f"nested more than {self.limits.max_depth} levels deep"
+                    _line(event),
+                    f"a value of {len(event.value):,} characters (the limit is "
+                    f"{limits.max_scalar_chars:,})",
                 )
-            return super().compose_node(parent, index)
-        finally:
-            self._depth -= 1
+            if tag is None or tag == "!":
+                key = (event.value, event.implicit)
+                tag = tags.get(key) or self.resolve(ScalarNode, event.value, event.implicit)
+                if len(event.value) <= 64:
+                    tags[key] = tag
+            return ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
+        kind = SequenceNode if isinstance(event, SequenceStartEvent) else MappingNode
+        if tag is None or tag == "!":
+            tag = self.resolve(kind, None, event.implicit)
+        return kind(tag, [], event.start_mark, None, flow_style=event.flow_style)
 
 
 if _PARSER_TAKES_STREAM:

@@ -7,8 +7,9 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
+from soc.config.messages import clip_values
 from soc.config.quantities import EnergyPj
-from soc.config.yaml_safe import clip_values, load_yaml, parse_yaml
+from soc.config.yaml_safe import load_yaml, parse_yaml
 from soc.errors import ConfigError
 from soc.kernel.vocab import UNPRICED_ACTIONS, Action
 from soc.units import parse_power_w

@@ -23,7 +23,8 @@ from pydantic import Field, JsonValue, ValidationError, model_validator
 from soc.config import ScenarioConfig
 from soc.config.block import Block
 from soc.config.loader import load_scenario, parse_override
-from soc.config.yaml_safe import KeyPath, clip_values, dotted, load_yaml, without_union_tags
+from soc.config.messages import KeyPath, clip_values, dotted, without_union_tags
+from soc.config.yaml_safe import load_yaml
 from soc.errors import ConfigError
 
 

@@ -15,7 +15,7 @@ import pytest
 
 from soc.config import load_scenario
 from soc.config.loader import parse_override
-from soc.config.yaml_safe import clip_values, without_union_tags
+from soc.config.messages import clip_values, without_union_tags
 from soc.energy.table import load_energy_table
 from soc.errors import ConfigError
 from soc.flexnn.timeloop_yaml import load_documents

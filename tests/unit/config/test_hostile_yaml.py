@@ -12,13 +12,16 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 
 from soc.config import load_scenario
 from soc.config.loader import parse_override
 from soc.config.messages import clip_values, without_union_tags
+from soc.config.yaml_safe import check_node_limits, parse_yaml
 from soc.energy.table import load_energy_table
 from soc.errors import ConfigError
 from soc.flexnn.timeloop_yaml import load_documents
+from soc.limits import YamlLimits
 from soc.sweeps.spec import read_spec
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -226,6 +229,29 @@ def test_clip_values_cuts_quoted_values_long_words_and_long_messages():
     assert clip_values("w" * 200) == f"{'w' * 60}… (200 characters)"
     long = "ab " * 10_000  # 30,000 characters in short words
     assert clip_values(long) == f"{long[:500]}… (30,000 characters)"
+
+
+def test_the_node_count_stops_composing_at_the_limit():
+    limits = YamlLimits(max_nodes=100)
+    # the top mapping, its key and the list are 3 nodes: the 98th item is node 101
+    text = "a:\n" + "".join(f"  - {i}\n" for i in range(200))
+    with pytest.raises(ConfigError) as info:
+        parse_yaml(text, "f.yaml", limits=limits)
+    assert str(info.value) == "f.yaml:99: more than 100 nodes"
+    assert parse_yaml("a: [" + ", ".join(["1"] * 97) + "]", "f.yaml", limits=limits)[0]
+
+
+def test_check_node_limits_on_a_node_composed_elsewhere():
+    node = yaml.compose("a: !Component {b: &x [1, 2]}\nc: [*x, *x, *x]\n")
+    # expanded: the list under c is 1 + 3 x 3 = 10 nodes; a's mapping 1 + 1 + 3 = 5; the
+    # top mapping 1 + two keys + 5 + 10 = 18
+    check_node_limits(node, "arch.yaml", YamlLimits(max_nodes=18), local_tags=True)
+    with pytest.raises(ConfigError, match=r"^arch.yaml:1: tag '!Component' is not read"):
+        check_node_limits(node, "arch.yaml")
+    with pytest.raises(ConfigError, match=r"^arch.yaml:1: expands to more than 17 nodes"):
+        check_node_limits(node, "arch.yaml", YamlLimits(max_nodes=17), local_tags=True)
+    with pytest.raises(ConfigError, match=r"^arch.yaml:2: expands to more than 9 nodes"):
+        check_node_limits(node, "arch.yaml", YamlLimits(max_nodes=9), local_tags=True)
 
 
 # -- what stays readable ---------------------------------------------------------------

@@ -107,6 +107,27 @@ def streams_from_rows(
     return streams
 
 
+def check_addresses(soc: SocConfig, source: ReplaySource) -> None:
+    """Every request within a memory of `soc`: the DRAM for a trace entering at the DRAM
+    controller, the DRAM or the SRAM for one entering at the NoC. The first that is not
+    is refused naming the master, its index in the stream and the ranges."""
+    ranges = {"dram": (soc.dram.base_addr, soc.dram.size_bytes)}
+    if not source.at_dram:
+        ranges["sram"] = (soc.sram.base_addr, soc.sram.size_bytes)
+    for master, stream in source.streams.items():
+        for i, r in enumerate(stream):
+            end = r.addr + r.size_bytes
+            if any(base <= r.addr and end <= base + size for base, size in ranges.values()):
+                continue
+            known = ", ".join(
+                f"{name} [{b:#x}, {b + size:#x})" for name, (b, size) in ranges.items()
+            )
+            raise TraceFormatError(
+                f"{source.label}: {master} request {i} (from 0; {r.size_bytes} B at "
+                f"{r.addr:#x}) is outside the SoC's memories ({known})"
+            )
+
+
 def _check_row(row: dict, where: str) -> None:
     """A recorded request as a run records it: sizes positive, times and addresses not
     negative (a hand-made table might hold anything the column types allow)."""
@@ -255,6 +276,7 @@ def simulate_replay(
     soc: SocConfig, source: ReplaySource, mode: str, window_ps: int = 10_000_000
 ) -> dict[str, object]:
     """Replay `source` on `soc`; the summary."""
+    check_addresses(soc, source)
     table = load_energy_table(soc.energy_table)
     stats = StatsCollector(window_ps)
     ledger = EnergyLedger(table, window_ps)

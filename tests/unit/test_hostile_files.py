@@ -447,3 +447,23 @@ def test_a_long_node_name_is_cut_in_the_message(tmp_path):
     message = str(raised.value)
     assert f"m.onnx, node {'n' * 60}… (5,000 characters) (NoSuchOp): not a valid" in message
     assert len(message) < 400
+
+
+def test_a_replayed_address_outside_every_memory_is_refused():
+    from soc.config import SocConfig
+    from soc.hw.replay import ReplayRequest
+    from soc.runner.replay import ReplaySource, check_addresses
+
+    soc = SocConfig()
+    dram_end = soc.dram.base_addr + soc.dram.size_bytes
+    last = ReplayRequest(dram_end - 64, 64, False, 0)  # the DRAM's last 64 bytes: fine
+    check_addresses(soc, ReplaySource("t.trace", {"trace": [last]}, at_dram=True))
+    over = ReplayRequest(dram_end - 32, 64, False, 0)  # 32 bytes past its end
+    source = ReplaySource("t.trace", {"trace": [last, over]}, at_dram=True)
+    message = rf"t\.trace: trace request 1 \(from 0; 64 B at {dram_end - 32:#x}\) is outside"
+    with pytest.raises(TraceFormatError, match=message):
+        check_addresses(soc, source)
+    sram = ReplayRequest(soc.sram.base_addr, 64, False, 0)  # through the NoC only
+    check_addresses(soc, ReplaySource("run", {"dma": [sram]}))
+    with pytest.raises(TraceFormatError, match=r"dma request 0 .* \(dram \[0x0, "):
+        check_addresses(soc, ReplaySource("t.trace", {"dma": [sram]}, at_dram=True))

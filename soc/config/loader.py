@@ -35,9 +35,6 @@ def _read_yaml(path: Path) -> tuple[Any, Lines]:
     return data, {at: (path, line) for at, line in lines.items()}
 
 
-_dotted = dotted
-
-
 def _merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
     merged = dict(base)
     for key, value in override.items():
@@ -181,20 +178,20 @@ def _apply_override(data: dict[str, Any], at: KeyPath, value: Any, text: str) ->
         nxt = at[depth + 1]
         if isinstance(part, int):
             if not isinstance(node, list) or part >= len(node):
-                raise ConfigError(f"--set {text}: {_dotted(at[: depth + 1])} does not exist")
+                raise ConfigError(f"--set {text}: {dotted(at[: depth + 1])} does not exist")
             node = node[part]
             continue
         if not isinstance(node, dict):
-            raise ConfigError(f"--set {text}: {_dotted(at[:depth])} is not a mapping")
+            raise ConfigError(f"--set {text}: {dotted(at[:depth])} is not a mapping")
         if part not in node or node[part] is None:
             node[part] = [] if isinstance(nxt, int) else {}
         node = node[part]
     last = at[-1]
     if isinstance(last, int):
         if not isinstance(node, list) or last >= len(node):
-            raise ConfigError(f"--set {text}: {_dotted(at)} does not exist")
+            raise ConfigError(f"--set {text}: {dotted(at)} does not exist")
     elif not isinstance(node, dict):
-        raise ConfigError(f"--set {text}: {_dotted(at[:-1])} is not a mapping")
+        raise ConfigError(f"--set {text}: {dotted(at[:-1])} is not a mapping")
     node[last] = value
 
 
@@ -224,11 +221,11 @@ def _validation_message(
     more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
     for at, text in (overrides or {}).items():
         if loc and (loc[: len(at)] == at or at[: len(loc)] == loc):  # in or above it
-            return f"--set {text}: {_dotted(loc)}: {message}{more}"
+            return f"--set {text}: {dotted(loc)}: {message}{more}"
     if not loc:  # a whole-scenario check: its message names the keys
         return f"{path}: {message}{more}"
     where = f"{place[0]}:{place[1]}" if place is not None else str(path)
-    return f"{where}: {_dotted(loc)}: {message}{more}"
+    return f"{where}: {dotted(loc)}: {message}{more}"
 
 
 # Keys holding file paths: relative to the file that gives them, or to the current

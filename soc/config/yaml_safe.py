@@ -336,10 +336,10 @@ def _line_index(root: Node) -> dict[KeyPath, int]:
 
 def read_text(path: Path, limits: YamlLimits = YAML_LIMITS, missing: str = "no such file") -> str:
     """The text of the YAML file `path`, refused by its size (a stat, before reading)
-    and unless it is UTF-8; `missing` is the message for a path that is not a file."""
+    and unless it is UTF-8; `missing` is the message for a path where nothing is."""
     try:
-        if not path.is_file():
-            raise ConfigError(f"{path}: {missing}")
+        if not path.is_file():  # a folder, a FIFO or a device is never opened
+            raise ConfigError(f"{path}: {'not a regular file' if path.exists() else missing}")
         size = path.stat().st_size
         if size > limits.max_bytes:
             raise ConfigError(

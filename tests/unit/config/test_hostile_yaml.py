@@ -6,6 +6,7 @@ once every alias is expanded, 256 characters a key, 1,000,000 a value; only YAML
 tags. Expected lines are counted by hand from the texts written here; the random
 documents are in test_hostile_yaml_fuzz.py."""
 
+import os
 import subprocess
 import sys
 import time
@@ -191,6 +192,13 @@ def test_a_file_over_the_size_limit_is_refused_by_its_size(tmp_path):
     assert error_of(path) == (
         f"{path}: {size:,} bytes is over the limit of {16 * 2**20:,} for a YAML file"
     )
+
+
+def test_a_folder_or_a_fifo_is_not_opened(tmp_path):
+    assert error_of(tmp_path) == f"{tmp_path}: not a regular file"
+    fifo = tmp_path / "fifo.yaml"
+    os.mkfifo(fifo)  # opening it would wait for a writer
+    assert error_of(fifo) == f"{fifo}: not a regular file"
 
 
 def test_bytes_that_are_not_utf8_are_named_by_their_line(tmp_path):

@@ -134,20 +134,24 @@ class BankedTiming(Block):
         if repeated:
             raise ValueError(f"address_map names {', '.join(repeated)} more than once")
         sizes = {"channel": self.channels, "rank": self.ranks, "bankgroup": self.bankgroups}
-        missing = [f for f in ("row", "bank", "column") if f not in fields] + [
-            f for f, n in sizes.items() if n > 1 and f not in fields
-        ]
+        needed = {f: n for f, n in sizes.items() if n > 1 and f not in fields}
+        missing = [f for f in ("row", "bank", "column") if f not in fields] + list(needed)
         if missing:
-            raise ValueError(f"address_map lacks {', '.join(missing)}")
+            why = ", ".join(f"{f}s: {n}" for f, n in needed.items())
+            raise ValueError(f"address_map lacks {', '.join(missing)}" + (f" ({why})" * bool(why)))
         if self.row_bytes % self.burst_bytes:
-            raise ValueError(f"row_bytes {self.row_bytes} is not a whole number of bursts")
+            raise ValueError(
+                f"row_bytes {self.row_bytes} is not a whole number of bursts (bus_bytes x "
+                f"burst_length = {self.burst_bytes} B)"
+            )
         if self.bank_order == "rotating" and self.scheduler != "frfcfs":
             raise ValueError("bank_order 'rotating' needs scheduler 'frfcfs'")
         row_cycle = self.cycles.tras + self.cycles.trp
         if self.age_limit_cycles is not None and self.age_limit_cycles < row_cycle:
             raise ValueError(
                 f"age_limit_cycles ({self.age_limit_cycles}) is shorter than one row cycle "
-                f"(tRAS + tRP = {row_cycle}): every row miss would count as starving"
+                f"(tRAS + tRP, cycles.tras + cycles.trp = {row_cycle}): every row miss would "
+                "count as starving"
             )
         high = self.write_drain_high or self.write_queue
         if high > self.write_queue or self.write_drain_low >= high:

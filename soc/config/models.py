@@ -115,7 +115,10 @@ class NocConfig(Block):
             )
         bad = sorted(e for e, r in self.placement.items() if not 0 <= r < self.routers)
         if bad:
-            raise ValueError(f"placement of {shown(bad[0])} is no router (0 to {self.routers - 1})")
+            raise ValueError(
+                f"placement of {shown(bad[0])} is no router (0 to {self.routers - 1}; routers: "
+                f"{self.routers})"
+            )
         return self
 
     freq_hz: FreqHz = Field(1_000_000_000, description="link and router clock")

@@ -14,14 +14,17 @@ from __future__ import annotations
 import copy
 import math
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args, get_origin
 
 import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
+from hypothesis import assume as hypothesis_assume
 from hypothesis import strategies as st
+from pydantic import BaseModel
 
 from soc.config.loader import load_scenario
+from soc.config.scenario import ScenarioConfig
 from soc.errors import ConfigError, FlexsocError
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -102,6 +105,8 @@ WRONG_FOR_NUMBER = [
     "5 parsecs", "1e400 B", "nan", "x" * 5000,
 ]  # fmt: skip
 MAYBE_VALID_FOR_NUMBER = [0, 0.0, 1e-30]
+PLAUSIBLE_NUMBERS = [0, 1, 2, 3, 7, 1000, 1e-30]
+"""What the planning test sets numbers to: often valid, so that planning runs."""
 WRONG_FOR_TEXT = [True, 5, 2.5, [], ["a"], {"x": 1}, "../../etc", "x" * 5000]
 WRONG_FOR_BOOL = [0, 1, 2, "yes", "true", 2.5, [], {"a": 1}]
 NUMBER_TEXT_KEYS = ("request_bytes",)  # a size or 'line'
@@ -115,11 +120,93 @@ def _unit_suffix(key: str | int) -> str | None:
     return next((s for s in ("_bytes_per_s", "_ps", "_hz", "_bytes") if key.endswith(s)), None)
 
 
+def _types(annotation: Any) -> list[Any]:
+    if get_origin(annotation) in (list, dict, tuple):
+        return [get_origin(annotation)]
+    args = get_args(annotation)
+    if get_origin(annotation) is Literal:
+        return [type(arg) for arg in args]
+    return [t for arg in args for t in _types(arg)] if args else [annotation]
+
+
+def _schema(model: type[BaseModel], at: KeyPath = ()) -> list[tuple[KeyPath, str]]:
+    """Every field below `model` reached through mappings only: (path, 'model',
+    'number' or 'bool'); text fields are left to the mutations of the files' leaves."""
+    out = []
+    for name, info in model.model_fields.items():
+        types = [t for t in _types(info.annotation) if t is not type(None)]
+        sub = next((t for t in types if isinstance(t, type) and issubclass(t, BaseModel)), None)
+        if sub is not None and len(types) == 1:
+            out.append(((*at, name), "model"))
+            out += _schema(sub, (*at, name))
+            if any(f.is_required() for f in sub.model_fields.values()):
+                NEEDS_KEYS.add((*at, name))
+        elif types and all(t is bool for t in types):
+            out.append(((*at, name), "bool"))
+        elif any(t in (int, float) for t in types) and str not in types:
+            out.append(((*at, name), "number"))
+    return out
+
+
+NEEDS_KEYS: set[KeyPath] = set()
+"""The models with required keys."""
+SCHEMA = _schema(ScenarioConfig)
+
+
+def _has(data: dict, at: KeyPath) -> bool:
+    node: Any = data
+    for part in at:
+        if not isinstance(node, dict) or part not in node:
+            return False
+        node = node[part]
+    return True
+
+
+def _number(draw, plausible: bool, extra: list[Any] = ()) -> tuple[Any, bool]:
+    """A value for a number field, and whether it may be valid."""
+    if plausible:
+        return draw(st.sampled_from(PLAUSIBLE_NUMBERS)), True
+    value = draw(st.sampled_from(WRONG_FOR_NUMBER + MAYBE_VALID_FOR_NUMBER + list(extra)))
+    return value, value in MAYBE_VALID_FOR_NUMBER and not isinstance(value, bool)
+
+
+def _absent_field(data: dict, draw, plausible: bool) -> tuple[KeyPath, Any, bool]:
+    """A field of the models, whether the file gives it or not: an unknown key in a
+    model's mapping, or a wrong value for a number or a switch."""
+    program = {"pipelines"} if "pipelines" in data else {"workload", "driver"}
+    fields = [f for f in SCHEMA if f[0][0] in program | {"soc", "run", "seed"}]
+    at, kind = draw(st.sampled_from(fields))
+    if kind == "model":
+        at, value, maybe = (*at, "zz_unknown"), 1, False
+    elif kind == "bool":
+        value, maybe = draw(st.sampled_from(WRONG_FOR_BOOL)), False
+    else:
+        value, maybe = _number(draw, plausible)
+    # a model with required keys that the file lacks would be refused for those first
+    absent = [at[:n] for n in range(1, len(at)) if not _has(data, at[:n])]
+    hypothesis_assume(not any(model in NEEDS_KEYS for model in absent))
+    return at, value, maybe
+
+
+def _put(data: dict, at: KeyPath, value: Any) -> None:
+    node: Any = data
+    for part in at[:-1]:
+        if not isinstance(node.get(part), dict):
+            node[part] = {}
+        node = node[part]
+    node[at[-1]] = value
+
+
 @st.composite
-def mutations(draw, names: list[str]) -> tuple[dict, KeyPath, Any, bool]:
+def mutations(draw, names: list[str], plausible: bool = False) -> tuple[dict, KeyPath, Any, bool]:
     """(scenario dict, the key path changed, the new value, whether it may be valid)."""
     data = copy.deepcopy(BASES[draw(st.sampled_from(names))])
-    if draw(st.integers(0, 4)) == 0:  # an unknown key in some mapping
+    choice = draw(st.integers(0, 5))
+    if choice == 5:  # any field of the models, in the file or not
+        at, value, maybe = _absent_field(data, draw, plausible)
+        _put(data, at, value)
+        return data, at, value, maybe
+    if choice == 0:  # an unknown key in some mapping of the file
         at = draw(st.sampled_from(_mappings(data)))
         node: Any = data
         for part in at:
@@ -133,9 +220,7 @@ def mutations(draw, names: list[str]) -> tuple[dict, KeyPath, Any, bool]:
     if isinstance(old, bool):
         value, maybe = draw(st.sampled_from(WRONG_FOR_BOOL)), False
     elif isinstance(old, int | float) or (suffix and isinstance(old, str)):
-        pool = WRONG_FOR_NUMBER + MAYBE_VALID_FOR_NUMBER + UNITS.get(suffix or "", [])
-        value = draw(st.sampled_from(pool))
-        maybe = value in MAYBE_VALID_FOR_NUMBER and not isinstance(value, bool)
+        value, maybe = _number(draw, plausible, UNITS.get(suffix or "", []))
     else:
         value = draw(st.sampled_from(WRONG_FOR_TEXT))
         # a layer named '../../etc' or 'xxx…' is refused; a number is a valid size
@@ -200,7 +285,7 @@ def test_one_mutation_is_one_config_error_naming_its_key(tmp_path: Path, case) -
 
 
 @settings(max_examples=40, **SETTINGS)
-@given(case=mutations(["quickstart", "dram_contention"]))
+@given(case=mutations(["quickstart", "dram_contention"], plausible=True))
 def test_a_mutated_scenario_that_loads_plans_or_fails_cleanly(tmp_path: Path, case) -> None:
     from soc.plan.pipelines import plan_scenario
 

@@ -190,13 +190,21 @@ SafeLimitedLoader.yaml_implicit_resolvers = {
 }
 
 
+_INT_CHARS = 4300
+
+
 def _checked(tag: str):
     """The safe constructor of `tag`, its errors (``!!int seven``) as ConstructorError
     naming the node's line instead of a bare ValueError or KeyError."""
     construct = SafeConstructor.yaml_constructors[tag]
+    # Python reads at most 4,300 decimal digits; a base-60 integer (1:30:00) takes time
+    # quadratic in its length, so a longer integer is refused before it is read
+    longest = _INT_CHARS if tag == _CORE + "int" else None
 
     def checked(loader: SafeConstructor, node: Node) -> object:
         try:
+            if longest is not None and len(node.value) > longest:
+                raise ValueError("too long")
             return construct(loader, node)
         except (ValueError, KeyError, IndexError, TypeError, OverflowError):
             value = node.value if isinstance(node.value, str) else ""

@@ -159,6 +159,14 @@ def test_an_integer_of_5000_digits_is_refused_not_a_value_error(tmp_path):
     assert error_of(path) == (f"{path}:4: '{'9' * 60}'… (5,000 characters) is not a valid !!int")
 
 
+def test_a_base_60_integer_too_long_to_read_quickly_is_refused(tmp_path):
+    path = write(tmp_path, MINIMAL + "seed: 1" + ":59" * 100_000 + "\n")  # 300,001 chars
+    shown = ("1" + ":59" * 20)[:60]  # the first 60 characters
+    assert error_of(path) == f"{path}:4: '{shown}'… (300,001 characters) is not a valid !!int"
+    config = load_scenario(write(tmp_path, MINIMAL + "seed: 1:30\n"))  # YAML 1.1: 60 + 30
+    assert config.seed == 90
+
+
 def test_an_over_long_key_is_refused_and_cut_in_the_message(tmp_path):
     path = write(tmp_path, MINIMAL + "k" * 300 + ": 1\n")
     assert error_of(path) == (

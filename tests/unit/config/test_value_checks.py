@@ -306,3 +306,49 @@ def test_soc_validate_prints_one_line_and_exits_2(tmp_path, text):
     assert done.returncode == 2, done.stderr
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and str(path) in lines[0], done.stderr
+
+
+def test_frames_that_start_beyond_1e6_s_are_refused(tmp_path):
+    # 2,000,001 frames at 1 fps: the last starts 2e6 s after the first
+    path, message = error_of(tmp_path, HEAD + "driver:\n  frames: 2000001\n  fps: 1\n")
+    assert message == (
+        f"{path}:6: driver.frames: 2000001 frames at 1 fps start over 2e+06 s, beyond 1e6 s"
+    )
+
+
+def test_a_preset_given_as_a_list_is_a_config_error(tmp_path):
+    path, message = error_of(tmp_path, HEAD + "soc:\n  dram:\n    preset: [DDR4-3200]\n")
+    assert message.startswith(f"{path}:7: soc.dram.preset: Input should be ")
+
+
+def test_an_external_tensor_name_is_a_safe_name(tmp_path):
+    text = (
+        "name: t\nworkload:\n  layers:\n    - {name: a, op: fc, c: 8, k: 8}\n"
+        "    - {name: b, op: fc, c: 8, k: 8, source: 'external:../up'}\n"
+    )
+    path, message = error_of(tmp_path, text)
+    assert message.startswith(f"{path}:5: workload.layers[1].source: '../up' is not a safe")
+
+
+def test_an_inline_layer_too_large_to_count_is_refused(tmp_path):
+    # 2**21 x 2**21 input of 1 channel: 2**42 elements, over 2**40
+    text = "name: t\nworkload:\n  layers:\n    - {name: a, op: conv, c: 1, k: 1, "
+    text += "h: 2097152, w: 2097152}\n"
+    path, message = error_of(tmp_path, text)
+    assert message == (
+        f"{path}:4: workload.layers[0]: its input tensor has 4.4e+12 elements, more than "
+        "2**40 (1.1e+12)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "expected"),
+    [
+        ("scale", "1e-30", "scale: Input should be greater than or equal to 0.000001"),
+        ("resize", "[100000, 100000]", "resize[0]: Input should be less than or equal to 16384"),
+    ],
+)
+def test_measure_preprocessing_is_bounded(tmp_path, key, value, expected):
+    text = HEAD + f"  sparsity:\n    measure: {{input: x.png, {key}: {value}}}\n"
+    path, message = error_of(tmp_path, text)
+    assert message.startswith(f"{path}:6: workload.sparsity.measure.{expected}")

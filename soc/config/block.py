@@ -4,11 +4,17 @@ Every value is checked for its kind before its field sees it: a number is never 
 `nan` (pydantic's `allow_inf_nan=False`, in containers too), a boolean is no number
 (YAML `true` for `seed` or `frames`, which pydantic would take for 1), and a number or a
 string is no boolean (only `true` / `false`, not 1 or "yes", where a switch is asked).
+An integer may be written as a whole float (`frames: 2.0`, as YAML tools write numbers);
+a fraction (`2.5`) is refused by pydantic.
+
+Every name a user gives that may end up in a file or folder name, a trace track or a
+message is one plain path component (`name_error`).
 """
 
 from __future__ import annotations
 
 import re
+from pathlib import PurePath
 from typing import Annotated, Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
@@ -16,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 from soc.config.keypath import KeyPathError
 from soc.units import echoed
 
-_KINDS: dict[tuple[type, str], tuple[bool, bool, bool, bool]] = {}
+_KINDS: dict[tuple[type, str], tuple[bool, bool, str, bool]] = {}
 
 
 def _leaves(annotation: Any) -> list[Any]:
@@ -33,17 +39,18 @@ def _leaves(annotation: Any) -> list[Any]:
     return [leaf for arg in args for leaf in _leaves(arg)]
 
 
-def _kinds(model: type[BaseModel], field: str) -> tuple[bool, bool, bool, bool]:
-    """(takes a boolean anywhere, takes only booleans, takes a number, holds a model
-    whose own check sees its values) for a field."""
+def _kinds(model: type[BaseModel], field: str) -> tuple[bool, bool, str, bool]:
+    """(takes a boolean anywhere, takes only booleans, what it takes instead ('a number',
+    'a text' or ''), holds a model whose own check sees its values) for a field."""
     key = (model, field)
     if key not in _KINDS:
         leaves = [t for t in _leaves(model.model_fields[field].annotation) if t is not type(None)]
         takes_bool = any(t is bool for t in leaves)
         only_bool = takes_bool and all(t is bool for t in leaves)
         number = any(t is int or t is float for t in leaves)
+        text = any(t is str or (isinstance(t, type) and issubclass(t, PurePath)) for t in leaves)
         nested = any(isinstance(t, type) and issubclass(t, BaseModel) for t in leaves)
-        _KINDS[key] = (takes_bool, only_bool, number, nested)
+        _KINDS[key] = (takes_bool, only_bool, "a number" if number else "a text" * text, nested)
     return _KINDS[key]
 
 
@@ -118,7 +125,7 @@ class Block(BaseModel):
 def _check_kind(model: type[BaseModel], field: str, value: object) -> None:
     """Refuse a boolean where a number (or a text) is asked, and anything but a
     boolean where only a boolean is."""
-    takes_bool, only_bool, number, nested = _kinds(model, field)
+    takes_bool, only_bool, kind, nested = _kinds(model, field)
     if only_bool:
         if value is not None and not isinstance(value, bool):
             raise KeyPathError((field,), f"expected true or false, got {shown(value)}")
@@ -128,5 +135,5 @@ def _check_kind(model: type[BaseModel], field: str, value: object) -> None:
         found = None  # a model's values: its own check names their keys
     if found is not None:
         at, flag = found
-        what = "a number" if number else "a value of its kind"
+        what = kind or "a value of its kind"
         raise KeyPathError((field, *at), f"expected {what}, not the boolean {str(flag).lower()}")

@@ -217,6 +217,8 @@ def _checked(tag: str):
 
 for _tag in ("int", "float", "bool", "null", "str"):
     SafeLimitedLoader.add_constructor(_CORE + _tag, _checked(_CORE + _tag))
+# `<<` merges as a key; anywhere else it is the text it is
+SafeLimitedLoader.add_constructor(MERGE_TAG, _checked(_CORE + "str"))
 
 
 def check_node_limits(

@@ -284,6 +284,12 @@ def test_merge_keys_and_small_aliases_are_read(tmp_path):
     assert (config.seed, config.driver.frames, config.driver.fps) == (3, 3, 60)
 
 
+def test_plain_texts_that_yaml_1_1_would_type_stay_texts():
+    # yaml.safe_load reads a date, and fails on the other two
+    data, _ = parse_yaml("a: 2024-01-01\nb: =\nc: <<\n", "f.yaml")
+    assert data == {"a": "2024-01-01", "b": "=", "c": "<<"}
+
+
 def test_a_merged_key_is_checked_like_the_others(tmp_path):
     text = MINIMAL + "driver:\n  fps: 60\n  <<: {frames: 5, fpz: 30}\n"
     assert error_of(write(tmp_path, text)).endswith(":6: driver.fpz: unknown key")

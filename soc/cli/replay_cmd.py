@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from soc.cli.main import SET_OPTION, app
+from soc.cli.main import SET_OPTION, _run_limits, app
 
 
 @app.command()
@@ -34,13 +34,24 @@ def replay(
     out: str | None = typer.Option(None, "--out", help="run folder (default runs/replay)"),
     overwrite: bool = typer.Option(False, "--overwrite", help="replace a run folder of ours"),
     overrides: list[str] | None = SET_OPTION,
+    max_wall: str | None = typer.Option(
+        None, "--max-wall", help="stop after this much wall-clock time simulating: 90s, 10m"
+    ),
+    max_sim: str | None = typer.Option(
+        None, "--max-sim", help="stop at this simulated time: 2 s, 500 us"
+    ),
 ) -> None:
-    """Replay recorded memory requests on an SoC's NoC, SRAM and DRAM (nothing else runs)."""
+    """Replay recorded memory requests on an SoC's NoC, SRAM and DRAM (nothing else runs).
+
+    A replay stopped by --max-wall or --max-sim is written all the same, its summary
+    marked incomplete ("complete": false); processes blocked forever end with
+    "stalled at t=...", a line per blocked process and exit code 3."""
     from rich.console import Console
 
     from soc.config.loader import load_soc
     from soc.hw.replay import MODES
     from soc.report.replay import render_replay
+    from soc.report.summary import incomplete_line
     from soc.runner.replay import replay as run_replay
     from soc.runner.replay import run_source, trace_source
 
@@ -50,6 +61,7 @@ def replay(
         raise typer.BadParameter("--request-bytes must be positive")
     if cycle_ps is not None and not 0 < cycle_ps < float("inf"):
         raise typer.BadParameter("--cycle-ps must be a positive number")
+    limits = _run_limits(max_wall, max_sim)
     soc = load_soc(Path(soc_file), overrides or ())
     if Path(source).is_dir():
         chosen = None if masters is None else [m.strip() for m in masters.split(",")]
@@ -57,7 +69,10 @@ def replay(
     else:
         loaded = trace_source(Path(source), fmt, soc, master, request_bytes, cycle_ps)
     out_dir = Path(out) if out else Path("runs") / "replay"
-    result = run_replay(soc, loaded, mode, out_dir, overwrite=overwrite)
+    result = run_replay(soc, loaded, mode, out_dir, overwrite=overwrite, limits=limits)
     console = Console()
     render_replay(result.summary, console)
     console.print(f"run folder: {out_dir}  ({result.wall_s:.2f} s wall)", soft_wrap=True)
+    incomplete = incomplete_line(result.summary)
+    if incomplete:
+        console.print(incomplete, soft_wrap=True)

@@ -16,15 +16,19 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import yaml
+from simpy.core import EmptySchedule
 
 from soc.assemble.replay import assemble_replay
 from soc.config import SocConfig
+from soc.config.quantities import MAX_TIME_PS
 from soc.energy import EnergyLedger, load_energy_table
-from soc.errors import SimulationError, TraceFormatError
+from soc.errors import StallError, TraceFormatError
 from soc.hw.replay import ReplayRequest, display_underflows
 from soc.kernel import Level
+from soc.kernel.blocked import blocked_waits, grouped_lines
 from soc.kernel.clock import PS_PER_S
 from soc.limits import YAML_LIMITS, check_input_file
+from soc.runner.control import RunLimits, run_bounded
 from soc.runner.outputs import RunOrigin, check_target, discard, publish, staging_folder
 from soc.runner.run import _dram_summary, write_json
 from soc.trace import StatsCollector, Tracer
@@ -116,6 +120,13 @@ def check_addresses(soc: SocConfig, source: ReplaySource) -> None:
         ranges["sram"] = (soc.sram.base_addr, soc.sram.size_bytes)
     for master, stream in source.streams.items():
         for i, r in enumerate(stream):
+            late = max(r.t_ps or 0, r.think_ps)
+            if late > MAX_TIME_PS:  # as a scenario's times: an int64 of ps
+                what = "is issued at" if late == r.t_ps else "thinks for"
+                raise TraceFormatError(
+                    f"{source.label}: {master} request {i} (from 0) {what} "
+                    f"{late / PS_PER_S:.3g} s, past the limit of 1e6 s"
+                )
             end = r.addr + r.size_bytes
             if any(base <= r.addr and end <= base + size for base, size in ranges.values()):
                 continue
@@ -273,9 +284,15 @@ class ReplayResult:
 
 
 def simulate_replay(
-    soc: SocConfig, source: ReplaySource, mode: str, window_ps: int = 10_000_000
+    soc: SocConfig,
+    source: ReplaySource,
+    mode: str,
+    window_ps: int = 10_000_000,
+    limits: RunLimits | None = None,
 ) -> dict[str, object]:
-    """Replay `source` on `soc`; the summary."""
+    """Replay `source` on `soc`; the summary. A bound of `limits` stops it early, its
+    summary then marked incomplete ("complete": false, "stopped": reason and time) as a
+    run's is; processes blocked forever raise StallError naming them."""
     check_addresses(soc, source)
     table = load_energy_table(soc.energy_table)
     stats = StatsCollector(window_ps)
@@ -283,10 +300,11 @@ def simulate_replay(
     tracer = Tracer(Level.LAYER, [stats, ledger], activity_window_ps=window_ps)
     system = assemble_replay(soc, source.streams, mode, tracer, at_dram=source.at_dram)
     try:
-        system.env.run(until=system.finished)
-    except RuntimeError as exc:
-        raise SimulationError(f"replay stalled at {system.env.now} ps: {exc}") from None
-    end = system.env.now
+        stopped = run_bounded(system.env, system.finished, limits or RunLimits())
+    except EmptySchedule:
+        waits = blocked_waits(system.env, system.components)
+        raise StallError(system.env.now, len(waits), grouped_lines(waits)) from None
+    end = stopped.at_ps if stopped else system.env.now
     tracer.close(end)
     dram = _dram_summary(stats, end)
     masters = {}
@@ -313,6 +331,8 @@ def simulate_replay(
             masters[name]["underflows"], masters[name]["underflow_bytes_short"] = count, short
     return {
         "replay": {"source": source.label, "mode": mode},
+        "complete": stopped is None,
+        **({"stopped": {"reason": stopped.reason, "at_ps": stopped.at_ps}} if stopped else {}),
         "total_ps": end,
         "masters": masters,
         "dram": dram,
@@ -327,6 +347,7 @@ def replay(
     out_dir: Path,
     *,
     overwrite: bool = False,
+    limits: RunLimits | None = None,
 ) -> ReplayResult:
     """Replay and write `out_dir` (soc.yaml, summary.json), as a run writes its folder."""
     started = time.perf_counter()
@@ -334,7 +355,7 @@ def replay(
     check_target(out_dir, origin, overwrite=overwrite, default=False)
     staging = staging_folder(out_dir, origin)
     try:
-        summary = simulate_replay(soc, source, mode)
+        summary = simulate_replay(soc, source, mode, limits=limits)
         soc_yaml = yaml.safe_dump(soc.model_dump(mode="json"), sort_keys=False)
         (staging / "soc.yaml").write_text(soc_yaml, encoding="utf-8")
         write_json(staging / "summary.json", summary)

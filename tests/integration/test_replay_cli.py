@@ -53,3 +53,43 @@ def test_bad_input_is_one_line_and_no_folder(tmp_path):
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1 and message in lines[0], (args, result.stderr)
         assert not out.exists()
+
+
+def test_a_request_past_the_time_limit_is_refused_before_simulating(tmp_path):
+    """Cycle 10**18 at 625 ps is 6.25e8 s: past the 1e6 s every simulated time is held to
+    (a scenario's times likewise); simulating the refreshes up to it would never end."""
+    trace = write_trace(tmp_path / "far.trace", ["0x0 READ 0", f"0x40 READ {10**18}"])
+    out = tmp_path / "out"
+    result = soc("replay", trace, "--soc", SOC, "--out", str(out))
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert lines == [
+        f"error: {trace} (dramsim3): trace request 1 (from 0) is issued at 6.25e+08 s, "
+        "past the limit of 1e6 s"
+    ]
+    assert not out.exists()
+
+
+def test_max_sim_stops_a_replay_and_marks_it_incomplete(tmp_path):
+    """200 reads issued every 8 cycles of 625 ps (5 ns): by 500 ns at most the first 101
+    are issued, so fewer than 200 x 64 bytes are read; the summary ends at the bound."""
+    trace = write_trace(tmp_path / "t.trace", [f"0x{i * 64:x} READ {i * 8}" for i in range(200)])
+    out = tmp_path / "rep"
+    result = soc("replay", trace, "--soc", SOC, "--out", str(out), "--max-sim", "500 ns")
+    assert result.returncode == 0, result.stderr
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["complete"] is False
+    assert summary["stopped"] == {"reason": "max_sim", "at_ps": 500_000}
+    assert summary["total_ps"] == 500_000
+    assert 0 < summary["masters"]["trace"]["read_bytes"] <= 101 * 64
+    assert "INCOMPLETE: stopped by --max-sim at 500.000 ns" in result.stdout.replace("\n", " ")
+
+
+def test_a_complete_replay_says_so(tmp_path):
+    trace = write_trace(tmp_path / "t.trace", [f"0x{i * 64:x} READ {i * 8}" for i in range(20)])
+    out = tmp_path / "rep"
+    result = soc("replay", trace, "--soc", SOC, "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["complete"] is True and "stopped" not in summary
+    assert "INCOMPLETE" not in result.stdout

@@ -24,6 +24,7 @@ from pathlib import Path
 from soc.errors import OutputError
 
 MARKER = ".flexsoc-run"
+_MARKER_BYTES = 1 << 16
 
 
 @dataclass(frozen=True)
@@ -43,9 +44,11 @@ def read_marker(folder: Path) -> RunOrigin | None:
     if marker.is_symlink() or not marker.is_file():
         return None
     try:
+        if marker.stat().st_size > _MARKER_BYTES:  # ours hold two short strings
+            return None
         data = json.loads(marker.read_text(encoding="utf-8"))
         return RunOrigin(str(data["scenario"]), str(data["source"]))
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, RecursionError):
         return None
 
 

@@ -27,7 +27,9 @@ from typing import TYPE_CHECKING
 import yaml
 
 from soc.config import ScenarioConfig
+from soc.config.yaml_safe import load_yaml
 from soc.errors import ConfigError, FlexsocError, OutputError
+from soc.limits import check_input_file
 from soc.runner.outputs import RunOrigin, discard, read_marker
 from soc.sweeps.metrics import Metrics, key_metrics
 from soc.sweeps.spec import Point, SweepSpec, data_key, expand, parse_spec, read_spec
@@ -103,13 +105,16 @@ def completed_summary(folder: Path, key: str) -> dict[str, object] | None:
     """The summary of a complete run folder of the scenario with `key`, else None."""
     if read_marker(folder) is None:
         return None
-    try:
-        config = yaml.safe_load((folder / "config.yaml").read_text(encoding="utf-8"))
+    try:  # a folder edited by hand or damaged is not done: the point runs again
+        config, _ = load_yaml(folder / "config.yaml")
         if data_key(config) != key:
             return None
-        return json.loads((folder / "summary.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError, TypeError, yaml.YAMLError):
+        summary_path = folder / "summary.json"
+        check_input_file(summary_path, "summary")
+        summary = json.loads(summary_path.read_text(encoding="utf-8"))
+    except (FlexsocError, OSError, ValueError, TypeError, RecursionError, yaml.YAMLError):
         return None
+    return summary if isinstance(summary, dict) and summary.get("complete", True) else None
 
 
 def check_sweep_folder(out: Path) -> None:

@@ -140,16 +140,17 @@ def test_processes_and_dask_agree_and_a_rerun_runs_only_what_is_missing(tmp_path
     assert rows[0]["total_ps"] > rows[1]["total_ps"]
     assert pq.read_table(tmp_path / "local" / "results.parquet").equals(local)
 
-    # a point lost (its folder gone) and one cut short (no summary): only those two run
+    # a point lost (its folder gone), one cut short (no summary) and one damaged (its
+    # summary nested deeper than JSON can be read): only those three run
     points = tmp_path / "local" / "points"
-    lost, cut = rows[1]["key"], rows[2]["key"]
+    lost, cut, damaged = rows[1]["key"], rows[2]["key"], rows[3]["key"]
     kept = {r["key"]: (points / r["key"] / "summary.json").stat().st_mtime_ns for r in rows}
     os.rename(points / lost, tmp_path / "lost")
     (points / cut / "summary.json").unlink()
+    (points / damaged / "summary.json").write_text("[" * 100_000 + "]" * 100_000)
     again = run_sweep(spec, tmp_path / "local", workers=2).to_pylist()
-    assert [r["reused"] for r in again] == [True, False, False, True]
-    for r in again[0], again[3]:
-        assert (points / r["key"] / "summary.json").stat().st_mtime_ns == kept[r["key"]]
+    assert [r["reused"] for r in again] == [True, False, False, False]
+    assert (points / rows[0]["key"] / "summary.json").stat().st_mtime_ns == kept[rows[0]["key"]]
     assert [r["total_ps"] for r in again] == [r["total_ps"] for r in rows]
     forced = run_sweep(spec, tmp_path / "local", workers=1, force=True).to_pylist()
     assert [r["reused"] for r in forced] == [False] * 4

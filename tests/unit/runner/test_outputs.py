@@ -44,6 +44,13 @@ def test_a_forged_or_unreadable_marker_is_no_marker(tmp_path):
     folder.mkdir()
     (folder / MARKER).write_text("not json")
     assert read_marker(folder) is None
+    (folder / MARKER).write_text("[" * 100_000 + "]" * 100_000)  # deeper than json can go
+    assert read_marker(folder) is None
+    name = "x" * 70_000  # a marker over 64 KiB is no marker of ours
+    (folder / MARKER).write_text(RunOrigin(name, "/s.yaml").marker_text())
+    assert read_marker(folder) is None
+    (folder / MARKER).write_text(RunOrigin("x" * 60_000, "/s.yaml").marker_text())
+    assert read_marker(folder) == RunOrigin("x" * 60_000, "/s.yaml")
     (folder / MARKER).unlink()
     (folder / MARKER).mkdir()
     assert read_marker(folder) is None

@@ -407,24 +407,23 @@ def parse_yaml(
     the line of every key path. Errors name `where` and, with `lines`, the line."""
     if len(text) > limits.max_bytes:
         raise ConfigError(f"{where}: over the limit of {limits.max_bytes:,} bytes for YAML")
+    instance = None
     try:
-        instance = loader(text)
-    except UnicodeError:  # a lone surrogate from the command line
-        raise ConfigError(f"{where}: not UTF-8 text") from None
-    instance.limits = limits
-    try:
+        instance = loader(text)  # PyYAML's own reader checks the characters here
+        instance.limits = limits
         node = instance.get_single_node()
         if node is None:
             return None, {}
         _walk(node, limits, local_tags)
         index = _line_index(node)
         return instance.construct_document(node), index
-    except (yaml.YAMLError, UnicodeError) as exc:
-        if isinstance(exc, UnicodeError):
-            raise ConfigError(f"{where}: not UTF-8 text") from None
+    except UnicodeError:  # a lone surrogate from the command line
+        raise ConfigError(f"{where}: not UTF-8 text") from None
+    except yaml.YAMLError as exc:
         raise ConfigError(_syntax_message(exc, text, where, lines, limits)) from None
     finally:
-        instance.dispose()
+        if instance is not None:
+            instance.dispose()
 
 
 def load_yaml(

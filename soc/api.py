@@ -39,8 +39,15 @@ from soc.errors import ConfigError, MappingError, OutputError, WorkloadError
 from soc.limits import check_input_file
 from soc.report.export import layer_records
 from soc.report.schema import Frame, Op, Summary
+from soc.runner.control import RunLimits, parse_sim_ps, parse_wall_s
 from soc.runner.outputs import RunOrigin
-from soc.runner.run import build_summary, events_processed, run_scenario, simulate
+from soc.runner.run import (
+    RunControl,
+    build_summary,
+    events_processed,
+    run_scenario,
+    simulate_bounded,
+)
 
 Scenario = str | Path | ScenarioConfig
 OverrideValue = object  # what YAML can hold: str, int, float, bool, None, lists, mappings
@@ -103,6 +110,8 @@ def run(
     out: str | Path | None = None,
     overwrite: bool = False,
     verbose: bool = False,
+    max_wall: str | None = None,
+    max_sim: str | None = None,
     **overrides: object,
 ) -> RunResult:
     """Simulate `scenario` (a YAML path or a ScenarioConfig) with overrides.
@@ -112,16 +121,23 @@ def run(
     `out`, the run folder is written as `soc run --out` writes it (`overwrite` as
     `--overwrite`). Raises ConfigError naming the key at fault, like `soc run --set`.
     The simulator's debug log is shown with `verbose` (as `soc run -v`), or as the
-    caller configured structlog.
+    caller configured structlog. `max_wall` ("10m") and `max_sim` ("2 ms") bound the
+    run as `soc run --max-wall/--max-sim` do: its summary then says `complete` false;
+    a simulation that stalls raises StallError naming the blocked processes.
     """
+    limits = _limits(max_wall, max_sim)
     config = load(scenario, override_texts(set, **overrides))
     source = "" if isinstance(scenario, ScenarioConfig) else str(Path(scenario).resolve())
     try:
         with _log_level(logging.DEBUG if verbose else logging.WARNING):
             if out is None:
-                return _in_memory(config)
+                return _in_memory(config, limits)
             result = run_scenario(
-                config, Path(out), origin=RunOrigin(config.name, source), overwrite=overwrite
+                config,
+                Path(out),
+                origin=RunOrigin(config.name, source),
+                overwrite=overwrite,
+                control=RunControl(limits),
             )
     except (WorkloadError, MappingError) as exc:  # as `soc run`: name the file
         if isinstance(scenario, ScenarioConfig):
@@ -154,12 +170,22 @@ def _log_level(level: int) -> Iterator[None]:
         structlog.reset_defaults()
 
 
-def _in_memory(config: ScenarioConfig) -> RunResult:
+def _limits(max_wall: str | None, max_sim: str | None) -> RunLimits:
+    """`max_wall` and `max_sim` as run bounds; a malformed one is a ConfigError."""
+    try:
+        wall = parse_wall_s(max_wall) if max_wall is not None else None
+        sim = parse_sim_ps(max_sim) if max_sim is not None else None
+    except ValueError as exc:
+        raise ConfigError(f"max_wall / max_sim: {exc}") from None
+    return RunLimits(max_sim_ps=sim, max_wall_s=wall)
+
+
+def _in_memory(config: ScenarioConfig, limits: RunLimits) -> RunResult:
     """The runner's simulate and summary, without the run folder or any trace sink."""
     started = time.perf_counter()
-    system, stats, energy = simulate(config, [])
+    system, stats, energy, stopped = simulate_bounded(config, [], None, RunControl(limits))
     events = events_processed(system)
-    summary = build_summary(config, system, stats, energy)
+    summary = build_summary(config, system, stats, energy, stopped)
     wall_s = time.perf_counter() - started
     return RunResult(Summary.model_validate(summary), config, None, wall_s, events)
 

@@ -92,6 +92,20 @@ def test_a_value_of_the_wrong_type_names_its_key():
         soc.run(QUICKSTART, set={"soc.dram.fidelity": 3})
 
 
+def test_max_sim_bounds_a_run_as_the_cli_option_does(in_memory):
+    """The quickstart's first frame ends after 100 us of simulated time, so a run bounded
+    there finishes no frame; its summary says so, and the run stops at the bound."""
+    first_end = in_memory.summary.frames[0].start_ps + in_memory.summary.frames[0].latency_ps
+    assert first_end > 100_000_000
+    cut = soc.run(QUICKSTART, max_sim="100 us")
+    assert cut.summary.complete is False and in_memory.summary.complete is True
+    assert cut.summary.stopped.reason == "max_sim" and cut.summary.stopped.at_ps == 100_000_000
+    assert cut.summary.total_ps == 100_000_000 and cut.summary.frames == []
+    assert 0 < cut.events < in_memory.events
+    with pytest.raises(ConfigError, match="max_wall / max_sim: .*needs a unit"):
+        soc.run(QUICKSTART, max_sim="200")
+
+
 def test_override_texts_follow_the_set_rule():
     texts = override_texts({"pipelines[0].fps": 30}, soc__dram__preset="lpddr5_6400")
     assert texts == ["pipelines[0].fps=30", "soc.dram.preset=lpddr5_6400"]

@@ -29,13 +29,17 @@ class Run:
 
 def load_runs(folders: list[Path]) -> list[Run]:
     """Read each folder's summary; label runs by scenario, and by folder as well when
-    two runs share a scenario name."""
+    two runs share a scenario name; a run stopped by a bound is labelled incomplete
+    wherever it is named."""
     summaries = [read_summary(folder) for folder in folders]
     names = [s["scenario"] for s in summaries]
-    return [
-        Run(f, s, s["scenario"] if names.count(s["scenario"]) == 1 else f"{s['scenario']} ({f})")
-        for f, s in zip(folders, summaries, strict=True)
-    ]
+
+    def label(folder: Path, summary: dict) -> str:
+        name = summary["scenario"]
+        text = name if names.count(name) == 1 else f"{name} ({folder})"
+        return text if summary.get("complete", True) else f"{text} [incomplete]"
+
+    return [Run(f, s, label(f, s)) for f, s in zip(folders, summaries, strict=True)]
 
 
 def _deadlines_ms(summary: dict) -> dict[str, float]:

@@ -275,3 +275,20 @@ def test_a_camera_pipeline_run_report(tmp_path):
     summary = json.loads((run / "summary.json").read_text())
     assert {"camera", "display"} <= set(summary["dram"]["bandwidth_over_time"]["bytes_per_s"])
     assert "The trace holds whole layers only" in section(text, "engine-occupancy")
+
+
+def test_an_incomplete_run_is_labelled_so(quickstart_run, tmp_path):
+    """A run a bound stopped (as `soc run --max-sim` writes it) is named incomplete in the
+    report, and its summary section carries the line `soc run` prints."""
+    from soc.report.run_report import load_runs
+
+    cut = tmp_path / "cut"
+    shutil.copytree(quickstart_run, cut)
+    summary = json.loads((cut / "summary.json").read_text())
+    summary["complete"] = False
+    summary["stopped"] = {"reason": "max_sim", "at_ps": 2_000_000_000}
+    (cut / "summary.json").write_text(json.dumps(summary))
+    labels = [run.label for run in load_runs([quickstart_run, cut])]
+    assert labels == [f"quickstart ({quickstart_run})", f"quickstart ({cut}) [incomplete]"]
+    text = build_report([cut])
+    assert "INCOMPLETE: stopped by --max-sim at 2.000 ms simulated" in text

@@ -69,12 +69,6 @@ def _bool_in(value: object) -> tuple[tuple[str | int, ...], bool] | None:
     return None
 
 
-def shown(value: object) -> str:
-    """`value` as an error message echoes it: its repr, a text cut to 60 characters
-    (`'xxx…'… (30,000 characters)`), anything else's repr cut so."""
-    return echoed(value)
-
-
 def key_path_error(exc: ValidationError) -> KeyPathError:
     """The first error of validating a model inside a validator, as the error of the key
     below it (the loader prefixes where the validator's field sits)."""
@@ -101,7 +95,7 @@ def name_error(name: str, what: str) -> str | None:
     '..', not starting with '.'."""
     rule = "1 to 100 characters, no '/', '\\' or control characters, not starting with '.'"
     if not name or len(name) > MAX_NAME_CHARS or name.startswith(".") or _UNSAFE.search(name):
-        return f"{shown(name)} is not a safe {what} name ({rule})"
+        return f"{echoed(name)} is not a safe {what} name ({rule})"
     return None
 
 
@@ -128,7 +122,7 @@ def _check_kind(model: type[BaseModel], field: str, value: object) -> None:
     takes_bool, only_bool, kind, nested = _kinds(model, field)
     if only_bool:
         if value is not None and not isinstance(value, bool):
-            raise KeyPathError((field,), f"expected true or false, got {shown(value)}")
+            raise KeyPathError((field,), f"expected true or false, got {echoed(value)}")
         return
     found = None if takes_bool else _bool_in(value)
     if found is not None and found[0] and nested:

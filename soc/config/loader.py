@@ -18,11 +18,12 @@ from pydantic import ValidationError
 from soc.config.block import Block
 from soc.config.keypath import KeyPathError
 from soc.config.masters import MASTER_KINDS
-from soc.config.messages import KeyPath, clip_values, dotted, shown, without_union_tags
+from soc.config.messages import KeyPath, clip_values, dotted, without_union_tags
 from soc.config.models import SocConfig
 from soc.config.scenario import ScenarioConfig
 from soc.config.yaml_safe import load_yaml, parse_yaml
 from soc.errors import ConfigError
+from soc.units import echoed
 
 # Where each key path was written: the file (a scenario or its `soc.base` block) and line.
 Lines = dict[KeyPath, tuple[Path, int]]
@@ -64,9 +65,9 @@ def _resolve_soc(data: dict[str, Any], path: Path, lines: Lines) -> frozenset[st
     try:
         found = base_path.is_file()
     except OSError as exc:  # a name too long, a loop of links
-        raise ConfigError(f"{path}: soc.base: {shown(base_ref)}: {exc.strerror}") from None
+        raise ConfigError(f"{path}: soc.base: {echoed(base_ref)}: {exc.strerror}") from None
     if not found:
-        raise ConfigError(f"{path}: soc.base: no such file {shown(base_ref)}")
+        raise ConfigError(f"{path}: soc.base: no such file {echoed(base_ref)}")
     base, base_lines = _read_yaml(base_path)
     if not isinstance(base, dict):
         raise ConfigError(f"{base_path}: expected a mapping of SoC blocks")
@@ -157,7 +158,7 @@ def parse_override(text: str) -> tuple[KeyPath, Any]:
         match = _KEY_PART.match(part)
         if match is None:
             raise ConfigError(
-                f"--set {label}: {shown(part)} is not a key (letters, digits, _, [n])"
+                f"--set {label}: {echoed(part)} is not a key (letters, digits, _, [n])"
             )
         path.append(match.group(1))
         path.extend(int(i) for i in re.findall(r"\[(\d+)\]", match.group(2)))

@@ -8,7 +8,7 @@ from typing import Annotated, Literal, get_args
 
 from pydantic import BeforeValidator, Field, field_validator, model_validator
 
-from soc.config.block import Block, shown
+from soc.config.block import Block
 from soc.config.keypath import KeyPathError
 from soc.config.quantities import (
     MAX_SIZE_BYTES,
@@ -19,7 +19,7 @@ from soc.config.quantities import (
     Natural,
     PositiveBytes,
 )
-from soc.units import parse_size_bytes
+from soc.units import echoed, parse_size_bytes
 
 PS_PER_S = 10**12
 MASTER_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,39}")
@@ -38,7 +38,7 @@ class MasterBase(Block):
     def _plain_name(cls, name: str) -> str:
         if not MASTER_NAME.fullmatch(name):
             raise ValueError(
-                f"{shown(name)} is not a master name (a letter, then letters, digits and "
+                f"{echoed(name)} is not a master name (a letter, then letters, digits and "
                 "'_', at most 40 characters)"
             )
         return name
@@ -57,7 +57,7 @@ def _size_or_line(value: object) -> object:
     except ValueError:
         size = 0
     if size <= 0:
-        raise ValueError(f"{shown(value)} is neither a positive size (e.g. '256 B') nor 'line'")
+        raise ValueError(f"{echoed(value)} is neither a positive size (e.g. '256 B') nor 'line'")
     if size > MAX_SIZE_BYTES:
         raise ValueError(f"{size:.6g} B is too large: at most 1 PiB (2**50 B)")
     return size

@@ -8,7 +8,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from soc.config.block import Block, shown
+from soc.config.block import Block
+from soc.units import echoed
 
 MAX_PIXELS = 16384
 """The largest `resize` side: an image of 16384 x 16384 x 3 floats is 3 GiB already."""
@@ -53,7 +54,7 @@ class MeasureConfig(Block):
     @classmethod
     def _no_zero_std(cls, value: tuple[float, ...]) -> tuple[float, ...]:
         if not value or any(abs(v) < 1e-6 for v in value):
-            raise ValueError(f"std {shown(list(value))} must be non-zero values (1e-6 at least)")
+            raise ValueError(f"std {echoed(list(value))} must be non-zero values (1e-6 at least)")
         return value
 
     @field_validator("mean")
@@ -76,7 +77,7 @@ class MeasureConfig(Block):
                 )
         elif suffix not in IMAGE_SUFFIXES:
             raise ValueError(
-                f"input {shown(self.input.name)} is neither a .npy file nor an image "
+                f"input {echoed(self.input.name)} is neither a .npy file nor an image "
                 f"({', '.join(IMAGE_SUFFIXES)})"
             )
         if self.channels == "L" and (len(self.mean) > 1 or len(self.std) > 1):

@@ -5,14 +5,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from soc.units import echoed
+
 KeyPath = tuple[str | int, ...]
-
-
-def shown(text: str, limit: int = 60) -> str:
-    """`text` quoted as a message echoes it: cut to `limit` characters, with its length."""
-    if len(text) <= limit:
-        return repr(text)
-    return f"{text[:limit]!r}… ({len(text):,} characters)"
 
 
 _LONG_QUOTED = re.compile(r"'([^'\n]{61,})'|\"([^\"\n]{61,})\"")
@@ -22,7 +17,7 @@ _LONG_WORD = re.compile(r"\S{121,}")
 def clip_values(message: str) -> str:
     """`message` with every quoted value over 60 characters (and any run of over 120
     non-blank characters) cut, so a 10 MB value prints as one short line."""
-    message = _LONG_QUOTED.sub(lambda m: shown(m.group(1) or m.group(2)), message)
+    message = _LONG_QUOTED.sub(lambda m: echoed(m.group(1) or m.group(2)), message)
     message = _LONG_WORD.sub(
         lambda m: f"{m.group(0)[:60]}… ({len(m.group(0)):,} characters)", message
     )

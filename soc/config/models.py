@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, Field, ValidationError, field_validator, model_validator
 
-from soc.config.block import Block, key_path_error, name_error, shown
+from soc.config.block import Block, key_path_error, name_error
 from soc.config.dram import DramConfig
 from soc.config.keypath import KeyPathError, name_list
 from soc.config.measure import MeasureConfig
@@ -26,6 +26,7 @@ from soc.config.quantities import (
     TimePs,
     Units,
 )
+from soc.units import echoed
 
 FALLBACK_KINDS = (
     "conv", "fc", "matmul", "maxpool", "avgpool", "globalavgpool", "globalmaxpool",
@@ -58,7 +59,7 @@ class FallbackCost(Block):
         for kind, cycles in value.items():
             if kind not in FALLBACK_KINDS:
                 known = name_list(FALLBACK_KINDS, kind)
-                raise ValueError(f"unknown op kind {shown(kind)} (known: {known})")
+                raise ValueError(f"unknown op kind {echoed(kind)} (known: {known})")
             if not (cycles >= 0 and cycles < float("inf")):
                 raise ValueError(f"{kind}: cycles must be a finite number >= 0, not {cycles}")
         return value
@@ -116,7 +117,7 @@ class NocConfig(Block):
         bad = sorted(e for e, r in self.placement.items() if not 0 <= r < self.routers)
         if bad:
             raise ValueError(
-                f"placement of {shown(bad[0])} is no router (0 to {self.routers - 1}; routers: "
+                f"placement of {echoed(bad[0])} is no router (0 to {self.routers - 1}; routers: "
                 f"{self.routers})"
             )
         return self
@@ -390,7 +391,7 @@ class WorkloadConfig(Block):
         kind, _, rest = (self.model or "").partition(":")
         if self.model is not None and (kind not in MODEL_KINDS or not rest):
             raise ValueError(
-                f"model {shown(self.model)} must be 'zoo:<name>', 'onnx:<path>' or "
+                f"model {echoed(self.model)} must be 'zoo:<name>', 'onnx:<path>' or "
                 "'scalesim:<path>'"
             )
         if self.padding is not None and kind != "scalesim":
@@ -424,11 +425,11 @@ class WorkloadConfig(Block):
             if source in [layer.name for layer in layers[i:]]:
                 return KeyPathError(
                     loc,
-                    f"{shown(source)} is this layer or a later one, not an earlier one ({known})",
+                    f"{echoed(source)} is this layer or a later one, not an earlier one ({known})",
                 )
             return KeyPathError(
                 loc,
-                f"{shown(source)} is no earlier layer ({known}); an input made outside the "
+                f"{echoed(source)} is no earlier layer ({known}); an input made outside the "
                 f"accelerator is written {EXTERNAL}{source}",
             )
         return None

@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from soc.config.block import Block, shown
+from soc.config.block import Block
 from soc.config.keypath import KeyPathError
 from soc.config.masters import GeneratorConfig, MasterConfig
 from soc.config.models import SocConfig, WorkloadConfig
@@ -26,6 +26,7 @@ from soc.config.quantities import (
     SizeBytes,
     TimePs,
 )
+from soc.units import echoed
 
 
 class StageCost(Block):
@@ -78,7 +79,7 @@ class PipelineConfig(DriverConfig):
     def _plain_name(cls, name: str) -> str:
         if not PIPELINE_NAME.fullmatch(name):
             raise ValueError(
-                f"{shown(name)} is not a pipeline name (a letter or '_', then letters, digits, "
+                f"{echoed(name)} is not a pipeline name (a letter or '_', then letters, digits, "
                 "'_' and '-', at most 40 characters)"
             )
         return name
@@ -170,7 +171,7 @@ class ScenarioConfig(Block):
         """The name becomes a folder name: one plain path component, never '.' or '..'."""
         if not RUN_NAME.fullmatch(name):
             raise ValueError(
-                f"{shown(name)} is not a safe run folder name (letters, digits, '-', '_' and "
+                f"{echoed(name)} is not a safe run folder name (letters, digits, '-', '_' and "
                 "'.', not starting with '.', at most 100 characters)"
             )
         return name
@@ -187,7 +188,7 @@ class ScenarioConfig(Block):
             unknown = sorted(set(table) - known)
             if unknown:
                 raise ValueError(
-                    f"soc.dram.{what} names {shown(unknown[0])}, which is no master "
+                    f"soc.dram.{what} names {echoed(unknown[0])}, which is no master "
                     f"(masters: {', '.join(sorted(known))})"
                 )
         for i, master in enumerate(self.masters):

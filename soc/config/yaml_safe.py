@@ -38,9 +38,10 @@ from yaml.events import (
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.resolver import Resolver
 
-from soc.config.messages import KeyPath, clip_values, dotted, shown
+from soc.config.messages import KeyPath, clip_values, dotted
 from soc.errors import ConfigError
 from soc.limits import YAML_LIMITS, YamlLimits
+from soc.units import echoed
 
 try:  # libyaml's parser: scanning a 10 MB scalar takes 0.2 s, not 8 s
     from yaml.cyaml import CParser as _Parser
@@ -209,7 +210,7 @@ def _checked(tag: str):
         except (ValueError, KeyError, IndexError, TypeError, OverflowError):
             value = node.value if isinstance(node.value, str) else ""
             raise ConstructorError(
-                None, None, f"{shown(value)} is not a valid {tag_name(tag)}", node.start_mark
+                None, None, f"{echoed(value)} is not a valid {tag_name(tag)}", node.start_mark
             ) from None
 
     return checked
@@ -247,7 +248,7 @@ def _check_one(node: Node, limits: YamlLimits, local_tags: bool) -> None:
     if not allowed and not (node.tag == MERGE_TAG and isinstance(node, ScalarNode)):
         raise _LimitError(
             _line(node),
-            f"tag {shown(tag_name(node.tag))} is not read (only YAML's plain types: "
+            f"tag {echoed(tag_name(node.tag))} is not read (only YAML's plain types: "
             "strings, numbers, booleans, null, mappings and lists"
             f"{', and local !Name tags' if local_tags else ''})",
         )
@@ -262,7 +263,7 @@ def _check_one(node: Node, limits: YamlLimits, local_tags: bool) -> None:
         if len(key.value) > limits.max_key_chars:
             raise _LimitError(
                 _line(key),
-                f"key {shown(key.value)} is longer than {limits.max_key_chars} characters",
+                f"key {echoed(key.value)} is longer than {limits.max_key_chars} characters",
             )
 
 

@@ -27,6 +27,7 @@ from pathlib import Path
 
 from soc.errors import TraceFormatError
 from soc.limits import check_input_file
+from soc.units import echoed
 
 DRAMSIM3_WRITES = frozenset({"WRITE", "write", "P_MEM_WR", "BOFF"})
 FORMATS = ("dramsim3", "ramulator", "ramulator2")
@@ -43,13 +44,6 @@ class TraceRequest:
     is_write: bool
     master: str
     t_ps: int | None  # None: issue as soon as the memory accepts it
-
-
-def echo(text: str, limit: int = 60) -> str:
-    """`text` quoted for a message, cut to `limit` characters when longer."""
-    if len(text) <= limit:
-        return repr(text)
-    return f"{text[:limit]!r}… ({len(text):,} characters)"
 
 
 def _lines(path: Path) -> Iterator[tuple[int, list[str]]]:
@@ -77,15 +71,15 @@ def _lines(path: Path) -> Iterator[tuple[int, list[str]]]:
 def _address(path: Path, number: int, text: str, base: int) -> int:
     kind = "a hex address" if base == 16 else "an address (decimal or 0x-hex)"
     if len(text) > MAX_ADDRESS_CHARS:  # before int(): a 64-bit address has at most 20 digits
-        raise TraceFormatError(f"{path}, line {number}: {echo(text)} is not {kind}")
+        raise TraceFormatError(f"{path}, line {number}: {echoed(text)} is not {kind}")
     try:
         value = int(text, 16 if base == 16 else 0)
     except ValueError:
-        raise TraceFormatError(f"{path}, line {number}: {echo(text)} is not {kind}") from None
+        raise TraceFormatError(f"{path}, line {number}: {echoed(text)} is not {kind}") from None
     if value < 0:
-        raise TraceFormatError(f"{path}, line {number}: negative address {echo(text)}")
+        raise TraceFormatError(f"{path}, line {number}: negative address {echoed(text)}")
     if value >= 2**64:
-        raise TraceFormatError(f"{path}, line {number}: address {echo(text)} is over 64 bits")
+        raise TraceFormatError(f"{path}, line {number}: address {echoed(text)} is over 64 bits")
     return value
 
 
@@ -108,7 +102,7 @@ def read_dramsim3(
             cycle = int(fields[2])
         except ValueError:
             raise TraceFormatError(
-                f"{path}, line {number}: cycle {echo(fields[2])} is not a whole number"
+                f"{path}, line {number}: cycle {echoed(fields[2])} is not a whole number"
             ) from None
         if cycle < 0:
             raise TraceFormatError(f"{path}, line {number}: negative cycle {cycle}")

@@ -24,18 +24,12 @@ from numpy.lib import format as npy_format
 
 from soc.errors import InputError, WorkloadError
 from soc.limits import MAX_INPUT_ENV, check_input_file, max_input_bytes
+from soc.units import echoed
 
 NPY_MAGIC = b"\x93NUMPY"
 ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")  # a zip's first entry, or an empty zip
 MAX_HEADER_BYTES = 10_000  # numpy's own default limit on an array header
 MAX_ENTRIES = 100_000
-
-
-def echo(text: str, limit: int = 60) -> str:
-    """`text` quoted for a message, cut to `limit` characters when longer."""
-    if len(text) <= limit:
-        return repr(text)
-    return f"{text[:limit]!r}… ({len(text):,} characters)"
 
 
 def _first_line(exc: BaseException) -> str:
@@ -80,7 +74,7 @@ def read_npz(path: Path, key: str) -> dict[str, np.ndarray]:
             _check_entries(path, key, entries)
             out = {}
             for info in entries:
-                where = f"{key}: {path}, entry {echo(info.filename)}"
+                where = f"{key}: {path}, entry {echoed(info.filename)}"
                 try:
                     with archive.open(info) as fp:
                         out[info.filename.removesuffix(".npy")] = _array(fp, info.file_size, where)
@@ -110,7 +104,7 @@ def _check_entries(path: Path, key: str, entries: list[zipfile.ZipInfo]) -> None
     for info in entries:
         if not info.filename.endswith(".npy"):
             raise WorkloadError(
-                f"{key}: {path}, entry {echo(info.filename)}: not an .npy array (an .npz holds "
+                f"{key}: {path}, entry {echoed(info.filename)}: not an .npy array (an .npz holds "
                 "only '<name>.npy' entries)"
             )
     total, limit = sum(info.file_size for info in entries), max_input_bytes()

@@ -56,8 +56,8 @@ from pathlib import Path
 
 from soc.errors import WorkloadError
 from soc.limits import check_input_file
+from soc.units import echoed
 from soc.workloads.graph import Graph, GraphBuilder, Shape
-from soc.workloads.npy_files import echo
 
 PADDINGS = ("none", "same")
 
@@ -146,7 +146,7 @@ def read_rows(path: Path) -> list[Row]:
     for row in rows:
         if row.name in first_line:
             raise WorkloadError(
-                f"{path}, line {row.line}: layer name {echo(row.name)} is used twice "
+                f"{path}, line {row.line}: layer name {echoed(row.name)} is used twice "
                 f"(first on line {first_line[row.name]})"
             )
         first_line[row.name] = row.line
@@ -228,11 +228,11 @@ def _row(path: Path, line: int, cells: list[str], where: dict[str, int]) -> Row:
         digits = text.lstrip("0")
         if not _INTEGER.fullmatch(text) or not digits:
             raise WorkloadError(
-                f"{path}, line {line}: {column!r} is {echo(text)}, not a positive integer"
+                f"{path}, line {line}: {column!r} is {echoed(text)}, not a positive integer"
             )
         if len(digits) > len(str(MAX_SIZE)) or int(digits) > MAX_SIZE:
             raise WorkloadError(
-                f"{path}, line {line}: {column!r} is {echo(text)}, over {MAX_SIZE:,}"
+                f"{path}, line {line}: {column!r} is {echoed(text)}, over {MAX_SIZE:,}"
             )
         return int(digits)
 
@@ -248,7 +248,7 @@ def _row(path: Path, line: int, cells: list[str], where: dict[str, int]) -> Row:
     name = cell("Layer name")
     if len(name) > MAX_NAME_CHARS:
         raise WorkloadError(
-            f"{path}, line {line}: layer name {echo(name)} is over {MAX_NAME_CHARS} characters"
+            f"{path}, line {line}: layer name {echoed(name)} is over {MAX_NAME_CHARS} characters"
         )
     return Row(line, name, stride=stride, **values)
 

@@ -15,8 +15,9 @@ import numpy as np
 
 from soc.errors import WorkloadError
 from soc.limits import check_input_file
+from soc.units import echoed
 from soc.workloads.layers import Layer
-from soc.workloads.npy_files import echo, read_arrays
+from soc.workloads.npy_files import read_arrays
 
 ZVC_HEADER_BYTES = 4  # the compressed block's length field
 
@@ -191,7 +192,7 @@ def load_arrays(path: Path, key: str = ARRAYS_KEY) -> dict[str, np.ndarray]:
     for name, array in arrays.items():
         if array.dtype.kind not in "biuf":
             raise WorkloadError(
-                f"{key}: {path}, array {echo(name)}: dtype {array.dtype} is not numbers"
+                f"{key}: {path}, array {echoed(name)}: dtype {array.dtype} is not numbers"
             )
     return arrays
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from soc.config.messages import clip_values
-from soc.config.quantities import EnergyPj
+from soc.config.quantities import EnergyPj, PowerW
 from soc.config.yaml_safe import load_yaml, parse_yaml
 from soc.errors import ConfigError
 from soc.kernel.vocab import UNPRICED_ACTIONS, Action
@@ -25,7 +25,7 @@ class EnergyTable(BaseModel):
 
     name: str
     actions: dict[str, EnergyPj]
-    static_power: dict[str, float]
+    static_power: dict[str, PowerW]
 
     @model_validator(mode="before")
     @classmethod
@@ -40,10 +40,7 @@ class EnergyTable(BaseModel):
                 if name.value in actions:  # W -> pJ per ps, numerically equal
                     actions[name.value] = parse_power_w(actions[name.value])
         data["actions"] = actions
-        powers = data.get("static_power") or {}
-        if isinstance(powers, dict):
-            powers = {k: parse_power_w(v) for k, v in powers.items()}
-        data["static_power"] = powers
+        data["static_power"] = data.get("static_power") or {}  # PowerW parses each
         return data
 
     @model_validator(mode="after")

@@ -85,3 +85,16 @@ def test_missing_action_message_names_the_actions_key(tmp_path):
     with pytest.raises(ConfigError) as info:
         load_energy_table(path)
     assert str(info.value) == f"{path}: actions: no energy given for action 'mac'"
+
+
+@pytest.mark.parametrize("power", ["-5 mW", "1e30 W", ".nan", ".inf"])
+def test_a_static_power_that_is_negative_or_not_finite_is_named(tmp_path, power):
+    """Static power is energy over the whole run: a negative or unbounded one would give
+    negative or infinite joules, so it is refused with its key like any other value."""
+    data = full_table()
+    path = tmp_path / "table.yaml"
+    text = yaml.safe_dump(data).replace("npu: 25 mW", f"npu: {power}")
+    assert text != yaml.safe_dump(data)
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"static_power\.npu"):
+        load_energy_table(path)

@@ -467,3 +467,22 @@ def test_a_replayed_address_outside_every_memory_is_refused():
     check_addresses(soc, ReplaySource("run", {"dma": [sram]}))
     with pytest.raises(TraceFormatError, match=r"dma request 0 .* \(dram \[0x0, "):
         check_addresses(soc, ReplaySource("t.trace", {"dma": [sram]}, at_dram=True))
+
+
+def test_a_run_config_that_is_an_alias_bomb_gives_no_masters_at_once(tmp_path):
+    """Replay reads a run folder's config.yaml only for its traffic masters; one that is
+    no config a run writes (here nine levels of nine aliases: 9**9 strings once
+    expanded) is read as none, within the YAML limits, never expanded."""
+    import time
+
+    from soc.runner.replay import _run_masters
+
+    levels = ["a0: &a0 [x, x, x, x, x, x, x, x, x]"]
+    for i in range(1, 10):
+        levels.append(f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]")
+    (tmp_path / "config.yaml").write_text("\n".join(levels) + "\n", encoding="utf-8")
+    started = time.perf_counter()
+    assert _run_masters(tmp_path) == []
+    assert time.perf_counter() - started < 5
+    (tmp_path / "config.yaml").write_text("masters:\n  - {name: cam, kind: camera}\n")
+    assert _run_masters(tmp_path) == [{"name": "cam", "kind": "camera"}]

@@ -25,7 +25,7 @@ class YamlLimits:
 
     max_bytes: int = 16 * 2**20  # the file's size
     max_depth: int = 64  # nesting of mappings and sequences
-    max_nodes: int = 1_000_000  # nodes once every alias is expanded
+    max_nodes: int = 200_000  # nodes once every alias is expanded (scenarios hold ~1,000)
     max_key_chars: int = 256  # a mapping key
     max_scalar_chars: int = 1_000_000  # any one scalar
 

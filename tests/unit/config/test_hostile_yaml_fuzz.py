@@ -74,7 +74,7 @@ def hostile_piece(draw) -> str | bytes:
         )
     if kind == "bomb":
         fan = draw(st.integers(3, 12))
-        levels = first_level_over(1_000_000, fan) + 1 + draw(st.integers(0, 4))
+        levels = first_level_over(200_000, fan) + 1 + draw(st.integers(0, 4))
         return "\n" + bomb(levels, fan, "  ").rstrip("\n")
     if kind == "key":
         key = draw(st.sampled_from(["[a, b]", "{a: 1}", "[]", "{}", "[[x]]"]))

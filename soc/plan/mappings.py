@@ -222,10 +222,14 @@ def _read(path: Path, key: str) -> tuple[Choice, dict[str, Choice | None]] | Non
 
 
 def _debug(event: str, **fields: str) -> None:
-    """Log on the rare path only: a cache hit does not import structlog (issue 10)."""
+    """Log on the rare path only: a cache hit does not import structlog (issue 10).
+    Only where the caller configured structlog (`soc run -v`, `soc.run(verbose=True)`):
+    unconfigured, it prints every level, and `soc validate` or `soc map` would show a
+    debug line for a cache folder that cannot be written."""
     import structlog
 
-    structlog.get_logger(__name__).debug(event, **fields)
+    if structlog.is_configured():
+        structlog.get_logger(__name__).debug(event, **fields)
 
 
 def _write(path: Path, entry: dict) -> None:

@@ -49,3 +49,17 @@ def test_run_no_cache_writes_nothing(cache, tmp_path):
     assert result.returncode == 0, result.stderr
     assert not cache.exists()
     assert (tmp_path / "out" / "summary.json").exists()
+
+
+def test_a_cache_folder_that_cannot_be_written_is_skipped_quietly(tmp_path, monkeypatch):
+    """$FLEXSOC_CACHE_DIR names a file: every entry is a miss that cannot be stored; the
+    commands still succeed and print nothing on stderr (the skipped writes are debug
+    lines, shown only with logging configured, as by soc run -v)."""
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder\n")
+    monkeypatch.setenv("FLEXSOC_CACHE_DIR", str(blocker))
+    for args in (("validate", str(QUICKSTART)), ("map", "edge_cnn")):
+        result = soc(*args)
+        assert result.returncode == 0, result.stderr
+        assert result.stderr == "", (args, result.stderr)
+    assert blocker.read_text() == "not a folder\n"

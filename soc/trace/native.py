@@ -59,7 +59,7 @@ NATIVE_VERSION = VERSION
 TRACE_FOLDER = "trace"
 """The native trace's folder in a run folder."""
 
-ROW_GROUP_ROWS = 65_536
+ROW_GROUP_ROWS = 8_192
 """Rows per row group: the most rows of one table the writer holds in memory."""
 
 EVENTS_KEY = "flexsoc.events"

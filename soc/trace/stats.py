@@ -58,8 +58,11 @@ class StatsCollector(Sink):
         self._views: tuple[dict, dict] | None = None
         self.end_ps = 0
         # the observations of each distribution, in order: 8 bytes each while they are
-        # ints of 64 bits (latencies in ps), a list of the values as given otherwise
+        # ints of 64 bits (latencies in ps), a list of the values as given otherwise;
+        # FOLD_AT ints in all are folded into `_folded` (distinct values and their counts),
+        # so a long run's memory grows with the distinct latencies, not with requests
         self.samples: dict[tuple[str, str, str | None], array | list[float]] = {}
+        self._folded: dict[tuple[str, str, str | None], tuple[np.ndarray, np.ndarray]] = {}
         self.events: dict[tuple[str, str], list[dict[str, object]]] = defaultdict(list)
         # ops run on the host CPU: per op, runs, summed time, cycles and bytes per run
         self.host_ops: dict[str, dict[str, int]] = {}
@@ -130,8 +133,16 @@ class StatsCollector(Sink):
             except OverflowError:
                 pass
         if type(values) is array:  # a value that is no int of 64 bits: keep them all as given
-            values = self.samples[key] = values.tolist()
+            values = self.samples[key] = self._unfolded(key, values)
         values.append(value)
+
+    def _unfolded(self, key: tuple[str, str, str | None], values: array) -> list:
+        """Every sample of `key` so far as a list (the folded ones in value order: the
+        statistics do not depend on the order)."""
+        folded = self._folded.pop(key, None)
+        if folded is None:
+            return values.tolist()
+        return np.repeat(*folded).tolist() + values.tolist()
 
     def distribution(self, component: str, name: str) -> dict[str, dict[str, float]]:
         """Per master: count, mean, p50, p99 and max of the samples."""
@@ -141,7 +152,11 @@ class StatsCollector(Sink):
         ):
             if comp != component or sample_name != name:
                 continue
-            out[master or "-"] = describe_values(values)
+            folded = self._folded.get((comp, sample_name, master))
+            if folded is not None and type(values) is array:
+                out[master or "-"] = describe_counts(*fold(folded, values))
+            else:
+                out[master or "-"] = describe_values(values)
         return out
 
     def on_activity(self, event: ActivityEvent) -> None:
@@ -179,6 +194,18 @@ class StatsCollector(Sink):
                 self.on_span(record[1])
             elif tag == INSTANT:
                 self.on_instant(record[1])
+        self._fold_full()
+
+    def _fold_full(self) -> None:
+        """Fold every array of samples into its counts once they hold FOLD_AT or more
+        samples together."""
+        samples = self.samples
+        if sum(len(values) for values in samples.values()) < FOLD_AT:
+            return
+        for key, values in samples.items():
+            if len(values) and type(values) is array:
+                self._folded[key] = fold(self._folded.get(key), values)
+                samples[key] = array("q")
 
     def _view(self) -> tuple[dict, dict]:
         """(activity, by_master) as nested dicts, from the sums."""
@@ -245,6 +272,47 @@ class StatsCollector(Sink):
 
     def count(self, component: str, action: Action) -> int:
         return self.activity.get(component, {}).get(action.value, 0)
+
+
+FOLD_AT = 1 << 18
+"""Samples held one by one (2 MiB, all distributions together) before they are folded."""
+
+
+def fold(
+    folded: tuple[np.ndarray, np.ndarray] | None, values: array
+) -> tuple[np.ndarray, np.ndarray]:
+    """`folded` (distinct ints, ascending, and how often each was seen) with `values`
+    added: exact, its size the number of distinct values."""
+    distinct, counts = np.unique(np.frombuffer(values, dtype=np.int64), return_counts=True)
+    counts = counts.astype(np.int64)
+    if folded is None:
+        return distinct, counts
+    merged, where = np.unique(np.concatenate([folded[0], distinct]), return_inverse=True)
+    total = np.zeros(len(merged), dtype=np.int64)
+    np.add.at(total, where, np.concatenate([folded[1], counts]))
+    return merged, total
+
+
+def describe_counts(distinct: np.ndarray, counts: np.ndarray) -> dict[str, float]:
+    """`describe_values` of the ints `distinct` (ascending) each seen `counts` times:
+    the same figures as of the whole list, with the same definitions."""
+    n = int(counts.sum())
+    if not n:
+        return describe_values([])
+    p50, p99 = (n - 1) // 2, min(n - 1, math.ceil(0.99 * n) - 1)
+    ends = np.cumsum(counts)  # the sorted list's index after each distinct value
+    low, high = int(distinct[0]), int(distinct[-1])
+    if max(-low, high) * n < 2**63:  # so does every partial sum
+        total = int((distinct * counts).sum())
+    else:
+        total = sum(int(v) * int(c) for v, c in zip(distinct, counts, strict=True))
+    return {
+        "count": n,
+        "mean": total / n,
+        "p50": int(distinct[np.searchsorted(ends, p50, side="right")]),
+        "p99": int(distinct[np.searchsorted(ends, p99, side="right")]),
+        "max": high,
+    }
 
 
 def describe_values(values: array | list[float]) -> dict[str, float]:

@@ -89,10 +89,12 @@ def assemble(
     scenario: ScenarioConfig,
     recorder: Recorder,
     record_requests: Callable[[RequestRow], None] | None = None,
+    compiled: ScenarioPlan | None = None,
 ) -> AssembledSoc:
     """Create every component from its own config, bind every port, elaborate; with
-    `record_requests`, the DRAM's requests are written to it."""
-    workload = plan_scenario(scenario)
+    `record_requests`, the DRAM's requests are written to it. `compiled` is
+    `plan_scenario(scenario)` when the caller has it already."""
+    workload = compiled if compiled is not None else plan_scenario(scenario)
     free_addr = workload.free_addr
     soc, seed = scenario.soc, scenario.seed
     env = simpy.Environment()

@@ -19,6 +19,7 @@ from soc.errors import FlexsocError, MappingError, OutputError, StallError, Work
 # hit) must not pay for the simulator's modules, simpy or structlog (issue 10).
 if TYPE_CHECKING:
     from soc.config import ScenarioConfig, WorkloadConfig
+    from soc.plan.pipelines import ScenarioPlan
     from soc.runner.control import RunLimits
 
 app = typer.Typer(
@@ -74,6 +75,11 @@ NO_CACHE_OPTION = typer.Option(
 )
 
 
+FORCE_OPTION = typer.Option(
+    False, "--force", help="accept a scenario whose estimated cost is implausible (warn)"
+)
+
+
 def _cache_setting(config: ScenarioConfig, no_cache: bool) -> ScenarioConfig:
     """--no-cache overrides the scenario's run.mapping_cache."""
     if not no_cache:
@@ -108,12 +114,15 @@ def run(
         "--progress/--no-progress",
         help="a status line on stderr (default: when stderr is a terminal, after 2 s)",
     ),
+    force: bool = FORCE_OPTION,
 ) -> None:
     """Simulate a scenario; write the run folder and print its summary.
 
-    A run stopped by --max-wall or --max-sim is written all the same, with its
-    summary marked incomplete ("complete": false, "stopped": reason and time) and a
-    line saying so; the exit code is 0. A simulation whose processes block forever
+    A scenario whose estimated cost is far beyond its intent is refused
+    (as by soc validate) unless --force. A run stopped by --max-wall or
+    --max-sim is written all the same, its summary marked incomplete
+    ("complete": false, "stopped": reason and time), with a line saying
+    so; the exit code is 0. A simulation whose processes block forever
     ends with "stalled at t=...", the blocked processes and exit code 3.
     """
     from rich.console import Console
@@ -125,6 +134,7 @@ def run(
     from soc.runner.run import RunControl, progress_line
     from soc.units import format_time_ps
 
+    started = time.perf_counter()
     _configure_logging(verbose)
     limits = _run_limits(max_wall, max_sim)
     config = _cache_setting(_load(scenario, overrides), no_cache)
@@ -132,6 +142,8 @@ def run(
     origin = RunOrigin(config.name, str(Path(scenario).resolve()))
     show = sys.stderr.isatty() if progress is None else progress
     control = RunControl(limits, progress_line(sys.stderr) if show else None)
+    compiled = _plan(scenario, config)
+    _plausible(scenario, config, compiled, force)
     try:
         result = run_scenario(
             config,
@@ -140,6 +152,7 @@ def run(
             overwrite=overwrite,
             default=out is None,
             control=control,
+            compiled=compiled,
         )
     except (WorkloadError, MappingError) as exc:
         raise _in_scenario(scenario, exc) from None
@@ -152,7 +165,7 @@ def run(
     # stdout holds only the data in json and csv
     Console(stderr=output_format is not OutputFormat.TABLE).print(
         f"run folder: {out_dir}  (simulated {format_time_ps(result.summary['total_ps'])} "
-        f"in {result.wall_s:.2f} s wall)",
+        f"in {time.perf_counter() - started:.2f} s wall)",
         soft_wrap=True,
     )
     incomplete = incomplete_line(result.summary)
@@ -192,29 +205,27 @@ def _with_objective(config: ScenarioConfig, objective: str) -> ScenarioConfig:
     return config.model_copy(update={"pipelines": pipelines})
 
 
-@app.command()
-def validate(
-    scenario: str = typer.Argument(..., help="scenario YAML file"),
-    overrides: list[str] | None = SET_OPTION,
-    no_cache: bool = NO_CACHE_OPTION,
-    force: bool = typer.Option(
-        False, "--force", help="accept a scenario whose estimated cost is implausible (warn)"
-    ),
-) -> None:
-    """Check a scenario (config, workload, mapping, plausible cost) without simulating it."""
+def _plan(scenario: str, config: ScenarioConfig) -> ScenarioPlan:
+    """The scenario's compiled plan; its workload and mapping errors name the file."""
+    from soc.plan.pipelines import plan_scenario
+
+    try:
+        return plan_scenario(config)
+    except (WorkloadError, MappingError) as exc:
+        raise _in_scenario(scenario, exc) from None
+
+
+def _plausible(scenario: str, config: ScenarioConfig, compiled: ScenarioPlan, force: bool) -> None:
+    """Print each setting whose estimated cost is far beyond the scenario's intent (one
+    line: the key to change and the estimate) and refuse the scenario (exit 2), or with
+    `force` print them as warnings and go on."""
     from rich.console import Console
 
     from soc.plan.estimate import check
-    from soc.plan.pipelines import plan_scenario
 
-    config = _cache_setting(_load(scenario, overrides), no_cache)
-    try:
-        compiled = plan_scenario(config)
-    except (WorkloadError, MappingError) as exc:
-        raise _in_scenario(scenario, exc) from None
     findings = check(config, compiled)
     errors = Console(stderr=True, soft_wrap=True)
-    for finding in findings:  # one line each: the key to change and the estimate
+    for finding in findings:
         errors.print(f"{'warning' if force else 'error'}: {scenario}: {finding}", markup=False)
     if findings and not force:
         errors.print(
@@ -223,6 +234,21 @@ def validate(
             markup=False,
         )
         raise typer.Exit(USER_ERROR)
+
+
+@app.command()
+def validate(
+    scenario: str = typer.Argument(..., help="scenario YAML file"),
+    overrides: list[str] | None = SET_OPTION,
+    no_cache: bool = NO_CACHE_OPTION,
+    force: bool = FORCE_OPTION,
+) -> None:
+    """Check a scenario (config, workload, mapping, plausible cost) without simulating it."""
+    from rich.console import Console
+
+    config = _cache_setting(_load(scenario, overrides), no_cache)
+    compiled = _plan(scenario, config)
+    _plausible(scenario, config, compiled, force)
     plans = compiled.plans
     rounds = sum(plan.rounds.round_count for plan in plans)  # not batches (round_batch)
     console = Console()

@@ -25,6 +25,7 @@ from soc.errors import StallError
 from soc.kernel import Action, Level
 from soc.kernel.blocked import blocked_waits, grouped_lines
 from soc.kernel.ports import RequestRow
+from soc.plan.pipelines import ScenarioPlan
 from soc.runner.control import ProgressLine, RunLimits, Snapshot, Stopped, run_bounded
 from soc.runner.outputs import RunOrigin, check_target, discard, publish, staging_folder
 from soc.trace import ChromeTraceSink, NativeTraceSink, StatsCollector, Tracer
@@ -304,11 +305,12 @@ def simulate_bounded(
     sinks: list[Sink],
     record_requests: Callable[[RequestRow], None] | None = None,
     control: RunControl | None = None,
+    compiled: ScenarioPlan | None = None,
 ) -> tuple[AssembledSoc, StatsCollector, dict, Stopped | None]:
     """Assemble and run `config` with extra `sinks` (and the DRAM's requests written to
     `record_requests`); return system, stats, energy and, when a bound of `control`
     stopped the run before its end, why and when. Raises StallError when processes
-    block forever."""
+    block forever. `compiled`: the scenario's plan, when the caller made it already."""
     control = control or RunControl()
     table = load_energy_table(config.soc.energy_table)
     window = config.run.timeline_window_ps
@@ -317,7 +319,7 @@ def simulate_bounded(
     tracer = Tracer(
         Level.parse(config.run.trace_level), [stats, ledger, *sinks], activity_window_ps=window
     )
-    system = assemble(config, tracer, record_requests)
+    system = assemble(config, tracer, record_requests, compiled)
     on_slice = control.progress(system, stats) if control.progress else None
     try:
         stopped = run_bounded(system.env, system.cpu.finished, control.limits, on_slice)
@@ -339,8 +341,10 @@ def run_scenario(
     overwrite: bool = False,
     default: bool = False,
     control: RunControl | None = None,
+    compiled: ScenarioPlan | None = None,
 ) -> RunResult:
-    """Simulate `config` and write `out_dir` (config.yaml, summary.json, traces).
+    """Simulate `config` (planned as `compiled`, when given) and write `out_dir`
+    (config.yaml, summary.json, traces).
 
     `out_dir` must be new, empty, or a run folder of ours that may be replaced
     (`overwrite`, or `default` and written by the same `origin`); anything else raises
@@ -361,7 +365,7 @@ def run_scenario(
             sinks.append(PerfettoTraceSink(staging / "trace.pftrace"))
         requests = RequestTableWriter(staging) if config.run.record_requests else None
         system, stats, energy, stopped = simulate_bounded(
-            config, sinks, requests and requests.write, control
+            config, sinks, requests and requests.write, control, compiled
         )
         if requests is not None:
             requests.close(stopped.at_ps if stopped else system.env.now)

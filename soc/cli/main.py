@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import signal
 import sys
 import time
@@ -87,9 +88,30 @@ def _cache_setting(config: ScenarioConfig, no_cache: bool) -> ScenarioConfig:
     return config.model_copy(update={"run": config.run.model_copy(update={"mapping_cache": False})})
 
 
+_KEY_AT_START = re.compile(r"([A-Za-z_]\w*(?:\.[A-Za-z_]\w*|\[\d+\])*): ")
+
+
 def _in_scenario(scenario: str, exc: WorkloadError | MappingError) -> FlexsocError:
-    """Workload and mapping errors name layers; prefix the file they came from."""
-    return type(exc)(f"{scenario}: {exc}")
+    """Workload and mapping errors name layers; prefix the file they came from, and the
+    line of the key when the message starts with a key path of the file (a per_layer
+    entry naming no layer, found once the model is read)."""
+    text, where = str(exc), scenario
+    match = _KEY_AT_START.match(text)
+    if match is not None and Path(scenario).suffix in (".yaml", ".yml"):
+        from soc.config.yaml_safe import load_yaml
+
+        loc = tuple(
+            int(part[1:-1]) if part.startswith("[") else part
+            for part in re.findall(r"[A-Za-z_]\w*|\[\d+\]", match.group(1))
+        )
+        try:
+            _, lines = load_yaml(Path(scenario))
+        except FlexsocError:
+            lines = {}
+        line = next((lines[loc[:n]] for n in range(len(loc), 0, -1) if loc[:n] in lines), None)
+        if line is not None:
+            where = f"{scenario}:{line}"
+    return type(exc)(f"{where}: {text}")
 
 
 @app.command()

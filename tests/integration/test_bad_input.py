@@ -40,14 +40,15 @@ CASES = {
     ),
     "per_layer naming no zoo layer": (
         GOOD.replace("  model: zoo:edge_cnn", "  model: zoo:edge_cnn\n  per_layer: {conv9: ws}"),
-        ": workload.per_layer.conv9: no such layer (layers: conv1, dw2, pw3, conv4, fc5)",
+        ":8: workload.per_layer.conv9: no such layer (layers: conv1, dw2, pw3, conv4, fc5)",
     ),
     "sparsity per_layer naming no zoo layer": (
         GOOD.replace(
             "  model: zoo:edge_cnn",
             "  model: zoo:edge_cnn\n  sparsity: {per_layer: {conv9: {weights: 0.5}}}",
         ),
-        ": workload.sparsity.per_layer.conv9: no such layer (layers: conv1, dw2, pw3, conv4, fc5)",
+        ":8: workload.sparsity.per_layer.conv9: no such layer "
+        "(layers: conv1, dw2, pw3, conv4, fc5)",
     ),
     "a master's key, named as written": (
         GOOD + "masters:\n  - {kind: display, name: lcd, width: 8, height: 8, bytes_per_pixel: 4,"

@@ -43,11 +43,14 @@ class StallError(FlexsocError):
     The message is one line (`stalled at t=... : N processes blocked`); `blocked` holds
     a line per blocked process (or group of alike ones) and what it waits for."""
 
-    def __init__(self, at_ps: int, processes: int, blocked: list[str]) -> None:
-        super().__init__(f"stalled at t={at_ps} ps: {processes} processes blocked")
+    def __init__(self, at_ps: int, processes: int, blocked: list[str], why: str = "") -> None:
+        super().__init__(
+            f"stalled at t={at_ps} ps: {processes} processes blocked" + (f" ({why})" if why else "")
+        )
         self.at_ps = at_ps
         self.processes = processes
         self.blocked = blocked
+        self.why = why
 
-    def __reduce__(self) -> tuple[type, tuple[int, int, list[str]]]:
-        return type(self), (self.at_ps, self.processes, self.blocked)  # picklable
+    def __reduce__(self) -> tuple[type, tuple[int, int, list[str], str]]:
+        return type(self), (self.at_ps, self.processes, self.blocked, self.why)  # picklable

@@ -9,6 +9,7 @@ write.
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from soc.errors import StallError
 from soc.kernel import Action, Level
 from soc.kernel.blocked import blocked_waits, grouped_lines
 from soc.kernel.ports import RequestRow
+from soc.plan.estimate import estimate
 from soc.plan.pipelines import ScenarioPlan
 from soc.runner.control import ProgressLine, RunLimits, Snapshot, Stopped, run_bounded
 from soc.runner.outputs import RunOrigin, check_target, discard, publish, staging_folder
@@ -33,6 +35,7 @@ from soc.trace.events import Sink
 from soc.trace.perfetto import PerfettoTraceSink
 from soc.trace.requests import RequestTableWriter
 from soc.trace.stats import describe_values
+from soc.units import format_time_ps
 
 
 @dataclass
@@ -288,6 +291,64 @@ def progress_line(
     return make
 
 
+STALL_PATIENCE_FRAMES = 100
+"""A driver that finishes nothing (no frame, layer or host op, no DRAM byte of its
+own) for this many of its
+frames' estimated time (and at least ten periods, and 1 ms) is looked at for a stall."""
+
+
+def stall_watch(
+    config: ScenarioConfig, system: AssembledSoc, stats: StatsCollector
+) -> Callable[[Snapshot], None]:
+    """A check between slices for a stall the event queue cannot show: the driver blocked
+    for ever while traffic masters keep the queue busy. When nothing has finished for
+    the patience (no DRAM byte served to the host or the DMA either), the blocked
+    processes are listed (a costly walk of the heap, so rare);
+    if the host CPU's driver is among those not of a master, StallError; else the
+    patience doubles and the run goes on."""
+    cost = estimate(config, system.workload)
+    periods = [program.period_ps or 0 for program in system.workload.programs]
+    patience = max(STALL_PATIENCE_FRAMES * cost.frame_ps, 10 * max(periods, default=0), 10**9)
+    masters = {master.path for master in system.masters}
+    state = {"done": (-1,), "since": 0, "patience": patience}
+
+    def done() -> tuple[int, ...]:
+        """Frames, layers and host ops finished, and DRAM bytes served to the SoC's own
+        requesters (a long copy of the host's is progress too)."""
+        layers = sum(int(entry["runs"]) for entry in stats.layers.values())
+        ops = sum(int(entry["runs"]) for entry in stats.host_ops.values())
+        served = stats.by_master.get("dram", {})
+        own = sum(
+            amount
+            for action in (Action.DRAM_READ_BYTE.value, Action.DRAM_WRITE_BYTE.value)
+            for requester, amount in served.get(action, {}).items()
+            if requester not in masters
+        )
+        return (len(stats.frames), layers, ops, own)
+
+    def watch(snap: Snapshot) -> None:
+        now = done()
+        if now != state["done"]:
+            state["done"], state["since"] = now, snap.now_ps
+            return
+        idle = snap.now_ps - state["since"]
+        if idle < state["patience"]:
+            return
+        waits = [
+            wait
+            for wait in blocked_waits(system.env, system.components)
+            if wait.who.split(" ", 1)[0] not in masters
+        ]
+        if any(wait.who.startswith(f"{system.cpu.path} ") for wait in waits):
+            why = f"the driver finished nothing for {format_time_ps(idle)} simulated"
+            raise StallError(snap.now_ps, len(waits), grouped_lines(waits), why)
+        state["since"], state["patience"] = snap.now_ps, 2 * state["patience"]
+
+    if not math.isfinite(patience):
+        return lambda snap: None
+    return watch
+
+
 def simulate(
     config: ScenarioConfig,
     sinks: list[Sink],
@@ -320,15 +381,22 @@ def simulate_bounded(
         Level.parse(config.run.trace_level), [stats, ledger, *sinks], activity_window_ps=window
     )
     system = assemble(config, tracer, record_requests, compiled)
-    on_slice = control.progress(system, stats) if control.progress else None
+    show = control.progress(system, stats) if control.progress else None
+    watch = stall_watch(config, system, stats)
+
+    def on_slice(snap: Snapshot) -> None:
+        watch(snap)
+        if show is not None:
+            show(snap)
+
     try:
         stopped = run_bounded(system.env, system.cpu.finished, control.limits, on_slice)
     except EmptySchedule:  # the event queue ran dry before the driver ended
         waits = blocked_waits(system.env, system.components)
         raise StallError(system.env.now, len(waits), grouped_lines(waits)) from None
     finally:
-        if isinstance(on_slice, ProgressLine):
-            on_slice.clear()
+        if isinstance(show, ProgressLine):
+            show.clear()
     tracer.close(stopped.at_ps if stopped else system.env.now)
     return system, stats, ledger.breakdown(), stopped
 

@@ -130,13 +130,14 @@ def test_a_malformed_bound_is_one_line_and_exit_2(tmp_path, option, value):
     assert not (tmp_path / "r").exists()
 
 
-def _sabotaged(tmp_path, patch: str) -> subprocess.CompletedProcess:
-    """`soc run` of a one-frame quickstart in which `patch` removed a consumer."""
+def _sabotaged(tmp_path, patch: str, *more: str) -> subprocess.CompletedProcess:
+    """`soc run` of a one-frame quickstart in which `patch` removed a consumer, with
+    `more` arguments."""
     code = (
         f"import sys\n{patch}\n"
         "from soc.cli.main import main\n"
         f"sys.argv = ['soc', 'run', {str(QUICKSTART)!r}, '--out', {str(tmp_path / 'r')!r},"
-        " '--set', 'driver.frames=1']\n"
+        f" '--set', 'driver.frames=1', *{list(more)!r}]\n"
         "main()\n"
     )
     return subprocess.run(
@@ -144,7 +145,7 @@ def _sabotaged(tmp_path, patch: str) -> subprocess.CompletedProcess:
     )
 
 
-STALL = re.compile(r"^error: stalled at t=\d+ ps: (\d+) processes blocked$")
+STALL = re.compile(r"^error: stalled at t=\d+ ps: (\d+) processes blocked( \(.*\))?$")
 
 
 def _check_stall(result: subprocess.CompletedProcess, tmp_path) -> list[str]:
@@ -179,3 +180,26 @@ def test_a_dma_that_never_runs_stalls_the_accelerator_on_its_tile(tmp_path):
     lines = _check_stall(result, tmp_path)
     assert "npu FlexNNEngine._load: waits for ready (a variable of npu FlexNNEngine._load)" in lines
     assert any(line.startswith("cpu HostCpu._drive (in HostCpu._run_job)") for line in lines)
+
+
+CAMERA = (
+    "masters=[{kind: camera, name: cam, width: 640, height: 480, bytes_per_pixel: 2, fps: 30,"
+    " request_bytes: line}]"
+)
+
+
+def test_a_stall_behind_a_busy_camera_is_found_by_the_watch(tmp_path):
+    """The camera's traffic keeps the event queue from running dry, so only the watch
+    between slices sees the stall: nothing finished for 100 estimated frames, ten
+    240 fps periods (41.7 ms) and 1 ms, whichever is longest, and the driver blocked.
+    Without it the run would never end (the timeout of the subprocess)."""
+    result = _sabotaged(
+        tmp_path, "from soc.hw.dma import DmaEngine\nDmaEngine.start = lambda s: None",
+        "--set", CAMERA,
+    )  # fmt: skip
+    lines = _check_stall(result, tmp_path)
+    first = result.stderr.splitlines()[0]
+    idle = re.search(r"the driver finished nothing for ([\d.]+) ms simulated\)$", first)
+    assert idle and float(idle.group(1)) >= 1e3 * 10 / 240, first
+    assert any(line.startswith("cpu HostCpu._drive (in HostCpu._run_job)") for line in lines)
+    assert not any(line.startswith("cam ") for line in lines)  # the camera's are left out

@@ -90,7 +90,7 @@ def test_a_missing_image_is_refused(tmp_path):
     path = scenario(tmp_path, "{input: nowhere.png}")
     stderr = refused(tmp_path, path)
     assert stderr == (
-        f"error: {path}: workload.sparsity.measure.input: {tmp_path / 'nowhere.png'}: "
+        f"error: {path}:8: workload.sparsity.measure.input: {tmp_path / 'nowhere.png'}: "
         "no such file\n"
     )
 
@@ -106,7 +106,7 @@ def test_measure_on_a_zoo_model_is_refused(tmp_path):
     path = scenario(tmp_path, MEASURE, model="zoo:edge_cnn")
     stderr = refused(tmp_path, path)
     assert stderr == (
-        f"error: {path}: workload.sparsity.measure: needs an 'onnx:' workload.model, "
+        f"error: {path}:8: workload.sparsity.measure: needs an 'onnx:' workload.model, "
         "not 'zoo:edge_cnn'\n"
     )
 

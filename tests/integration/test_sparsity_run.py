@@ -86,7 +86,7 @@ def test_arrays_with_a_wrong_shape_are_refused(tmp_path):
     result = soc("validate", str(path))
     assert result.returncode == 2
     assert result.stderr == (
-        f"error: {path}: workload.sparsity.arrays: layer conv1: FL has shape (16, 3, 3), "
+        f"error: {path}:6: workload.sparsity.arrays: layer conv1: FL has shape (16, 3, 3), "
         "the layer needs (16, 3, 3, 3)\n"
     )
 

@@ -373,8 +373,7 @@ def test_a_sweep_file_with_an_alias_bomb_is_refused(tmp_path):
         read_spec(path)
     line = 1 + first_level_over(200_000, 10) + 1  # level 0 on line 2
     assert (
-        str(info.value)
-        == f"{path}:{line}: expands to more than 200,000 nodes through its aliases"
+        str(info.value) == f"{path}:{line}: expands to more than 200,000 nodes through its aliases"
     )
 
 

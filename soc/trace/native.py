@@ -59,8 +59,11 @@ NATIVE_VERSION = VERSION
 TRACE_FOLDER = "trace"
 """The native trace's folder in a run folder."""
 
-ROW_GROUP_ROWS = 8_192
+ROW_GROUP_ROWS = 65_536
 """Rows per row group: the most rows of one table the writer holds in memory."""
+SPAN_GROUP_ROWS = 8_192
+"""The spans table's: a span waiting in memory (its fields a dict) takes about 760 B, so
+65,536 of them would hold about 50 MB; the other tables' rows are a few numbers."""
 
 EVENTS_KEY = "flexsoc.events"
 _TAG = itemgetter(0)
@@ -79,6 +82,10 @@ class NativeTraceSink(Sink):
     def __init__(self, folder: Path, row_group_rows: int = ROW_GROUP_ROWS) -> None:
         self.folder = folder
         self.row_group_rows = max(1, row_group_rows)
+        self._group_rows = {
+            tag: min(self.row_group_rows, SPAN_GROUP_ROWS) if tag == SPAN else self.row_group_rows
+            for tag in TABLE_BY_TAG
+        }
         self._records: dict[int, list[Record]] = {tag: [] for tag in TABLE_BY_TAG}
         self._seqs: dict[int, list[np.ndarray]] = {tag: [] for tag in TABLE_BY_TAG}
         self._seq = 0
@@ -106,7 +113,7 @@ class NativeTraceSink(Sink):
                     itemgetter(*chosen)(records) if len(chosen) > 1 else [records[chosen[0]]]
                 )
                 seqs.append(where.astype(np.int64) + base)
-            if len(pending) >= self.row_group_rows:
+            if len(pending) >= self._group_rows[tag]:
                 self._write_groups(TABLE_BY_TAG[tag], final=False)
 
     def on_span(self, e: SpanEvent) -> None:
@@ -145,7 +152,7 @@ class NativeTraceSink(Sink):
         rest as a last, shorter one)."""
         records = self._records[table.tag]
         seqs = np.concatenate(self._seqs[table.tag]) if records else np.empty(0, np.int64)
-        n, start = self.row_group_rows, 0
+        n, start = self._group_rows[table.tag], 0
         while len(records) - start >= n or (final and start < len(records)):
             self._write_group(table, seqs[start : start + n], records[start : start + n])
             start += n

@@ -122,6 +122,18 @@ def test_tables_read_with_pyarrow_alone(tmp_path):
     assert metadata[b"flexsoc.events"] == b"4"
 
 
+def test_spans_are_written_in_groups_of_at_most_8192(tmp_path):
+    """A span waits in memory with its fields (a dict): the spans table flushes every
+    8,192 rows while the other tables hold up to the sink's row_group_rows."""
+    n = 8_192 + 100
+    spans = [SpanEvent(t, t + 1, "npu", SpanKind.COMPUTE, {"i": t}, False) for t in range(n)]
+    write(tmp_path, spans + [CounterEvent(t, "sram", "occupancy", t) for t in range(n)],
+          batch=1000, row_group_rows=20_000)  # fmt: skip
+    for table, groups in (("spans", [8_192, 100]), ("counters", [n])):
+        meta = pq.ParquetFile(tmp_path / f"{table}.parquet").metadata
+        assert [meta.row_group(i).num_rows for i in range(meta.num_row_groups)] == groups
+
+
 def test_row_groups_hold_at_most_the_row_group_rows(tmp_path):
     write(tmp_path, [CounterEvent(t, "sram", "occupancy", t) for t in range(11)], batch=2)
     meta = pq.ParquetFile(tmp_path / "counters.parquet").metadata

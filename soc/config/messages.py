@@ -10,7 +10,8 @@ from soc.units import echoed
 KeyPath = tuple[str | int, ...]
 
 
-_LONG_QUOTED = re.compile(r"'([^'\n]{61,})'|\"([^\"\n]{61,})\"")
+# an opening quote follows neither a word nor the `…` that ends a value already cut
+_LONG_QUOTED = re.compile(r"(?<![\w…])(?:'([^'\n]{61,})'|\"([^\"\n]{61,})\")")
 _LONG_WORD = re.compile(r"\S{121,}")
 
 

@@ -247,6 +247,16 @@ def test_clip_values_cuts_quoted_values_long_words_and_long_messages():
     assert clip_values(long) == f"{long[:500]}… (30,000 characters)"
 
 
+def test_a_long_name_reads_as_one_short_line(tmp_path):
+    """The name is cut where it is echoed; the quotes after it (the rule's own '-', '_')
+    are left as they are, not taken for a long quoted value."""
+    path = write(tmp_path, MINIMAL.replace("name: t", "name: " + "x" * 30_000))
+    assert error_of(path) == (
+        f"{path}:1: name: '{'x' * 60}'… (30,000 characters) is not a safe run folder name "
+        "(letters, digits, '-', '_' and '.', not starting with '.', at most 100 characters)"
+    )
+
+
 def test_the_node_count_stops_composing_at_the_limit():
     limits = YamlLimits(max_nodes=100)
     # the top mapping, its key and the list are 3 nodes: the 98th item is node 101

@@ -37,6 +37,8 @@ from pydantic import BaseModel, ValidationError
 from soc.config import ScenarioConfig, load_scenario, resolved_yaml
 from soc.errors import ConfigError, MappingError, OutputError, WorkloadError
 from soc.limits import check_input_file
+from soc.plan.estimate import check
+from soc.plan.pipelines import ScenarioPlan, plan_scenario
 from soc.report.export import layer_records
 from soc.report.schema import Frame, Op, Summary
 from soc.runner.control import RunLimits, parse_sim_ps, parse_wall_s
@@ -112,6 +114,7 @@ def run(
     verbose: bool = False,
     max_wall: str | None = None,
     max_sim: str | None = None,
+    force: bool = False,
     **overrides: object,
 ) -> RunResult:
     """Simulate `scenario` (a YAML path or a ScenarioConfig) with overrides.
@@ -123,21 +126,29 @@ def run(
     The simulator's debug log is shown with `verbose` (as `soc run -v`), or as the
     caller configured structlog. `max_wall` ("10m") and `max_sim` ("2 ms") bound the
     run as `soc run --max-wall/--max-sim` do: its summary then says `complete` false;
-    a simulation that stalls raises StallError naming the blocked processes.
+    a simulation that stalls raises StallError naming the blocked processes. A scenario
+    whose estimated cost is far beyond its intent raises ConfigError naming the key, as
+    `soc run` refuses it, unless `force`.
     """
     limits = _limits(max_wall, max_sim)
     config = load(scenario, override_texts(set, **overrides))
     source = "" if isinstance(scenario, ScenarioConfig) else str(Path(scenario).resolve())
     try:
+        compiled = plan_scenario(config)
+        findings = [] if force else check(config, compiled)
+        if findings:
+            more = f" (and {len(findings) - 1} more)" if len(findings) > 1 else ""
+            raise ConfigError(f"{findings[0]}{more}; pass force=True to run it")
         with _log_level(logging.DEBUG if verbose else logging.WARNING):
             if out is None:
-                return _in_memory(config, limits)
+                return _in_memory(config, limits, compiled)
             result = run_scenario(
                 config,
                 Path(out),
                 origin=RunOrigin(config.name, source),
                 overwrite=overwrite,
                 control=RunControl(limits),
+                compiled=compiled,
             )
     except (WorkloadError, MappingError) as exc:  # as `soc run`: name the file
         if isinstance(scenario, ScenarioConfig):
@@ -180,10 +191,11 @@ def _limits(max_wall: str | None, max_sim: str | None) -> RunLimits:
     return RunLimits(max_sim_ps=sim, max_wall_s=wall)
 
 
-def _in_memory(config: ScenarioConfig, limits: RunLimits) -> RunResult:
+def _in_memory(config: ScenarioConfig, limits: RunLimits, compiled: ScenarioPlan) -> RunResult:
     """The runner's simulate and summary, without the run folder or any trace sink."""
     started = time.perf_counter()
-    system, stats, energy, stopped = simulate_bounded(config, [], None, RunControl(limits))
+    control = RunControl(limits)
+    system, stats, energy, stopped = simulate_bounded(config, [], None, control, compiled)
     events = events_processed(system)
     summary = build_summary(config, system, stats, energy, stopped)
     wall_s = time.perf_counter() - started

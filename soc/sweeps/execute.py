@@ -89,13 +89,23 @@ def run_point(task: PointTask) -> PointOutcome:
 
     import structlog
 
+    from soc.plan.estimate import check
+    from soc.plan.pipelines import plan_scenario
     from soc.runner import run_scenario
 
     # a worker is a process of its own: keep the components' debug events off its stdout
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
     started = time.perf_counter()
     try:
-        result = run_scenario(task.config, Path(task.folder), origin=task.origin, overwrite=True)
+        compiled = plan_scenario(task.config)
+        findings = check(task.config, compiled)
+        if findings:  # as soc run refuses it: a point that would run for hours fails now
+            more = f" (and {len(findings) - 1} more)" if len(findings) > 1 else ""
+            error = f"implausible: {findings[0]}{more}; soc run --force runs it alone"
+            return PointOutcome("failed", error, time.perf_counter() - started, None)
+        result = run_scenario(
+            task.config, Path(task.folder), origin=task.origin, overwrite=True, compiled=compiled
+        )
     except Exception as exc:  # the point fails; the sweep goes on
         return PointOutcome("failed", _one_line(exc), time.perf_counter() - started, None)
     return PointOutcome("ok", None, result.wall_s, key_metrics(result.summary))

@@ -106,6 +106,15 @@ def test_max_sim_bounds_a_run_as_the_cli_option_does(in_memory):
         soc.run(QUICKSTART, max_sim="200")
 
 
+def test_an_implausible_scenario_is_refused_unless_forced():
+    """As `soc run` refuses it: a 1 Hz CPU clock makes a frame take hours of simulated
+    time; with force=True it runs (bounded here by max_sim)."""
+    with pytest.raises(ConfigError, match=r"^soc\.cpu\.freq_hz: 1 Hz makes a frame take"):
+        soc.run(QUICKSTART, set=["soc.cpu.freq_hz=1 Hz"])
+    forced = soc.run(QUICKSTART, set=["soc.cpu.freq_hz=1 Hz"], force=True, max_sim="1 ms")
+    assert forced.summary.complete is False and forced.summary.frames == []
+
+
 def test_override_texts_follow_the_set_rule():
     texts = override_texts({"pipelines[0].fps": 30}, soc__dram__preset="lpddr5_6400")
     assert texts == ["pipelines[0].fps=30", "soc.dram.preset=lpddr5_6400"]

@@ -167,6 +167,17 @@ def test_a_failing_point_is_a_row_with_its_error_and_the_rest_run(tmp_path, tiny
     assert (tmp_path / "out" / "results.csv").read_text().count("\n") == 4  # header + 3
 
 
+def test_an_implausible_point_fails_at_once_and_the_rest_run(tmp_path, tiny):
+    """A CPU clock of 1 Hz makes the tiny scenario's frame take hours of simulated time:
+    the point is refused as `soc run` refuses it, with the key, before simulating."""
+    axes = "  - path: soc.cpu.freq_hz\n    values: [1 GHz, 1 Hz]\n"
+    rows = run_sweep(sweep_file(tmp_path, axes), tmp_path / "out", workers=1).to_pylist()
+    assert [r["status"] for r in rows] == ["ok", "failed"]
+    assert rows[1]["error"].startswith("implausible: soc.cpu.freq_hz: 1 Hz makes a frame take")
+    assert rows[1]["error"].endswith("; soc run --force runs it alone")
+    assert rows[1]["wall_s"] < 60 and rows[1]["total_ps"] is None
+
+
 @pytest.mark.parametrize(
     ("axis", "named"),
     [

@@ -279,7 +279,11 @@ class Pipeline(_Model):
         "those components' static energy while the op runs)",
         "pJ",
     )
-    average_power_w: float = _field("energy_per_frame x frames / the run's time", "W")
+    average_power_w: float = _field(
+        "energy_per_frame x frames / the run's time; of an incomplete run, the energy of "
+        "every layer and CPU op run that finished / the run's time",
+        "W",
+    )
 
 
 class Stop(_Model):

@@ -165,10 +165,26 @@ def _ops_summary(system: AssembledSoc, stats: StatsCollector) -> list[dict[str, 
     return rows
 
 
+def _runs_pj(ops: list[str], by_layer: dict, stats: StatsCollector) -> float:
+    """The energy of every finished run of `ops` (a layer's or a host op's runs)."""
+    total = 0.0
+    for name in ops:
+        entry = stats.layers.get(name) or stats.host_ops.get(name)
+        if name in by_layer and entry is not None:
+            total += by_layer[name]["total_pj"] * int(entry["runs"])
+    return total
+
+
 def _pipelines_summary(
-    config: ScenarioConfig, system: AssembledSoc, stats: StatsCollector, energy: dict
+    config: ScenarioConfig,
+    system: AssembledSoc,
+    stats: StatsCollector,
+    energy: dict,
+    complete: bool = True,
 ) -> dict[str, object]:
-    """Per pipeline: frame latencies, deadline misses, achieved rate, energy per frame."""
+    """Per pipeline: frame latencies, deadline misses, achieved rate, energy per frame;
+    its power over the run (an incomplete run's: of the layers and ops that finished,
+    whether or not their frame did)."""
     by_layer = energy["by_layer"]
     plan = system.workload
     out = {}
@@ -190,7 +206,13 @@ def _pipelines_summary(
             "deadline_misses": len(misses),
             "achieved_fps": fps if fps is None or ends[-1] > ends[0] else None,
             "energy_per_frame_pj": per_frame,
-            "average_power_w": per_frame * len(frames) * 1e-12 / seconds if seconds else 0.0,
+            "average_power_w": (
+                (per_frame * len(frames) if complete else _runs_pj(ops, by_layer, stats))
+                * 1e-12
+                / seconds
+                if seconds
+                else 0.0
+            ),
         }
     return out
 
@@ -219,7 +241,7 @@ def build_summary(
         "total_ps": end_ps,
         "frames": stats.frames,
         "deadline_misses": len(stats.deadline_misses),
-        "pipelines": _pipelines_summary(config, system, stats, energy),
+        "pipelines": _pipelines_summary(config, system, stats, energy, stopped is None),
         "layers": stats.layer_rows(),
         "ops": _ops_summary(system, stats),
         "notes": list(system.workload.notes),

@@ -106,6 +106,21 @@ def test_max_sim_bounds_a_run_as_the_cli_option_does(in_memory):
         soc.run(QUICKSTART, max_sim="200")
 
 
+def test_an_incomplete_runs_power_counts_what_finished(in_memory):
+    """Stopped at 100 us, before its first frame ends but after some layers did: the
+    pipeline's power is that of the finished layer runs (not 0 W for no frame), and no
+    more than the whole SoC's over the same time."""
+    cut = soc.run(QUICKSTART, max_sim="100 us").to_dict()
+    assert cut["frames"] == [] and cut["layers"]  # layers finished, no frame did
+    seconds = cut["total_ps"] / 1e12
+    # before the first frame ends, every layer (and op) that finished ran once
+    finished = sum(row["total_pj"] for row in cut["energy"]["by_layer"].values())
+    power = cut["pipelines"]["main"]["average_power_w"]
+    assert power > 0
+    assert power == pytest.approx(finished * 1e-12 / seconds)
+    assert power <= cut["energy"]["total_pj"] * 1e-12 / seconds
+
+
 def test_an_implausible_scenario_is_refused_unless_forced():
     """As `soc run` refuses it: a 1 Hz CPU clock makes a frame take hours of simulated
     time; with force=True it runs (bounded here by max_sim)."""

@@ -37,7 +37,7 @@ from pydantic import BaseModel, ValidationError
 from soc.config import ScenarioConfig, load_scenario, resolved_yaml
 from soc.errors import ConfigError, MappingError, OutputError, WorkloadError
 from soc.limits import check_input_file
-from soc.plan.estimate import check
+from soc.plan.estimate import check, in_one_line
 from soc.plan.pipelines import ScenarioPlan, plan_scenario
 from soc.report.export import layer_records
 from soc.report.schema import Frame, Op, Summary
@@ -137,8 +137,7 @@ def run(
         compiled = plan_scenario(config)
         findings = [] if force else check(config, compiled)
         if findings:
-            more = f" (and {len(findings) - 1} more)" if len(findings) > 1 else ""
-            raise ConfigError(f"{findings[0]}{more}; pass force=True to run it")
+            raise ConfigError(f"{in_one_line(findings)}; pass force=True to run it")
         with _log_level(logging.DEBUG if verbose else logging.WARNING):
             if out is None:
                 return _in_memory(config, limits, compiled)

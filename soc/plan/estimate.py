@@ -338,6 +338,12 @@ class Finding:
         return f"{self.key}: {self.message}"
 
 
+def in_one_line(findings: list[Finding]) -> str:
+    """The first finding, and how many more there are (for a one-line error)."""
+    more = f" (and {len(findings) - 1} more)" if len(findings) > 1 else ""
+    return f"{findings[0]}{more}"
+
+
 def check(config: ScenarioConfig, compiled: ScenarioPlan | None = None) -> list[Finding]:
     """The settings whose estimated cost is far beyond the scenario's intent; none for a
     plausible scenario. `compiled` is `plan_scenario(config)`, compiled here if not given

@@ -89,7 +89,7 @@ def run_point(task: PointTask) -> PointOutcome:
 
     import structlog
 
-    from soc.plan.estimate import check
+    from soc.plan.estimate import check, in_one_line
     from soc.plan.pipelines import plan_scenario
     from soc.runner import run_scenario
 
@@ -100,8 +100,7 @@ def run_point(task: PointTask) -> PointOutcome:
         compiled = plan_scenario(task.config)
         findings = check(task.config, compiled)
         if findings:  # as soc run refuses it: a point that would run for hours fails now
-            more = f" (and {len(findings) - 1} more)" if len(findings) > 1 else ""
-            error = f"implausible: {findings[0]}{more}; soc run --force runs it alone"
+            error = f"implausible: {in_one_line(findings)}; soc run --force runs it alone"
             return PointOutcome("failed", error, time.perf_counter() - started, None)
         result = run_scenario(
             task.config, Path(task.folder), origin=task.origin, overwrite=True, compiled=compiled

@@ -43,9 +43,10 @@ def replay(
 ) -> None:
     """Replay recorded memory requests on an SoC's NoC, SRAM and DRAM (nothing else runs).
 
-    A replay stopped by --max-wall or --max-sim is written all the same, its summary
-    marked incomplete ("complete": false); processes blocked forever end with
-    "stalled at t=...", a line per blocked process and exit code 3."""
+    A replay stopped by --max-wall or --max-sim is written all the
+    same, its summary marked incomplete ("complete": false); processes
+    blocked forever end with "stalled at t=...", a line per blocked
+    process and exit code 3."""
     from rich.console import Console
 
     from soc.config.loader import load_soc

@@ -95,22 +95,13 @@ def _in_scenario(scenario: str, exc: WorkloadError | MappingError) -> FlexsocErr
     """Workload and mapping errors name layers; prefix the file they came from, and the
     line of the key when the message starts with a key path of the file (a per_layer
     entry naming no layer, found once the model is read)."""
+    from soc.config.loader import key_line
+
     text, where = str(exc), scenario
     match = _KEY_AT_START.match(text)
     if match is not None and Path(scenario).suffix in (".yaml", ".yml"):
-        from soc.config.yaml_safe import load_yaml
-
-        loc = tuple(
-            int(part[1:-1]) if part.startswith("[") else part
-            for part in re.findall(r"[A-Za-z_]\w*|\[\d+\]", match.group(1))
-        )
-        try:
-            _, lines = load_yaml(Path(scenario))
-        except FlexsocError:
-            lines = {}
-        line = next((lines[loc[:n]] for n in range(len(loc), 0, -1) if loc[:n] in lines), None)
-        if line is not None:
-            where = f"{scenario}:{line}"
+        line = key_line(Path(scenario), match.group(1))
+        where = f"{scenario}:{line}" if line is not None else scenario
     return type(exc)(f"{where}: {text}")
 
 

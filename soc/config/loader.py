@@ -153,24 +153,44 @@ def parse_override(text: str) -> tuple[KeyPath, Any]:
     label = _label(text)
     if not sep or not key.strip():
         raise ConfigError(f"--set {label}: expected KEY.PATH=VALUE")
-    path: list[str | int] = []
-    for part in key.strip().split("."):
-        match = _KEY_PART.match(part)
-        if match is None:
-            raise ConfigError(
-                f"--set {label}: {echoed(part)} is not a key (letters, digits, _, [n])"
-            )
-        path.append(match.group(1))
-        path.extend(int(i) for i in re.findall(r"\[(\d+)\]", match.group(2)))
+    path = _key_path(key.strip(), f"--set {label}")
     if not value.strip():
-        return tuple(path), ""
+        return path, ""
     try:
         parsed, _ = parse_yaml(value, f"--set {label}", lines=False)
     except ConfigError as exc:
         if ": invalid YAML: " in str(exc):
             raise ConfigError(f"--set {label}: the value is not valid YAML") from None
         raise
-    return tuple(path), parsed
+    return path, parsed
+
+
+def _key_path(key: str, where: str) -> KeyPath:
+    """`a.b[2].c` -> ("a", "b", 2, "c"); a part that is not a key names `where`."""
+    path: list[str | int] = []
+    for part in key.split("."):
+        match = _KEY_PART.match(part)
+        if match is None:
+            raise ConfigError(f"{where}: {echoed(part)} is not a key (letters, digits, _, [n])")
+        path.append(match.group(1))
+        path.extend(int(i) for i in re.findall(r"\[(\d+)\]", match.group(2)))
+    return tuple(path)
+
+
+def _nearest(lines: dict, loc: KeyPath) -> Any:
+    """What `lines` gives for `loc`, or for its nearest parent that it has; None."""
+    return next((lines[loc[:n]] for n in range(len(loc), -1, -1) if loc[:n] in lines), None)
+
+
+def key_line(path: Path, key: str) -> int | None:
+    """The line of `key` (dotted, as messages name it: ``workload.per_layer.conv9``) in
+    the YAML file `path`, or of its nearest parent there; None if there is none or the
+    file cannot be read."""
+    try:
+        _, lines = load_yaml(path)
+        return _nearest(lines, _key_path(key, str(path)))
+    except ConfigError:
+        return None
 
 
 def _apply_override(data: dict[str, Any], at: KeyPath, value: Any, text: str) -> None:
@@ -209,7 +229,7 @@ def _validation_message(
     cause = first.get("ctx", {}).get("error")
     if isinstance(cause, KeyPathError):  # a validator naming a key below its model
         loc += cause.loc
-    place = next((lines[loc[:n]] for n in range(len(loc), -1, -1) if loc[:n] in lines), None)
+    place = _nearest(lines, loc)
     if first["type"] == "extra_forbidden":
         message = "unknown key"
     elif first["type"] == "missing":

@@ -37,8 +37,8 @@ from pydantic import BaseModel, ValidationError
 from soc.config import ScenarioConfig, load_scenario, resolved_yaml
 from soc.errors import ConfigError, MappingError, OutputError, WorkloadError
 from soc.limits import check_input_file
-from soc.plan.estimate import check, in_one_line
-from soc.plan.pipelines import ScenarioPlan, plan_scenario
+from soc.plan.estimate import plan_checked
+from soc.plan.pipelines import ScenarioPlan
 from soc.report.export import layer_records
 from soc.report.schema import Frame, Op, Summary
 from soc.runner.control import RunLimits, parse_sim_ps, parse_wall_s
@@ -134,10 +134,7 @@ def run(
     config = load(scenario, override_texts(set, **overrides))
     source = "" if isinstance(scenario, ScenarioConfig) else str(Path(scenario).resolve())
     try:
-        compiled = plan_scenario(config)
-        findings = [] if force else check(config, compiled)
-        if findings:
-            raise ConfigError(f"{in_one_line(findings)}; pass force=True to run it")
+        compiled, _ = plan_checked(config, force)
         with _log_level(logging.DEBUG if verbose else logging.WARNING):
             if out is None:
                 return _in_memory(config, limits, compiled)

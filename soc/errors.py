@@ -9,6 +9,19 @@ class ConfigError(FlexsocError):
     """A scenario or block configuration is malformed; the message names the key path."""
 
 
+class ImplausibleError(ConfigError):
+    """A scenario whose estimated cost is far beyond its intent: `findings` holds a line
+    per setting (the key to change and the estimate); the message is the first."""
+
+    def __init__(self, findings: list[str]) -> None:
+        more = f" (and {len(findings) - 1} more)" if len(findings) > 1 else ""
+        super().__init__(f"implausible: {findings[0]}{more}; --force or force=True runs it")
+        self.findings = findings
+
+    def __reduce__(self) -> tuple[type, tuple[list[str]]]:
+        return type(self), (self.findings,)  # picklable: a sweep worker raises it
+
+
 class WiringError(FlexsocError):
     """Elaboration found an unbound or doubly bound port."""
 

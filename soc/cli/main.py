@@ -155,8 +155,7 @@ def run(
     origin = RunOrigin(config.name, str(Path(scenario).resolve()))
     show = sys.stderr.isatty() if progress is None else progress
     control = RunControl(limits, progress_line(sys.stderr) if show else None)
-    compiled = _plan(scenario, config)
-    _plausible(scenario, config, compiled, force)
+    compiled = _plan_checked(scenario, config, force)
     try:
         result = run_scenario(
             config,
@@ -218,35 +217,33 @@ def _with_objective(config: ScenarioConfig, objective: str) -> ScenarioConfig:
     return config.model_copy(update={"pipelines": pipelines})
 
 
-def _plan(scenario: str, config: ScenarioConfig) -> ScenarioPlan:
-    """The scenario's compiled plan; its workload and mapping errors name the file."""
-    from soc.plan.pipelines import plan_scenario
-
-    try:
-        return plan_scenario(config)
-    except (WorkloadError, MappingError) as exc:
-        raise _in_scenario(scenario, exc) from None
-
-
-def _plausible(scenario: str, config: ScenarioConfig, compiled: ScenarioPlan, force: bool) -> None:
-    """Print each setting whose estimated cost is far beyond the scenario's intent (one
-    line: the key to change and the estimate) and refuse the scenario (exit 2), or with
-    `force` print them as warnings and go on."""
+def _plan_checked(scenario: str, config: ScenarioConfig, force: bool) -> ScenarioPlan:
+    """The scenario's plan (its workload and mapping errors name the file). A setting
+    whose estimated cost is far beyond the scenario's intent is printed on a line of its
+    own (the key to change and the estimate) and refuses the scenario (exit 2), or with
+    `force` is printed as a warning."""
     from rich.console import Console
 
-    from soc.plan.estimate import check
+    from soc.errors import ImplausibleError
+    from soc.plan.estimate import plan_checked
 
-    findings = check(config, compiled)
     errors = Console(stderr=True, soft_wrap=True)
-    for finding in findings:
-        errors.print(f"{'warning' if force else 'error'}: {scenario}: {finding}", markup=False)
-    if findings and not force:
+    try:
+        compiled, findings = plan_checked(config, force)
+    except (WorkloadError, MappingError) as exc:
+        raise _in_scenario(scenario, exc) from None
+    except ImplausibleError as exc:
+        for finding in exc.findings:
+            errors.print(f"error: {scenario}: {finding}", markup=False)
         errors.print(
             f"{scenario}: refused: its estimated cost is far beyond its intent "
             "(change the keys above, or pass --force)",
             markup=False,
         )
-        raise typer.Exit(USER_ERROR)
+        raise typer.Exit(USER_ERROR) from None
+    for finding in findings:
+        errors.print(f"warning: {scenario}: {finding}", markup=False)
+    return compiled
 
 
 @app.command()
@@ -260,8 +257,7 @@ def validate(
     from rich.console import Console
 
     config = _cache_setting(_load(scenario, overrides), no_cache)
-    compiled = _plan(scenario, config)
-    _plausible(scenario, config, compiled, force)
+    compiled = _plan_checked(scenario, config, force)
     plans = compiled.plans
     rounds = sum(plan.rounds.round_count for plan in plans)  # not batches (round_batch)
     console = Console()

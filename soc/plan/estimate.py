@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from soc.config import ScenarioConfig, SocConfig
 from soc.config.dram import BankedTiming, DramConfig
 from soc.config.masters import GeneratorConfig, MasterConfig
+from soc.errors import ImplausibleError
 from soc.flexnn import LayerPlan
 from soc.plan.pipelines import ScenarioPlan, plan_scenario
 from soc.plan.program import DriverProgram, HostStep
@@ -338,10 +339,15 @@ class Finding:
         return f"{self.key}: {self.message}"
 
 
-def in_one_line(findings: list[Finding]) -> str:
-    """The first finding, and how many more there are (for a one-line error)."""
-    more = f" (and {len(findings) - 1} more)" if len(findings) > 1 else ""
-    return f"{findings[0]}{more}"
+def plan_checked(config: ScenarioConfig, force: bool = False) -> tuple[ScenarioPlan, list[Finding]]:
+    """The scenario's plan and its implausible settings, for a run to go on with: raises
+    ImplausibleError naming them unless `force` (soc run, soc.run and sweep points all
+    check a scenario so before simulating it)."""
+    compiled = plan_scenario(config)
+    findings = check(config, compiled)
+    if findings and not force:
+        raise ImplausibleError([str(f) for f in findings])
+    return compiled, findings
 
 
 def check(config: ScenarioConfig, compiled: ScenarioPlan | None = None) -> list[Finding]:

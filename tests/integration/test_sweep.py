@@ -174,7 +174,7 @@ def test_an_implausible_point_fails_at_once_and_the_rest_run(tmp_path, tiny):
     rows = run_sweep(sweep_file(tmp_path, axes), tmp_path / "out", workers=1).to_pylist()
     assert [r["status"] for r in rows] == ["ok", "failed"]
     assert rows[1]["error"].startswith("implausible: soc.cpu.freq_hz: 1 Hz makes a frame take")
-    assert rows[1]["error"].endswith("; soc run --force runs it alone")
+    assert rows[1]["error"].endswith("; --force or force=True runs it")
     assert rows[1]["wall_s"] < 60 and rows[1]["total_ps"] is None
 
 

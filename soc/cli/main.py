@@ -149,7 +149,7 @@ def run(
 
     started = time.perf_counter()
     _configure_logging(verbose)
-    limits = _run_limits(max_wall, max_sim)
+    limits = run_limits(max_wall, max_sim)
     config = _cache_setting(_load(scenario, overrides), no_cache)
     out_dir = Path(out) if out else Path("runs") / config.name
     origin = RunOrigin(config.name, str(Path(scenario).resolve()))
@@ -185,7 +185,7 @@ def run(
         Console(stderr=True).print(f"warning: {incomplete}", soft_wrap=True)
 
 
-def _run_limits(max_wall: str | None, max_sim: str | None) -> RunLimits:
+def run_limits(max_wall: str | None, max_sim: str | None) -> RunLimits:
     """--max-wall and --max-sim as bounds; a malformed one is a usage error."""
     from soc.runner.control import RunLimits, parse_sim_ps, parse_wall_s
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from soc.cli.main import SET_OPTION, _run_limits, app
+from soc.cli.main import SET_OPTION, app, run_limits
 
 
 @app.command()
@@ -62,7 +62,7 @@ def replay(
         raise typer.BadParameter("--request-bytes must be positive")
     if cycle_ps is not None and not 0 < cycle_ps < float("inf"):
         raise typer.BadParameter("--cycle-ps must be a positive number")
-    limits = _run_limits(max_wall, max_sim)
+    limits = run_limits(max_wall, max_sim)
     soc = load_soc(Path(soc_file), overrides or ())
     if Path(source).is_dir():
         chosen = None if masters is None else [m.strip() for m in masters.split(",")]

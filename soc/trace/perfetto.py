@@ -1,10 +1,18 @@
 """Native Perfetto traces (protobuf TrackEvent packets), written streaming.
 
-The packets are built with the generated protobuf classes that the `perfetto` package
-ships (`perfetto.protos.perfetto.trace.perfetto_trace_pb2`, Perfetto's own
-`perfetto_trace.proto`), never by hand-made wire bytes. A file is a `Trace` message:
-each batch of records becomes one serialized `Trace` with that batch's packets, and
-concatenated `Trace` messages are one `Trace` (repeated fields merge).
+The schema is Perfetto's own `perfetto_trace.proto`, as the generated classes of the
+`perfetto` package ship it (`perfetto.protos.perfetto.trace.perfetto_trace_pb2`). A file
+is a `Trace` message: each batch of records is appended as its packets, and
+concatenated `Trace` messages are one `Trace` (repeated fields merge). Rare packets
+(track descriptors, interned data, annotations other than ints and strings) are built
+and serialised with the generated classes. The numerous ones (slice begin and end,
+instants, counters) are assembled from wire-format pieces (`soc.trace.protowire`, tags
+taken from the classes' descriptors) in the order deterministic serialisation writes
+fields: by field number, so a packet is timestamp, trusted_packet_sequence_id,
+track_event, interned_data, sequence_flags, and a track event category_iids,
+debug_annotations, type, name_iid, track_uuid, double_counter_value, flow_ids. The
+bytes are those the classes would serialise (a test parses and re-serialises them);
+assembling costs a few bytes operations where setting fields costs dozens of calls.
 
 Track layout, as the Chrome JSON sink draws it: one *process* per component (the part
 of the track before the first dot: cpu, dma, noc, sram, dram, npu, each traffic master,
@@ -64,6 +72,7 @@ from soc.trace.events import (
     Sink,
     SpanEvent,
 )
+from soc.trace.protowire import MASK64, delimited, double, fixed64, tag, varint
 
 Event = SpanEvent | InstantEvent | CounterEvent | ActivityEvent | SampleEvent
 
@@ -83,6 +92,28 @@ _INSTANT, _COUNTER = pb.TrackEvent.TYPE_INSTANT, pb.TrackEvent.TYPE_COUNTER
 _ROUND_KINDS = frozenset(
     {SpanKind.LAYER, SpanKind.LOAD, SpanKind.COMPUTE, SpanKind.DRAIN, SpanKind.STALL}
 )
+
+# Tags, and fields whose value never changes, of the packets assembled in `on_span`,
+# `on_instant` and `on_counter` (field order: see the module doc).
+_PACKET = tag(pb.Trace, "packet")
+_P_TIMESTAMP = tag(pb.TracePacket, "timestamp")
+_P_SEQUENCE = tag(pb.TracePacket, "trusted_packet_sequence_id") + varint(SEQUENCE_ID)
+_P_TRACK_EVENT = tag(pb.TracePacket, "track_event")
+_P_INTERNED = tag(pb.TracePacket, "interned_data")
+_P_FLAGS_NEEDS = tag(pb.TracePacket, "sequence_flags") + varint(_NEEDS_STATE)
+_P_FLAGS_CLEARED = tag(pb.TracePacket, "sequence_flags") + varint(_CLEARED | _NEEDS_STATE)
+_E_CATEGORY = tag(pb.TrackEvent, "category_iids")
+_E_ANNOTATION = tag(pb.TrackEvent, "debug_annotations")
+_E_NAME = tag(pb.TrackEvent, "name_iid")
+_E_TRACK = tag(pb.TrackEvent, "track_uuid")
+_E_DOUBLE = tag(pb.TrackEvent, "double_counter_value")
+_E_FLOW = tag(pb.TrackEvent, "flow_ids")
+_E_TYPE = tag(pb.TrackEvent, "type")
+_E_TYPE_BEGIN, _E_TYPE_END = _E_TYPE + varint(_BEGIN), _E_TYPE + varint(_END)
+_E_TYPE_INSTANT, _E_TYPE_COUNTER = _E_TYPE + varint(_INSTANT), _E_TYPE + varint(_COUNTER)
+_A_NAME = tag(pb.DebugAnnotation, "name_iid")
+_A_INT = tag(pb.DebugAnnotation, "int_value")
+_A_STRING_IID = tag(pb.DebugAnnotation, "string_value_iid")
 
 
 def ns_of_ps(ps: int) -> int:
@@ -125,11 +156,13 @@ def set_value(annotation: pb.DebugAnnotation, value: object) -> None:
 
 
 class _Interner:
-    """The interned tables of the sequence; `iid` adds a new entry to the packet."""
+    """The interned tables of the sequence. `iid` adds a new entry to the interned data
+    of the packet being built; `take` hands that data over, serialised."""
 
     def __init__(self) -> None:
         self.tables: dict[str, dict[str, int]] = {}
         self.size = 0
+        self._new: pb.InternedData | None = None
         self.clear()
 
     def clear(self) -> None:
@@ -141,19 +174,29 @@ class _Interner:
         }
         self.size = 0
 
-    def iid(self, packet: pb.TracePacket, table: str, text: str) -> int:
+    def iid(self, table: str, text: str) -> int:
         entries = self.tables[table]
         iid = entries.get(text)
         if iid is None:
             iid = entries[text] = len(entries) + 1
             self.size += 1
-            entry = getattr(packet.interned_data, table).add()
+            if self._new is None:
+                self._new = pb.InternedData()
+            entry = getattr(self._new, table).add()
             entry.iid = iid
             if table == "debug_annotation_string_values":
                 entry.str = text.encode("utf-8")
             else:
                 entry.name = text
         return iid
+
+    def take(self) -> bytes:
+        """The packet's `interned_data` field (empty if nothing new was interned)."""
+        new = self._new
+        if new is None:
+            return b""
+        self._new = None
+        return delimited(_P_INTERNED, new.SerializeToString(deterministic=True))
 
 
 class PerfettoTraceSink(Sink):
@@ -166,7 +209,7 @@ class PerfettoTraceSink(Sink):
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         self._file: IO[bytes] | None = None
-        self._trace = pb.Trace()
+        self._packets: list[bytes] = []  # this batch's, each framed as a `Trace.packet`
         self._interner = _Interner()
         self._tracks: dict[tuple, int] = {}  # key -> track uuid
         self._processes: dict[str, tuple[int, list[int]]] = {}  # name -> (uuid, [children])
@@ -174,23 +217,31 @@ class PerfettoTraceSink(Sink):
         self._launches: dict[str, tuple[int, int]] = {}  # layer -> (dma flow, round flow)
         self._flows = 0
         self._uuids = 0
+        # per track uuid: the parts of its packets after the timestamp (see on_span)
+        self._ends: dict[int, bytes] = {}
+        self._counter_heads: dict[int, bytes] = {}
+        # parts that hold iids, valid until the interned tables are cleared: per (track
+        # uuid, name, kind) a span's category and its fields after the annotations; per
+        # (key, value) of an int or string field its whole annotation
+        self._span_parts: dict[tuple, tuple[bytes, bytes]] = {}
+        self._annotation_parts: dict[tuple, bytes] = {}
 
     # -- packets ------------------------------------------------------------------
 
-    def _packet(self) -> pb.TracePacket:
-        packet = self._trace.packet.add()
+    def _add_packet(self, packet: pb.TracePacket) -> None:
+        """Append a packet built with the generated classes (the rare ones)."""
         packet.trusted_packet_sequence_id = SEQUENCE_ID
-        return packet
+        self._packets.append(delimited(_PACKET, packet.SerializeToString(deterministic=True)))
 
-    def _interned_packet(self) -> pb.TracePacket:
-        """A packet that may use iids (and clears the tables when they are full)."""
-        packet = self._packet()
+    def _flags(self) -> bytes:
+        """The `sequence_flags` field of a packet that may use iids (which clears the
+        tables first when they are full)."""
         if self._interner.size >= INTERN_LIMIT:
             self._interner.clear()
-            packet.sequence_flags = _CLEARED | _NEEDS_STATE
-        else:
-            packet.sequence_flags = _NEEDS_STATE
-        return packet
+            self._span_parts.clear()
+            self._annotation_parts.clear()
+            return _P_FLAGS_CLEARED
+        return _P_FLAGS_NEEDS
 
     def _write(self) -> None:
         if self._file is None:
@@ -200,9 +251,9 @@ class PerfettoTraceSink(Sink):
             head.trusted_packet_sequence_id = SEQUENCE_ID
             head.sequence_flags = _CLEARED
             self._file.write(first.SerializeToString(deterministic=True))
-        if self._trace.packet:
-            self._file.write(self._trace.SerializeToString(deterministic=True))
-            self._trace = pb.Trace()
+        if self._packets:
+            self._file.write(b"".join(self._packets))
+            self._packets = []
 
     # -- tracks -------------------------------------------------------------------
 
@@ -212,11 +263,13 @@ class PerfettoTraceSink(Sink):
             self._uuids += 1
             uuid = self._uuids
             process = self._processes[name] = (uuid, [])
-            descriptor = self._packet().track_descriptor
+            packet = pb.TracePacket()
+            descriptor = packet.track_descriptor
             descriptor.uuid = uuid
             descriptor.process.pid = len(self._processes)
             descriptor.process.process_name = name
             descriptor.child_ordering = pb.TrackDescriptor.EXPLICIT
+            self._add_packet(packet)
         return process
 
     def _child(self, key: tuple, process_name: str, name: str, counter: bool) -> int:
@@ -224,13 +277,15 @@ class PerfettoTraceSink(Sink):
         self._uuids += 1
         uuid = self._tracks[key] = self._uuids
         children.append(uuid)
-        descriptor = self._packet().track_descriptor
+        packet = pb.TracePacket()
+        descriptor = packet.track_descriptor
         descriptor.uuid = uuid
         descriptor.parent_uuid = parent
         descriptor.name = name
         descriptor.sibling_order_rank = len(children)
         if counter:
             descriptor.counter.SetInParent()
+        self._add_packet(packet)
         return uuid
 
     def _slice_track(self, track: str, mark: str = "", lane: int = 0) -> int:
@@ -242,6 +297,8 @@ class PerfettoTraceSink(Sink):
             if mark:
                 name = f"{name} {mark}{lane}"
             uuid = self._child(key, process, name, counter=False)
+            event = _E_TYPE_END + _E_TRACK + varint(uuid)
+            self._ends[uuid] = _P_SEQUENCE + delimited(_P_TRACK_EVENT, event)
         return uuid
 
     def _counter_track(self, track: str, name: str) -> int:
@@ -249,47 +306,65 @@ class PerfettoTraceSink(Sink):
         uuid = self._tracks.get(key)
         if uuid is None:
             uuid = self._child(key, track.partition(".")[0], name, counter=True)
+            event_length = len(_E_TYPE_COUNTER + _E_TRACK + varint(uuid) + _E_DOUBLE) + 8
+            self._counter_heads[uuid] = (
+                _P_SEQUENCE + _P_TRACK_EVENT + varint(event_length)
+                + _E_TYPE_COUNTER + _E_TRACK + varint(uuid) + _E_DOUBLE
+            )  # fmt: skip
         return uuid
 
     # -- events -------------------------------------------------------------------
 
     def on_records(self, records: Sequence[Record]) -> None:
         """Spans, instants and counters; activity and samples are not drawn."""
+        on_span, on_counter = self.on_span, self.on_counter
         for record in records:
             tag = record[0]
             if tag < SPAN:
                 continue
             if tag == SPAN:
-                self.on_span(record[1])
+                on_span(record[1])
+            elif tag == COUNTER:
+                on_counter(record[1])
             elif tag == INSTANT:
                 self.on_instant(record[1])
-            elif tag == COUNTER:
-                self.on_counter(record[1])
         self._write()
 
-    def _annotate(self, packet: pb.TracePacket, event: pb.TrackEvent, fields: Mapping) -> None:
-        """One debug annotation per field; names and strings interned (the common
-        types are tested first: this runs for every span)."""
-        interner = self._interner
-        keys = interner.tables["debug_annotation_names"]
-        strings = interner.tables["debug_annotation_string_values"]
-        add = event.debug_annotations.add
-        for key, value in fields.items():
-            annotation = add()
-            name_iid = keys.get(key)
-            if name_iid is None:
-                name_iid = interner.iid(packet, "debug_annotation_names", str(key))
-            annotation.name_iid = name_iid
+    def _annotations(self, fields: Mapping) -> bytes:
+        """The `debug_annotations` of a track event: one per field, names and strings
+        interned. Ints and strings, nearly every field, are assembled here (and kept:
+        the same values recur, a round's load, compute and drain share theirs); any
+        other value is built with the generated class (`set_value`)."""
+        made = self._annotation_parts
+        parts = []
+        for item in fields.items():
+            value = item[1]
             kind = type(value)
-            if kind is int and _INT64_MIN <= value <= _INT64_MAX:
-                annotation.int_value = value
-            elif isinstance(value, str):
-                value_iid = strings.get(value)
-                if value_iid is None:
-                    value_iid = interner.iid(packet, "debug_annotation_string_values", value)
-                annotation.string_value_iid = value_iid
+            if kind is int or kind is str:  # exactly: 1 == True == 1.0 as keys
+                part = made.get(item)
+                if part is None:
+                    part = self._annotation(*item)
+                    if len(made) < INTERN_LIMIT:
+                        made[item] = part
             else:
-                set_value(annotation, value)
+                part = self._annotation(*item)
+            parts.append(part)
+        return b"".join(parts)
+
+    def _annotation(self, key: object, value: object) -> bytes:
+        interner = self._interner
+        name_iid = interner.iid("debug_annotation_names", str(key))
+        if type(value) is int and _INT64_MIN <= value <= _INT64_MAX:
+            body = _A_NAME + varint(name_iid) + _A_INT + varint(value & MASK64)
+        elif isinstance(value, str):
+            iid = interner.iid("debug_annotation_string_values", value)
+            body = _A_NAME + varint(name_iid) + _A_STRING_IID + varint(iid)
+        else:
+            annotation = pb.DebugAnnotation()
+            annotation.name_iid = name_iid
+            set_value(annotation, value)
+            body = annotation.SerializeToString(deterministic=True)
+        return _E_ANNOTATION + varint(len(body)) + body
 
     def _flow_ids(self, event: SpanEvent) -> tuple[int, ...]:
         """The flows `event` takes part in (see the module doc)."""
@@ -307,6 +382,8 @@ class PerfettoTraceSink(Sink):
         return ()
 
     def on_span(self, event: SpanEvent) -> None:
+        # Two packets: the slice's begin (timestamp, sequence, track event, interned
+        # data, flags) and its end (timestamp, then a part made once per track).
         track, start_ps, end_ps = event.track, event.start_ps, event.end_ps
         lane = first_fit_lane(self._lanes.setdefault((track, event.overlap), []), start_ps, end_ps)
         if event.overlap:
@@ -315,41 +392,41 @@ class PerfettoTraceSink(Sink):
             uuid = self._slice_track(track, "~" if lane else "", lane)
         kind = event.kind
         name = str(event.fields.get("layer", kind)) if kind == SpanKind.LAYER else str(kind)
-        packet = self._interned_packet()
-        packet.timestamp = ns_of_ps(start_ps)
-        begin = packet.track_event
-        begin.type = _BEGIN
-        begin.track_uuid = uuid
-        begin.name_iid = self._interner.iid(packet, "event_names", name)
-        begin.category_iids.append(self._interner.iid(packet, "event_categories", str(kind)))
-        self._annotate(packet, begin, event.fields)
-        flows = self._flow_ids(event)
-        if flows:
-            begin.flow_ids.extend(flows)
-        packet = self._packet()
-        packet.timestamp = ns_of_ps(end_ps)
-        end = packet.track_event
-        end.type = _END
-        end.track_uuid = uuid
+        flags = self._flags()
+        parts = self._span_parts.get((uuid, name, kind))
+        if parts is None:
+            name_iid = self._interner.iid("event_names", name)
+            parts = self._span_parts[(uuid, name, kind)] = (
+                _E_CATEGORY + varint(self._interner.iid("event_categories", str(kind))),
+                _E_TYPE_BEGIN + _E_NAME + varint(name_iid) + _E_TRACK + varint(uuid),
+            )
+        begin = parts[0] + self._annotations(event.fields) + parts[1]
+        for flow in self._flow_ids(event):
+            begin += _E_FLOW + fixed64(flow)
+        packet = _P_TIMESTAMP + varint(int(start_ps) // PS_PER_NS) + _P_SEQUENCE
+        packet += _P_TRACK_EVENT + varint(len(begin)) + begin + self._interner.take() + flags
+        end = _P_TIMESTAMP + varint(int(end_ps) // PS_PER_NS) + self._ends[uuid]
+        self._packets += (
+            _PACKET + varint(len(packet)) + packet,
+            _PACKET + varint(len(end)) + end,
+        )
 
     def on_instant(self, event: InstantEvent) -> None:
         uuid = self._slice_track(event.track)
-        packet = self._interned_packet()
-        packet.timestamp = ns_of_ps(event.t_ps)
-        instant = packet.track_event
-        instant.type = _INSTANT
-        instant.track_uuid = uuid
-        instant.name_iid = self._interner.iid(packet, "event_names", event.name)
-        self._annotate(packet, instant, event.fields)
+        flags = self._flags()
+        interner = self._interner
+        name_iid = interner.iid("event_names", event.name)
+        instant = self._annotations(event.fields)
+        instant += _E_TYPE_INSTANT + _E_NAME + varint(name_iid) + _E_TRACK + varint(uuid)
+        packet = _P_TIMESTAMP + varint(ns_of_ps(event.t_ps)) + _P_SEQUENCE
+        packet += _P_TRACK_EVENT + varint(len(instant)) + instant + interner.take() + flags
+        self._packets.append(_PACKET + varint(len(packet)) + packet)
 
     def on_counter(self, event: CounterEvent) -> None:
         uuid = self._counter_track(event.track, event.name)
-        packet = self._packet()
-        packet.timestamp = ns_of_ps(event.t_ps)
-        counter = packet.track_event
-        counter.type = _COUNTER
-        counter.track_uuid = uuid
-        counter.double_counter_value = float(event.value)
+        packet = _P_TIMESTAMP + varint(int(event.t_ps) // PS_PER_NS)
+        packet += self._counter_heads[uuid] + double(float(event.value))
+        self._packets.append(_PACKET + varint(len(packet)) + packet)
 
     def close(self, end_ps: int) -> None:
         self._write()

@@ -50,10 +50,12 @@ import simpy
 
 from soc.config.dram import DramConfig, burst_step_cycles, rotates_bankgroups
 from soc.hw.arbiter import Arbiter, CommandRanks, RequestQueues, token_buckets
-from soc.hw.banked_parts import NEVER, Bank, Refresh, Txn
-from soc.hw.dram_address import Location, decode
+from soc.hw.banked_parts import Bank, Txn
+from soc.hw.banked_timing import ChannelTiming
+from soc.hw.dram_address import AddressMap
 from soc.hw.dram_base import DramTarget
 from soc.kernel import Action, ClockDomain, MemRequest
+from soc.kernel.clock import PS_PER_S
 
 
 class BankedDram(DramTarget):
@@ -64,10 +66,11 @@ class BankedDram(DramTarget):
         return ClockDomain(config.banked.freq_hz)
 
     def access_track(self, req: MemRequest) -> str:
-        loc = decode(req.addr, self.config.banked, self.config.base_addr)
+        loc = self.address_map.decode(req.addr)
         return f"{self.path}.ch{loc.channel}.rank{loc.rank}.bg{loc.bankgroup}.bank{loc.bank}"
 
     def _setup(self) -> None:
+        self.address_map = AddressMap(self.config.banked, self.config.base_addr)
         buckets = token_buckets(self.config.regulators)  # shared: a rate is per master
         count = self.config.banked.channels
         self.channels = [_Channel(self, index, buckets) for index in range(count)]
@@ -79,7 +82,7 @@ class BankedDram(DramTarget):
     def _handle(self, req: MemRequest, accepted: list[int]) -> Generator[simpy.Event, object, None]:
         """Wait at the front end for a queue entry (the latency counts from there), then
         for the channel to serve the request (or only to take it, if a posted write)."""
-        loc = decode(req.addr, self.config.banked, self.config.base_addr)
+        loc = self.address_map.decode(req.addr)
         txn = Txn(req, loc, self.env.event(), accepted)
         self.channels[loc.channel].offer(txn)
         yield txn.done
@@ -93,14 +96,17 @@ class _Channel:
         self.dram = dram
         self.env = dram.env
         self.clock = dram.clock
+        # cycles to ps as ClockDomain.ps does, inlined where it runs per decision
+        self.freq_hz = self.clock.freq_hz
         self.t = t = config.banked
-        self.c = c = t.cycles
+        self.c = t.cycles
         self.index = index
         self.front: RequestQueues[Txn] = RequestQueues(
             Arbiter(config.arbitration, dict(config.weights), buckets)
         )
         self.ranks = CommandRanks(config.arbitration, dict(config.weights), buckets)
         self.ranked = config.arbitration != "fcfs" or bool(buckets)
+        self.static_ranks = self.ranks.static  # then a request's rank is taken once: Txn.rank
         limit = t.age_limit_cycles
         self.age_limit_ps = self.clock.ps(limit) if limit is not None else None
         self.reads: deque[Txn] = deque()
@@ -112,6 +118,7 @@ class _Channel:
         self.drain_high = t.write_drain_high or t.write_queue
         self.rotating = rotates_bankgroups(t)
         self.burst_steps: dict[int, int] = {}  # `burst_step_cycles` by request bursts
+        self.burst_bytes, self.burst_cycles = t.burst_bytes, t.burst_cycles
         self.write_max_wait_ps = self.clock.ps(t.write_max_wait_cycles)
         self.regulator_wake = False
         self.banks = [Bank() for _ in range(t.ranks * t.bankgroups * t.banks_per_group)]
@@ -121,20 +128,10 @@ class _Channel:
         self.wake: simpy.Event | None = None
         self.timer: simpy.Event | None = None
         self.resume: simpy.Event | None = None
-        self.acts = [deque(maxlen=4) for _ in range(t.ranks)]
-        self.last_act_rank = [NEVER] * t.ranks
-        self.last_act_group = [[NEVER] * t.bankgroups for _ in range(t.ranks)]
-        self.last_cas = NEVER
-        self.last_cas_group = (-1, -1)
-        self.bus_free = 0
-        self.bus_rank = -1
-        self.write_end_rank = [NEVER] * t.ranks
-        self.write_end_group = [[NEVER] * t.bankgroups for _ in range(t.ranks)]
+        self.woken = self._woken  # the bound method made once, not per sleep
+        self.timing = ChannelTiming(t)
         self.cmd_free = 0
         self.arrivals = 0  # arrival order: the age the scheduler breaks ties with
-        self.bank_per_rank = t.bankgroups * t.banks_per_group
-        refresh = Refresh(t.ranks, c.trefi, c.trfc)
-        self._refresh_end, self._next_refresh = refresh.end, refresh.next_start
 
     # -- front end and queues -------------------------------------------------------
 
@@ -158,10 +155,15 @@ class _Channel:
             self.poke()
 
     def _accept(self) -> bool:
+        front = self.front
+        if not len(front):
+            return False
         now = self.env.now
         took = False
-        while len(self.front):
-            chosen, wake = self.front.pop(now, self._has_room)
+        has_room, write_addrs = self._has_room, self.write_addrs
+        static = self.ranked and self.static_ranks
+        while len(front):
+            chosen, wake = front.pop(now, has_room)
             if chosen is None:
                 if wake is not None and not self.regulator_wake:
                     self.regulator_wake = True
@@ -172,15 +174,17 @@ class _Channel:
             txn.accepted[0] = now
             self.arrivals += 1
             txn.age = self.arrivals
+            if static:
+                txn.rank = self.ranks.rank(req, now)
             key = (req.addr, req.size_bytes)
             if req.is_write:
                 self.writes.append(txn)
-                self.write_addrs[key] += 1
+                write_addrs[key] += 1
                 # look again when it has waited its longest
                 self.env.timeout(self.write_max_wait_ps).callbacks.append(self._recheck)
                 if self.t.posted_writes:
                     txn.done.succeed()
-            elif self.write_addrs[key]:
+            elif write_addrs.get(key):  # (a Counter's [] of a missing key costs a call)
                 txn.done.succeed()  # answered from the write queue
             else:
                 self.reads.append(txn)
@@ -218,16 +222,25 @@ class _Channel:
             if not budget:
                 return False
         limit = self.t.command_queue
+        banks = self.banks
+        for txn in source:
+            if len(banks[txn.loc.bank_id].queue) < limit:
+                break
+        else:  # every bank it would go to is full (so no order to work out)
+            return False
         order: deque[Txn] | list[Txn] = source
         if self.ranked and len(source) > 1:  # free entries go to the best ranked first
             now_ps = self.env.now
             old_before = -1 if self.age_limit_ps is None else now_ps - self.age_limit_ps
-            rank = self.ranks.rank
-            order = sorted(
-                source,
-                key=lambda x: (x.accepted[0] > old_before, rank(x.req, now_ps), x.age),
-            )
-        banks, taken = self.banks, set()
+            if self.static_ranks:
+                order = sorted(source, key=lambda x: (x.accepted[0] > old_before, x.rank, x.age))
+            else:
+                rank = self.ranks.rank
+                order = sorted(
+                    source,
+                    key=lambda x: (x.accepted[0] > old_before, rank(x.req, now_ps), x.age),
+                )
+        taken = set()
         for txn in order:
             if not budget:
                 break
@@ -260,11 +273,11 @@ class _Channel:
         """What the scheduler waits on: `delay_ps` passing or a poke, whichever comes
         first, then one event more, as `any_of([wake, timeout])` would, so that every
         event keeps its order, without a Condition's cost."""
-        env = self.env
+        env, woken = self.env, self.woken
         self.wake = wake = simpy.Event(env)
         self.timer = timer = env.timeout(delay_ps)
-        wake.callbacks.append(self._woken)
-        timer.callbacks.append(self._woken)
+        wake.callbacks.append(woken)
+        timer.callbacks.append(woken)
         self.resume = simpy.Event(env)
         return self.resume
 
@@ -327,49 +340,26 @@ class _Channel:
             return bank.cas_ready, "CAS", txn
         return bank.pre_ready, "PRE", txn
 
-    def _act_ready(self, loc: Location, cycle: int) -> int:
-        c = self.c
-        cycle = max(
-            cycle,
-            self.last_act_rank[loc.rank] + c.trrd_s,
-            self.last_act_group[loc.rank][loc.bankgroup] + c.trrd_l,
-        )
-        window = self.acts[loc.rank]
-        if len(window) == 4:
-            cycle = max(cycle, window[0] + c.tfaw)
-        return self._refresh_end(loc.rank, cycle)
-
-    def _cas_ready(self, loc: Location, write: bool, cycle: int) -> int:
-        c = self.c
-        same_group = (loc.rank, loc.bankgroup) == self.last_cas_group
-        cycle = max(cycle, self.last_cas + (c.tccd_l if same_group else c.tccd_s))
-        latency = c.cwl if write else c.cl
-        switch = c.trtrs if self.bus_rank not in (-1, loc.rank) else 0
-        cycle = max(cycle, self.bus_free + switch - latency)
-        if not write:  # write-to-read turnaround within the rank
-            cycle = max(
-                cycle,
-                self.write_end_rank[loc.rank] + c.twtr_s,
-                self.write_end_group[loc.rank][loc.bankgroup] + c.twtr_l,
-            )
-        return self._refresh_end(loc.rank, cycle)
-
     # -- scheduling -----------------------------------------------------------------
 
     def schedule(self) -> Generator[simpy.Event, object, None]:
         """Issue one command at a time, sleeping until it is due."""
-        env, clock, banks, busy, trfc = self.env, self.clock, self.banks, self.busy, self.c.trfc
+        env, banks, busy, trfc = self.env, self.banks, self.busy, self.c.trfc
         frfcfs, rotating, n_banks = self.t.scheduler == "frfcfs", self.rotate_banks, len(banks)
-        rank_of, ranked = self.ranks.rank, self.ranked
+        rank_of, ranked, static = self.ranks.rank, self.ranked, self.static_ranks
         choice_of, command_of = self._choice, self._command
-        act_ready, cas_ready = self._act_ready, self._cas_ready
-        limit_ps = self.age_limit_ps
+        act_ready, cas_ready = self.timing.act_ready, self.timing.cas_ready
+        limit_ps, freq_hz = self.age_limit_ps, self.freq_hz
+        best_tier = best_cycle = 0  # the best command's (set with best_key)
         while True:
-            now = max(clock.edge_at_or_after(env.now), self.cmd_free)
-            now_ps = clock.ps(now)
+            at = int(env.now)  # ClockDomain.edge_at_or_after and .ps, inlined
+            now = 0 if at <= 0 else (at - 1) * freq_hz // PS_PER_S + 1
+            if now < self.cmd_free:
+                now = self.cmd_free
+            now_ps = -(-now * PS_PER_S // freq_hz)
             old_before = -1 if limit_ps is None else now_ps - limit_ps
             draining, first = self.draining, self.next_bank
-            best = None
+            best_key = None
             for bank_id in busy:
                 bank = banks[bank_id]
                 if bank.open_row is not None and now >= bank.closes_at:
@@ -385,36 +375,43 @@ class _Channel:
                     cycle, kind, txn = command_of(bank, txn)
                 if cycle < now:
                     cycle = now
-                req = txn.req
+                write = txn.req.is_write
                 # past the age limit first, then (while draining) writes, then the rest
-                tier = (2 if draining and not req.is_write else 1) if young else 0
-                if frfcfs and best is not None and (tier, cycle) > best[0][:2]:
+                tier = (2 if draining and not write else 1) if young else 0
+                if (
+                    frfcfs
+                    and best_key is not None
+                    and (tier > best_tier or (tier == best_tier and cycle > best_cycle))
+                ):
                     continue  # the channel's constraints only delay it further
                 if kind == "CAS":
-                    cycle = cas_ready(txn.loc, req.is_write, cycle)
+                    cycle = cas_ready(txn.loc, write, cycle)
                 elif kind == "ACT":
                     cycle = act_ready(txn.loc, cycle)
-                rank = rank_of(req, now_ps) if ranked and young else 0  # old: by age
+                if not (ranked and young):
+                    rank = 0  # old: by age
+                else:
+                    rank = txn.rank if static else rank_of(txn.req, now_ps)
                 if not frfcfs:
                     key = (young, rank, txn.age, cycle, bank_id)  # strictly in arrival order
                 elif rotating:  # from the bank after the last to issue (DRAMsim3's scan)
                     key = (tier, cycle, rank, (bank_id - first) % n_banks)
                 else:
                     key = (tier, cycle, rank, kind != "CAS", txn.age, bank_id)
-                if best is None or key < best[0]:
-                    best = (key, cycle, bank_id, kind, txn)
-            if best is None:
+                if best_key is None or key < best_key:
+                    best_key, best_tier, best_cycle = key, tier, cycle
+                    best_bank, best_kind, best_txn = bank_id, kind, txn
+            if best_key is None:
                 self.wake = self.resume = env.event()
                 yield self.wake
                 continue
-            _, cycle, bank_id, kind, txn = best
-            due = clock.ps(cycle)
+            due = -(-best_cycle * PS_PER_S // freq_hz)
             if due > env.now:
                 yield self._sleep(due - env.now)
                 if self.wake.triggered and env.now < due:
                     continue  # a new request may change the choice
-            self._issue(bank_id, kind, txn, cycle)
-            self.cmd_free, self.next_bank = cycle + 1, bank_id + 1
+            self._issue(best_bank, best_kind, best_txn, best_cycle)
+            self.cmd_free, self.next_bank = best_cycle + 1, best_bank + 1
 
     def _issue(self, bank_id: int, kind: str, txn: Txn, cycle: int) -> None:
         t, c = self.t, self.c
@@ -431,39 +428,26 @@ class _Channel:
             bank.fresh = True
             bank.cas_ready = cycle + c.trcd
             bank.pre_ready = cycle + c.tras
-            bank.closes_at = self._next_refresh(loc.rank, cycle)
-            self.acts[loc.rank].append(cycle)
-            self.last_act_rank[loc.rank] = cycle
-            self.last_act_group[loc.rank][loc.bankgroup] = cycle
+            bank.closes_at = self.timing.next_refresh(loc.rank, cycle)
+            self.timing.activated(loc, cycle)
             self.dram.count(Action.DRAM_ACTIVATE, 1, req.master)
             return
         # CAS: every burst of the request, back to back on the data bus
         bank.queue.remove(txn)
         if not bank.queue:
             self.busy.discard(bank_id)
-        bursts = -(-req.size_bytes // t.burst_bytes)
-        latency = c.cwl if req.is_write else c.cl
+        write = req.is_write
+        bursts = -(-req.size_bytes // self.burst_bytes)
         step = self.burst_steps.get(bursts)
         if step is None:
             step = self.burst_steps[bursts] = burst_step_cycles(t, bursts)
         last_cas = cycle + (bursts - 1) * step
-        data_end = last_cas + latency + t.burst_cycles
-        # bursts rotating over the bank groups end in the group after the last's
-        groups = min(bursts, t.bankgroups) if self.rotating else 1
-        last_group = (loc.bankgroup + bursts - 1) % t.bankgroups if self.rotating else loc.bankgroup
-        self.last_cas = last_cas
-        self.last_cas_group = (loc.rank, last_group)
-        self.bus_free = data_end
-        self.bus_rank = loc.rank
-        if req.is_write:
+        data_end = last_cas + (c.cwl if write else c.cl) + self.burst_cycles
+        self.timing.transferred(loc, write, last_cas, bursts, self.rotating, data_end)
+        if write:
             self.bank_writes -= 1
-            self.write_end_rank[loc.rank] = data_end
-            for i in range(groups):
-                self.write_end_group[loc.rank][(loc.bankgroup + i) % t.bankgroups] = data_end
             bank.pre_ready = max(bank.pre_ready, data_end + c.twr)
-            self.dram.data_written(
-                req.master, txn.arrived, txn.accepted[0], self.clock.ps(data_end)
-            )
+            self.dram.data_written(req.master, txn.arrived, txn.accepted[0], self._ps(data_end))
             key = (req.addr, req.size_bytes)
             self.write_addrs[key] -= 1
             if not self.write_addrs[key]:
@@ -476,14 +460,18 @@ class _Channel:
             bank.open_row = None
             bank.act_ready = max(bank.act_ready, bank.pre_ready + c.trp)
         self.dram.count(Action.DRAM_ROW_MISS if bank.fresh else Action.DRAM_ROW_HIT, 1, req.master)
-        if req.is_write:  # reads and writes are reported apart
+        if write:  # reads and writes are reported apart
             miss = Action.DRAM_WRITE_ROW_MISS if bank.fresh else Action.DRAM_WRITE_ROW_HIT
             self.dram.count(miss, 1, req.master)
         bank.fresh = False
         self.ranks.serve(req)
-        if not (req.is_write and t.posted_writes):
-            finish = self.clock.ps(data_end + t.frontend_cycles)
+        if not (write and t.posted_writes):
+            finish = self._ps(data_end + t.frontend_cycles)
             self.env.timeout(max(0, finish - self.env.now)).callbacks.append(
                 lambda _e, d=txn.done: d.succeed()
             )
         self.refill()
+
+    def _ps(self, cycles: int) -> int:
+        """`cycles` in ps, rounded up (ClockDomain.ps)."""
+        return -(-cycles * PS_PER_S // self.freq_hz)

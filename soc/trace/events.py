@@ -8,18 +8,20 @@ and counters carry their event object:
 - ``(ACTIVITY, t_ps, component, action, amount, master)``
 - ``(SAMPLE, t_ps, component, name, value, master)``
 - ``(SPAN, SpanEvent)``, ``(INSTANT, InstantEvent)``, ``(COUNTER, CounterEvent)``
+
+The event types are named tuples: immutable, and cheap to make (a span is recorded
+about once per engine round).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from soc.kernel.vocab import Action, SpanKind
 
 
-@dataclass(frozen=True, slots=True)
-class SpanEvent:
+class SpanEvent(NamedTuple):
     """Something that took simulated time on a track ("process.thread")."""
 
     start_ps: int
@@ -30,24 +32,21 @@ class SpanEvent:
     overlap: bool
 
 
-@dataclass(frozen=True, slots=True)
-class InstantEvent:
+class InstantEvent(NamedTuple):
     t_ps: int
     track: str
     name: str
     fields: dict[str, object]
 
 
-@dataclass(frozen=True, slots=True)
-class CounterEvent:
+class CounterEvent(NamedTuple):
     t_ps: int
     track: str
     name: str
     value: float
 
 
-@dataclass(frozen=True, slots=True)
-class ActivityEvent:
+class ActivityEvent(NamedTuple):
     """`amount` of `action` done by `component` (for `master`, if any)."""
 
     t_ps: int
@@ -57,8 +56,7 @@ class ActivityEvent:
     master: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class SampleEvent:
+class SampleEvent(NamedTuple):
     """One observation `value` of distribution `name` at `component` (for `master`)."""
 
     t_ps: int

@@ -49,39 +49,19 @@ _CLOSE = "close"
 
 def flatten(records: Sequence[Record]) -> list[Record]:
     """`records` with every span, instant and counter as a plain tagged tuple."""
-    flat: list[Record] = []
-    append = flat.append
-    for record in records:
-        tag = record[0]
-        if tag < SPAN:  # activity and samples are plain tuples already
-            append(record)
-        elif tag == SPAN:
-            e = record[1]
-            append((SPAN, e.start_ps, e.end_ps, e.track, e.kind, e.fields, e.overlap))
-        elif tag == COUNTER:
-            e = record[1]
-            append((COUNTER, e.t_ps, e.track, e.name, e.value))
-        else:
-            e = record[1]
-            append((INSTANT, e.t_ps, e.track, e.name, e.fields))
-    return flat
+    return [record if record[0] < SPAN else (record[0], *record[1]) for record in records]
+
+
+_EVENT_TYPES = {SPAN: SpanEvent, INSTANT: InstantEvent, COUNTER: CounterEvent}
 
 
 def rebuild(flat: Sequence[Record]) -> list[Record]:
     """The records `flatten` was given."""
-    records: list[Record] = []
-    append = records.append
-    for record in flat:
-        tag = record[0]
-        if tag < SPAN:
-            append(record)
-        elif tag == SPAN:
-            append((SPAN, SpanEvent(*record[1:])))
-        elif tag == COUNTER:
-            append((COUNTER, CounterEvent(*record[1:])))
-        else:
-            append((INSTANT, InstantEvent(*record[1:])))
-    return records
+    types = _EVENT_TYPES
+    return [
+        record if record[0] < SPAN else (record[0], types[record[0]]._make(record[1:]))
+        for record in flat
+    ]
 
 
 class TraceWorker(Sink):

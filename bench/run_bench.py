@@ -10,10 +10,11 @@ Usage: make bench   (or .venv/bin/python bench/run_bench.py [options])
 
 A "process" case is a whole `soc run` (bench/run_case.py: the same code path, plus the
 event count on stderr) or `soc map` in a fresh interpreter: its seconds are wall time
-from spawn to exit, its peak RSS the child's (os.wait4). The runs read a mapping cache
-warmed beforehand in a temporary folder (FLEXSOC_CACHE_DIR), as a user's second run
-would; `soc map` is timed cold (empty cache folder) and warm. Events are SimPy events
-processed; events/s divides them by the run's own wall time (assembly, planning,
+from spawn to exit, its peak RSS the child's (os.wait4) plus the largest peak of the
+processes it starts beside the simulation (trace and plot writers). The runs read a
+mapping cache warmed beforehand in a temporary folder (FLEXSOC_CACHE_DIR), as a user's
+second run would; `soc map` is timed cold (empty cache folder) and warm. Events are
+SimPy events processed; events/s divides them by the run's own wall time (assembly, planning,
 event loop and outputs, without interpreter start-up). "in-process" cases time a call
 in this process (no RSS). Every case appends a record to bench/results.json.
 
@@ -121,6 +122,8 @@ def _process(argv: list[str], env: dict[str, str] | None = None) -> Sample:
         cost = json.loads(last)
         sample.events, sample.run_s = cost["events"], cost["run_s"]
         sample.simulated_ps = cost["simulated_ps"]
+        # the run's helper processes work beside it: count the largest one's peak too
+        sample.rss_bytes += cost.get("helpers_rss_kib", 0) * 1024
     return sample
 
 

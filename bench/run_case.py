@@ -5,7 +5,9 @@ Usage: python bench/run_case.py SCENARIO --out DIR [--set KEY=VALUE ...]
 Does what `soc run SCENARIO --out DIR --overwrite` does (load the scenario, simulate,
 write the run folder, print the summary tables on stdout), then writes one JSON line
 on stderr: {"events": SimPy events processed, "run_s": the run's wall time after
-start-up (assembly, planning, event loop, outputs), "simulated_ps": the run's end}.
+start-up (assembly, planning, event loop, outputs), "simulated_ps": the run's end,
+"helpers_rss_kib": the largest peak RSS of the processes the run started (its trace
+and plot writers), 0 without}.
 summary.json is unchanged: the count is a cost of the run, not one of its results.
 """
 
@@ -14,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import resource
 import sys
 from pathlib import Path
 
@@ -44,6 +47,7 @@ def main() -> int:
         "events": result.events,
         "run_s": result.wall_s,
         "simulated_ps": result.summary["total_ps"],
+        "helpers_rss_kib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
     }
     print(json.dumps(cost), file=sys.stderr)
     return 0

@@ -38,6 +38,10 @@ _SUMMED = (
 )
 
 
+_COLLECTED_KINDS = frozenset({SpanKind.LAYER, SpanKind.HOST_OP, SpanKind.FRAME})
+"""The span kinds `StatsCollector.on_span` takes in."""
+
+
 class StatsCollector(Sink):
     """Aggregates what the summary reports. Read `layers`, `frames`, `activity` after
     the run; `by_master[component][action][master]` attributes traffic to masters;
@@ -169,7 +173,7 @@ class StatsCollector(Sink):
         window_ps = self.bandwidth.window_ps
         served = self.bandwidth.row
         self._views = None
-        add_sample = self._add_sample
+        add_sample, samples = self._add_sample, self.samples
         for record in records:
             tag = record[0]
             if tag == ACTIVITY:
@@ -188,10 +192,21 @@ class StatsCollector(Sink):
                         entry[1][t_ps // window_ps] += amount
                     except (IndexError, TypeError):  # a window beyond the row so far
                         add_at(entry[1], t_ps // window_ps, amount)
-            elif tag == SAMPLE:
-                add_sample((record[2], record[3], record[5]), record[4])
+            elif tag == SAMPLE:  # `_add_sample`, its common cases inline (most records)
+                key = (record[2], record[3], record[5])
+                values, value = samples.get(key), record[4]
+                if type(values) is list:
+                    values.append(value)
+                elif type(value) is int and values is not None:
+                    try:
+                        values.append(value)
+                    except OverflowError:
+                        add_sample(key, value)
+                else:
+                    add_sample(key, value)
             elif tag == SPAN:
-                self.on_span(record[1])
+                if record[1].kind in _COLLECTED_KINDS:  # the others would be ignored
+                    self.on_span(record[1])
             elif tag == INSTANT:
                 self.on_instant(record[1])
         self._fold_full()

@@ -1,0 +1,36 @@
+"""Plots drawn by the plotting child: the same files as drawn in this process, and
+errors raised here."""
+
+import pytest
+
+from soc.report.plot_worker import PlotWorker
+from soc.report.plots import write_plots
+from tests.unit.report.test_plots import summary
+
+
+def test_child_draws_the_files_write_plots_draws(tmp_path):
+    here = write_plots(summary(), tmp_path / "here")
+    worker = PlotWorker()
+    worker.draw(summary(), tmp_path / "there")
+    there = worker.finish()
+    assert [p.name for p in there] == [p.name for p in here]
+    assert [p.parent for p in there] == [tmp_path / "there"] * 4
+    for a, b in zip(here, there, strict=True):
+        assert a.read_bytes() == b.read_bytes()  # same code, same summary: same PNG
+
+
+def test_a_summary_the_child_cannot_draw_raises_here(tmp_path):
+    bad = summary()
+    del bad["energy"]
+    worker = PlotWorker()
+    worker.draw(bad, tmp_path / "plots")
+    with pytest.raises(KeyError, match="energy"):
+        worker.finish()
+
+
+def test_abort_stops_the_child(tmp_path):
+    worker = PlotWorker()
+    process = worker._process
+    worker.abort()
+    assert process.returncode is not None
+    assert not (tmp_path / "plots").exists()

@@ -221,25 +221,21 @@ class _Channel:
             budget = max(0, n_writes - self.t.write_drain_low)
             if not budget:
                 return False
-        limit = self.t.command_queue
-        banks = self.banks
-        for txn in source:
-            if len(banks[txn.loc.bank_id].queue) < limit:
-                break
-        else:  # every bank it would go to is full (so no order to work out)
-            return False
-        order: deque[Txn] | list[Txn] = source
-        if self.ranked and len(source) > 1:  # free entries go to the best ranked first
-            now_ps = self.env.now
-            old_before = -1 if self.age_limit_ps is None else now_ps - self.age_limit_ps
-            if self.static_ranks:
-                order = sorted(source, key=lambda x: (x.accepted[0] > old_before, x.rank, x.age))
-            else:
-                rank = self.ranks.rank
-                order = sorted(
-                    source,
-                    key=lambda x: (x.accepted[0] > old_before, rank(x.req, now_ps), x.age),
-                )
+        limit, banks = self.t.command_queue, self.banks
+        ranked = self.ranked and len(source) > 1  # free entries go to the best ranked first
+        now_ps = self.env.now
+        old_before = -1 if self.age_limit_ps is None else now_ps - self.age_limit_ps
+        if ranked and not self.static_ranks:  # every request ranked, in order, as before:
+            rank = self.ranks.rank  # `rank` enrols a master it meets first
+            order: list[Txn] = sorted(
+                source, key=lambda x: (x.accepted[0] > old_before, rank(x.req, now_ps), x.age)
+            )
+        else:  # a request whose bank is full stays out (banks only fill here)
+            order = [txn for txn in source if len(banks[txn.loc.bank_id].queue) < limit]
+            if not order:
+                return False
+            if ranked:
+                order.sort(key=lambda x: (x.accepted[0] > old_before, x.rank, x.age))
         taken = set()
         for txn in order:
             if not budget:
@@ -299,9 +295,18 @@ class _Channel:
         if self.t.scheduler == "fcfs":
             return [queue[0]]
         if not self.ranked:  # the oldest request that hits the open row, else the oldest
-            return [next((txn for txn in queue if txn.loc.row == row), queue[0])]
-        if self.ranks.static:
-            return [min(queue, key=lambda x: (x.req.qos, x.loc.row != row, x.age))]
+            for txn in queue:
+                if txn.loc.row == row:
+                    return [txn]
+            return [queue[0]]
+        if self.static_ranks:  # the first by (QoS class, row miss, age); a loop, no key calls
+            best = queue[0]
+            best_key = (best.rank, best.loc.row != row, best.age)
+            for txn in queue:
+                key = (txn.rank, txn.loc.row != row, txn.age)
+                if key < best_key:
+                    best, best_key = txn, key
+            return [best]
         firsts: dict[tuple[str, bool], Txn] = {}
         for txn in queue:  # oldest first
             key = txn.req.master, txn.req.is_write
@@ -319,16 +324,13 @@ class _Channel:
             bank.choice = self._command(bank, options[0])
             return bank.choice
         row, draining, rank = bank.open_row, self.draining, self.ranks.rank
-        txn = min(  # while draining writes first, then rank, row hit, age
-            options,
-            key=lambda x: (
-                draining and not x.req.is_write,
-                rank(x.req, now_ps),
-                x.loc.row != row,
-                x.age,
-            ),
-        )
-        return self._command(bank, txn)
+        best = best_key = None
+        for txn in options:  # while draining writes first, then rank, row hit, age
+            req = txn.req
+            key = (draining and not req.is_write, rank(req, now_ps), txn.loc.row != row, txn.age)
+            if best_key is None or key < best_key:
+                best, best_key = txn, key
+        return self._command(bank, best)
 
     @staticmethod
     def _command(bank: Bank, txn: Txn) -> tuple[int, str, Txn]:
@@ -362,7 +364,7 @@ class _Channel:
             best_key = None
             for bank_id in busy:
                 bank = banks[bank_id]
-                if bank.open_row is not None and now >= bank.closes_at:
+                if now >= bank.closes_at and bank.open_row is not None:
                     # a refresh since the row was opened has closed it
                     bank.open_row = None
                     bank.act_ready = max(bank.act_ready, bank.closes_at + trfc)

@@ -37,9 +37,13 @@ def _ts(ps: int) -> float:
 
 
 def _float(value: object) -> str:
-    """JSON of a number (`repr` is what the JSON encoder writes for a finite float)."""
-    if type(value) is float and math.isfinite(value):
+    """JSON of a number (`repr` is what the JSON encoder writes for a finite float or
+    an int; not for a bool, an int subclass)."""
+    kind = type(value)
+    if kind is float and math.isfinite(value):
         return float.__repr__(value)
+    if kind is int:
+        return int.__repr__(value)
     return _encode(value)
 
 
@@ -75,17 +79,17 @@ class ChromeTraceSink(Sink):
 
     def on_records(self, records: Sequence[Record]) -> None:
         """Spans, instants and counters; activity and samples are not drawn."""
-        on_span = self.on_span
+        on_span, on_counter = self.on_span, self.on_counter
         for record in records:
             tag = record[0]
             if tag < SPAN:  # activity and samples, most of the records
                 continue
             if tag == SPAN:
                 on_span(record[1])
+            elif tag == COUNTER:
+                on_counter(record[1])
             elif tag == INSTANT:
                 self.on_instant(record[1])
-            elif tag == COUNTER:
-                self.on_counter(record[1])
         self._write_lines()
 
     def _ids(self, track: str, lane: int | None = None) -> tuple[int, int]:
@@ -139,11 +143,15 @@ class ChromeTraceSink(Sink):
                 f',"pid":{pid},"tid":{tid},"args":',
             )
         start_ps, end_ps = event.start_ps, event.end_ps
+        before, after = head
         if type(start_ps) is int and type(end_ps) is int:  # the quotients are finite floats
-            ts, dur = repr(start_ps / PS_PER_US), repr((end_ps - start_ps) / PS_PER_US)
+            self._lines.append(
+                f'{before}{start_ps / PS_PER_US!r},"dur":{(end_ps - start_ps) / PS_PER_US!r}'
+                f"{after}{_encode(event.fields)}}}"
+            )
         else:
             ts, dur = _float(_ts(start_ps)), _float(_ts(end_ps - start_ps))
-        self._lines.append(f'{head[0]}{ts},"dur":{dur}{head[1]}{_encode(event.fields)}}}')
+            self._lines.append(f'{before}{ts},"dur":{dur}{after}{_encode(event.fields)}}}')
 
     def on_instant(self, event: InstantEvent) -> None:
         pid, tid = self._ids(event.track)
@@ -170,7 +178,9 @@ class ChromeTraceSink(Sink):
                 f'{{"ph":"C","name":{name},"ts":',
                 f',"pid":{pid},"args":{{{name}:',
             )
-        self._lines.append(f"{head[0]}{_float(_ts(event.t_ps))}{head[1]}{_float(event.value)}}}}}")
+        t_ps = event.t_ps
+        ts = repr(t_ps / PS_PER_US) if type(t_ps) is int else _float(_ts(t_ps))
+        self._lines.append(f"{head[0]}{ts}{head[1]}{_float(event.value)}}}}}")
 
     def close(self, end_ps: int) -> None:
         self._write_lines()

@@ -30,10 +30,9 @@ from soc.plan.estimate import estimate
 from soc.plan.pipelines import ScenarioPlan, plan_scenario
 from soc.runner.control import ProgressLine, RunLimits, Snapshot, Stopped, run_bounded
 from soc.runner.outputs import RunOrigin, check_target, discard, publish, staging_folder
-from soc.trace import ChromeTraceSink, NativeTraceSink, StatsCollector, Tracer
+from soc.runner.writers import RunWriters
+from soc.trace import StatsCollector, Tracer
 from soc.trace.events import Sink
-from soc.trace.offload import SinkSpec, TraceWorker
-from soc.trace.perfetto import PerfettoTraceSink
 from soc.trace.requests import RequestTableWriter
 from soc.trace.stats import describe_values
 from soc.units import format_time_ps
@@ -424,24 +423,6 @@ def simulate_bounded(
     return system, stats, ledger.breakdown(), stopped
 
 
-TRACE_WORKER_EVENTS = 300_000
-"""Estimated events (soc.plan.estimate) from which the trace files are written by a
-child process beside the simulation: a run of a few seconds, where the child's start
-costs less than the writing it takes off the simulation."""
-
-
-def trace_files(config: ScenarioConfig, staging: Path) -> list[SinkSpec]:
-    """The trace files `config.run` asks for: each one's sink class and path."""
-    files: list[SinkSpec] = []
-    if config.run.chrome_trace:
-        files.append((ChromeTraceSink, staging / "trace.json"))
-    if config.run.native_trace:
-        files.append((NativeTraceSink, staging / "trace"))  # one Parquet file per table
-    if config.run.perfetto_trace:
-        files.append((PerfettoTraceSink, staging / "trace.pftrace"))
-    return files
-
-
 def run_scenario(
     config: ScenarioConfig,
     out_dir: Path,
@@ -464,35 +445,27 @@ def run_scenario(
     origin = origin or RunOrigin(config.name, "")
     check_target(out_dir, origin, overwrite=overwrite, default=default)
     staging = staging_folder(out_dir, origin)
-    worker: TraceWorker | None = None
+    writers: RunWriters | None = None
     try:
         if compiled is None:
             compiled = plan_scenario(config)
-        files = trace_files(config, staging)
-        sinks: list[Sink] = [cls(path) for cls, path in files]
-        if files and estimate(config, compiled).total_events >= TRACE_WORKER_EVENTS:
-            sinks = [worker := TraceWorker(files)]
+        writers = RunWriters(config, compiled, staging)
         requests = RequestTableWriter(staging) if config.run.record_requests else None
         system, stats, energy, stopped = simulate_bounded(
-            config, sinks, requests and requests.write, control, compiled
+            config, writers.sinks, requests and requests.write, control, compiled
         )
         if requests is not None:
             requests.close(stopped.at_ps if stopped else system.env.now)
         events = events_processed(system)
         summary = build_summary(config, system, stats, energy, stopped)
-        if config.run.plots:
-            from soc.report.plots import write_plots  # matplotlib loads only when plotting
-
-            write_plots(summary, staging / "plots")
+        writers.plots(summary)
         (staging / "config.yaml").write_text(resolved_yaml(config), encoding="utf-8")
         write_json(staging / "summary.json", summary)
-        if worker is not None:
-            worker.finish()
-            worker = None
+        writers.finish()
         publish(staging, out_dir)
     except BaseException:
-        if worker is not None:
-            worker.abort()
+        if writers is not None:
+            writers.abort()
         discard(staging)
         raise
     return RunResult(summary, out_dir, time.perf_counter() - started, events)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-import soc.runner.run as run_module
+import soc.runner.writers as writers
 from soc.config import load_scenario
 from soc.runner import run_scenario
 
@@ -31,9 +31,9 @@ TRACE_FILES = (
 
 def test_a_run_with_the_worker_writes_the_same_bytes(tmp_path, monkeypatch):
     config = load_scenario(QUICKSTART, ["run.trace_level=request", "run.plots=false"])
-    monkeypatch.setattr(run_module, "TRACE_WORKER_EVENTS", float("inf"))
+    monkeypatch.setattr(writers, "HELPER_EVENTS", float("inf"))
     run_scenario(config, tmp_path / "inline")
-    monkeypatch.setattr(run_module, "TRACE_WORKER_EVENTS", 0)
+    monkeypatch.setattr(writers, "HELPER_EVENTS", 0)
     run_scenario(config, tmp_path / "worker")
     for name in TRACE_FILES:
         inline = (tmp_path / "inline" / name).read_bytes()
@@ -43,7 +43,7 @@ def test_a_run_with_the_worker_writes_the_same_bytes(tmp_path, monkeypatch):
 
 # `soc run` with every run's trace files written by the worker
 WORKER_RUN = (
-    "import sys; import soc.runner.run as r; r.TRACE_WORKER_EVENTS = 0; "
+    "import sys; import soc.runner.writers as w; w.HELPER_EVENTS = 0; "
     "from soc.cli.main import main; sys.argv[0] = 'soc'; main()"
 )
 

@@ -30,6 +30,9 @@ from soc.trace.events import (
 )
 from soc.trace.timeline import WindowedSums, add_at
 
+_LAYER_KINDS = frozenset({SpanKind.LAYER, SpanKind.HOST_OP})
+"""The spans that end a layer (on the engine or the host CPU)."""
+
 
 def component_of(path: str) -> str:
     """'npu.load' -> 'npu': energy is booked to top-level components."""
@@ -90,7 +93,7 @@ class EnergyLedger(Sink):
                 self._layer_static[layer] = self.layer_components
 
     def on_span(self, event: SpanEvent) -> None:
-        if event.kind in (SpanKind.LAYER, SpanKind.HOST_OP):
+        if event.kind in _LAYER_KINDS:
             layer = str(event.fields["layer"])
             self._layer_ps[layer] += event.end_ps - event.start_ps
             self._layer_runs[layer] += 1
@@ -156,8 +159,9 @@ class EnergyLedger(Sink):
                 elif host is not None and entry[7]:
                     layer_pj[host][entry[2]] += pj
             elif tag == SPAN:
-                self.on_span(record[1])
-                layer, host = self._layer, self._host
+                if record[1].kind in _LAYER_KINDS:  # on_span ignores the others
+                    self.on_span(record[1])
+                    layer, host = self._layer, self._host
             elif tag == INSTANT:
                 self.on_instant(record[1])
                 layer, host = self._layer, self._host

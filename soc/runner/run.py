@@ -432,9 +432,12 @@ def run_scenario(
     default: bool = False,
     control: RunControl | None = None,
     compiled: ScenarioPlan | None = None,
+    helpers: bool = True,
 ) -> RunResult:
     """Simulate `config` (planned as `compiled`, when given) and write `out_dir`
-    (config.yaml, summary.json, traces).
+    (config.yaml, summary.json, traces). `helpers`: a long run may write its traces and
+    plots in processes beside it (soc.runner.writers; False when other runs already
+    keep every core busy).
 
     `out_dir` must be new, empty, or a run folder of ours that may be replaced
     (`overwrite`, or `default` and written by the same `origin`); anything else raises
@@ -449,7 +452,7 @@ def run_scenario(
     try:
         if compiled is None:
             compiled = plan_scenario(config)
-        writers = RunWriters(config, compiled, staging)
+        writers = RunWriters(config, compiled, staging, helpers)
         requests = RequestTableWriter(staging) if config.run.record_requests else None
         system, stats, energy, stopped = simulate_bounded(
             config, writers.sinks, requests and requests.write, control, compiled

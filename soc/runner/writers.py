@@ -38,16 +38,19 @@ def trace_files(config: ScenarioConfig, folder: Path) -> list[SinkSpec]:
 
 
 class RunWriters:
-    """The trace sinks and the plots of one run into `folder` (see the module doc).
+    """The trace sinks and the plots of one run into `folder` (see the module doc),
+    never in helper processes unless `helpers`.
 
     `sinks` go to the tracer; `plots(summary)` draws (or hands over) the plots once the
     summary is known; `finish` waits for every helper and raises what stopped one;
     `abort` stops them (a run that failed or was interrupted)."""
 
-    def __init__(self, config: ScenarioConfig, compiled: ScenarioPlan, folder: Path) -> None:
+    def __init__(
+        self, config: ScenarioConfig, compiled: ScenarioPlan, folder: Path, helpers: bool = True
+    ) -> None:
         self.folder = folder
         self._plots = config.run.plots
-        long_run = estimate(config, compiled).total_events >= HELPER_EVENTS
+        long_run = helpers and estimate(config, compiled).total_events >= HELPER_EVENTS
         files = trace_files(config, folder)
         self._trace: TraceWorker | None = None
         if files and long_run:

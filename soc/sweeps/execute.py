@@ -50,6 +50,7 @@ class PointTask:
     config: ScenarioConfig
     folder: str
     origin: RunOrigin
+    helpers: bool = True  # may write its files in helper processes (one point at a time)
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,12 @@ def run_point(task: PointTask) -> PointOutcome:
         # as soc run refuses it: a point that would run for hours fails now
         compiled, _ = plan_checked(task.config)
         result = run_scenario(
-            task.config, Path(task.folder), origin=task.origin, overwrite=True, compiled=compiled
+            task.config,
+            Path(task.folder),
+            origin=task.origin,
+            overwrite=True,
+            compiled=compiled,
+            helpers=task.helpers,
         )
     except Exception as exc:  # the point fails; the sweep goes on
         return PointOutcome("failed", _one_line(exc), time.perf_counter() - started, None)
@@ -272,7 +278,8 @@ def run_sweep(
         summary = None if force else completed_summary(folder, key)
         if summary is None:
             origin = RunOrigin(group[0].config.name, where)
-            todo.append(PointTask(group[0].config, str(folder.resolve()), origin))
+            alone = workers == 1 and dask_local is None and scheduler is None
+            todo.append(PointTask(group[0].config, str(folder.resolve()), origin, alone))
             continue
         record(key, PointOutcome("ok", None, walls.get(key), key_metrics(summary)), True)
     if not rows:

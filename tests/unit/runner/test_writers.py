@@ -1,0 +1,50 @@
+"""Which process writes a run's trace files: the run itself, unless the run is long and
+may use helpers (soc.runner.writers)."""
+
+from pathlib import Path
+
+import pytest
+
+import soc.runner.writers as writers
+from soc.config import load_scenario
+from soc.plan.pipelines import plan_scenario
+from soc.trace import ChromeTraceSink, NativeTraceSink
+from soc.trace.offload import TraceWorker
+from soc.trace.perfetto import PerfettoTraceSink
+
+QUICKSTART = Path(__file__).resolve().parents[3] / "scenarios" / "quickstart.yaml"
+
+
+@pytest.fixture(scope="module")
+def quickstart():
+    config = load_scenario(QUICKSTART)
+    return config, plan_scenario(config)
+
+
+def test_a_short_run_writes_its_traces_itself(quickstart, tmp_path):
+    config, compiled = quickstart  # about 42 k estimated events
+    run = writers.RunWriters(config, compiled, tmp_path)
+    assert [type(s) for s in run.sinks] == [ChromeTraceSink, NativeTraceSink, PerfettoTraceSink]
+
+
+def test_a_long_run_hands_them_to_one_worker_unless_told_not_to(quickstart, tmp_path, monkeypatch):
+    config, compiled = quickstart
+    monkeypatch.setattr(writers, "HELPER_EVENTS", 1000)
+    alone = writers.RunWriters(config, compiled, tmp_path / "a", helpers=False)
+    assert [type(s) for s in alone.sinks] == [ChromeTraceSink, NativeTraceSink, PerfettoTraceSink]
+    helped = writers.RunWriters(config, compiled, tmp_path / "b")
+    try:
+        assert [type(s) for s in helped.sinks] == [TraceWorker]
+    finally:
+        helped.abort()
+
+
+def test_only_the_files_asked_for(quickstart, tmp_path):
+    config, _ = quickstart
+    config = config.model_copy(
+        update={"run": config.run.model_copy(update={"chrome_trace": False})}
+    )
+    assert [cls for cls, _ in writers.trace_files(config, tmp_path)] == [
+        NativeTraceSink,
+        PerfettoTraceSink,
+    ]

@@ -123,6 +123,7 @@ class _Channel:
         self.regulator_wake = False
         self.banks = [Bank() for _ in range(t.ranks * t.bankgroups * t.banks_per_group)]
         self.busy: set[int] = set()  # banks with queued commands
+        self.full_banks: set[int] = set()  # banks whose command queues are full
         self.rotate_banks, self.next_bank = t.bank_order == "rotating", 0
         # the scheduler sleeps on `resume`; `wake` (a poke) or `timer` triggers it
         self.wake: simpy.Event | None = None
@@ -227,35 +228,40 @@ class _Channel:
         old_before = -1 if self.age_limit_ps is None else now_ps - self.age_limit_ps
         if ranked and not self.static_ranks:  # every request ranked, in order, as before:
             rank = self.ranks.rank  # `rank` enrols a master it meets first
-            order: list[Txn] = sorted(
+            order: deque[Txn] | list[Txn] = sorted(
                 source, key=lambda x: (x.accepted[0] > old_before, rank(x.req, now_ps), x.age)
             )
-        else:  # a request whose bank is full stays out (banks only fill here)
-            order = [txn for txn in source if len(banks[txn.loc.bank_id].queue) < limit]
-            if not order:
-                return False
+        else:
+            full = self.full_banks  # a request whose bank is full stays out (banks only fill here)
+            if full:
+                order = [txn for txn in source if txn.loc.bank_id not in full]
+                if not order:
+                    return False
+            else:
+                order = source
             if ranked:
-                order.sort(key=lambda x: (x.accepted[0] > old_before, x.rank, x.age))
-        taken = set()
+                order = sorted(order, key=lambda x: (x.accepted[0] > old_before, x.rank, x.age))
+        taken = []
         for txn in order:
             if not budget:
                 break
             bank_id = txn.loc.bank_id
             bank = banks[bank_id]
-            if len(bank.queue) < limit:
+            queue = bank.queue
+            if len(queue) < limit:
                 budget -= 1
-                bank.queue.append(txn)
+                queue.append(txn)
+                if len(queue) == limit:
+                    self.full_banks.add(bank_id)
                 bank.options = bank.choice = None
                 self.busy.add(bank_id)
-                taken.add(txn.age)
+                taken.append(txn)
                 if txn.req.is_write:
                     self.bank_writes += 1
                 else:
                     self.bank_reads += 1
-        if taken:  # the source stays in arrival (age) order
-            kept = [txn for txn in source if txn.age not in taken]
-            source.clear()
-            source.extend(kept)
+        for txn in taken:  # the rest of the source stays in arrival (age) order
+            source.remove(txn)
         return bool(taken)
 
     def poke(self) -> None:
@@ -270,9 +276,11 @@ class _Channel:
         first, then one event more, as `any_of([wake, timeout])` would, so that every
         event keeps its order, without a Condition's cost."""
         env, woken = self.env, self.woken
-        self.wake = wake = simpy.Event(env)
+        wake = self.wake
+        if wake is None or wake.triggered:  # else the last sleep's, its timer first: kept
+            self.wake = wake = simpy.Event(env)
+            wake.callbacks.append(woken)
         self.timer = timer = env.timeout(delay_ps)
-        wake.callbacks.append(woken)
         timer.callbacks.append(woken)
         self.resume = simpy.Event(env)
         return self.resume
@@ -438,6 +446,7 @@ class _Channel:
         bank.queue.remove(txn)
         if not bank.queue:
             self.busy.discard(bank_id)
+        self.full_banks.discard(bank_id)
         write = req.is_write
         bursts = -(-req.size_bytes // self.burst_bytes)
         step = self.burst_steps.get(bursts)

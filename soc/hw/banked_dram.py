@@ -317,10 +317,9 @@ class _Channel:
             return [best]
         firsts: dict[tuple[str, bool], Txn] = {}
         for txn in queue:  # oldest first
-            key = txn.req.master, txn.req.is_write
-            first = firsts.get(key)
+            first = firsts.get(txn.stream)
             if first is None or (first.loc.row != row and txn.loc.row == row):
-                firsts[key] = txn
+                firsts[txn.stream] = txn
         return list(firsts.values())
 
     def _choice(self, bank: Bank, now_ps: int) -> tuple[int, str, Txn]:

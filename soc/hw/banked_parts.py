@@ -16,14 +16,16 @@ NEVER = -(10**12)
 
 class Txn:
     """A request inside the controller (`arrived`: when it reached the DRAM, in ps;
-    `rank`: its master's rank when ranks never change, `CommandRanks.static`)."""
+    `stream`: its master and direction; `rank`: its master's rank when ranks never
+    change, `CommandRanks.static`)."""
 
-    __slots__ = ("req", "loc", "done", "accepted", "age", "arrived", "rank")
+    __slots__ = ("req", "loc", "done", "accepted", "age", "arrived", "stream", "rank")
 
     def __init__(self, req: MemRequest, loc: Location, done: simpy.Event, accepted: list[int]):
         self.req, self.loc, self.done, self.accepted = req, loc, done, accepted
         self.age = 0
         self.arrived = accepted[0]
+        self.stream = req.master, req.is_write
         self.rank: float | tuple[bool, float] = 0
 
 

@@ -83,6 +83,8 @@ class PlotWorker:
 
 def serve() -> None:
     """The child: load matplotlib, wait for the summary, draw, answer the files."""
+    reply = sys.stdout.buffer
+    sys.stdout = sys.stderr  # the answer owns the real standard output
     from soc.report import plots
 
     try:
@@ -90,5 +92,5 @@ def serve() -> None:
     except EOFError:  # the parent gave up (or is gone): nothing to draw
         return
     paths = plots.write_plots(summary, out_dir)
-    sys.stdout.buffer.write(pickle.dumps(paths))
-    sys.stdout.buffer.flush()
+    reply.write(pickle.dumps(paths))
+    reply.flush()

@@ -14,6 +14,7 @@ from pathlib import Path
 from soc.config import ScenarioConfig
 from soc.plan.estimate import estimate
 from soc.plan.pipelines import ScenarioPlan
+from soc.report.plot_worker import PlotWorker
 from soc.trace import ChromeTraceSink, NativeTraceSink
 from soc.trace.events import Sink
 from soc.trace.offload import SinkSpec, TraceWorker
@@ -53,6 +54,9 @@ class RunWriters:
         long_run = helpers and estimate(config, compiled).total_events >= HELPER_EVENTS
         files = trace_files(config, folder)
         self._trace: TraceWorker | None = None
+        self._plotter: PlotWorker | None = None
+        if self._plots and long_run:  # first: it loads matplotlib while the run goes on
+            self._plotter = PlotWorker()
         if files and long_run:
             self._trace = TraceWorker(files)
             self.sinks: list[Sink] = [self._trace]
@@ -60,7 +64,9 @@ class RunWriters:
             self.sinks = [cls(path) for cls, path in files]
 
     def plots(self, summary: dict[str, object]) -> None:
-        if self._plots:
+        if self._plotter is not None:
+            self._plotter.draw(summary, self.folder / "plots")
+        elif self._plots:
             from soc.report.plots import write_plots  # matplotlib loads only when plotting
 
             write_plots(summary, self.folder / "plots")
@@ -69,8 +75,12 @@ class RunWriters:
         trace, self._trace = self._trace, None
         if trace is not None:
             trace.finish()
+        plotter, self._plotter = self._plotter, None
+        if plotter is not None:
+            plotter.finish()
 
     def abort(self) -> None:
-        trace, self._trace = self._trace, None
-        if trace is not None:
-            trace.abort()
+        for helper in (self._trace, self._plotter):
+            if helper is not None:
+                helper.abort()
+        self._trace = self._plotter = None

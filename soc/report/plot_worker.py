@@ -1,19 +1,21 @@
-"""A run's plots drawn by a child process that gets matplotlib ready while the run goes on.
+"""A run's plots drawn by child processes that get matplotlib ready while the run goes on.
 
 Loading matplotlib costs about half as much as drawing a run's four plots. `PlotWorker`
-starts a fresh interpreter when the run starts; it loads `soc.report.plots` on the
+starts fresh interpreters when the run starts; each loads `soc.report.plots` on the
 other core while the simulation runs, then waits for the summary. Once the run hands
-it over (`draw`), the plots are drawn there while the run writes its other files.
+it over (`draw`), each draws its share of the plots (`SHARES`: two children, a bar
+chart and a timeline each, so the two halves are drawn at once on two cores) while
+the run writes its other files.
 
-The worker never changes what a run writes: the child runs `write_plots`, the same
-function on the same summary. If the child cannot be started or fails, `finish` draws
-the plots in this process instead, so an error in drawing is raised here, as it would
-be without the worker.
+The worker never changes what a run writes: the children run `write_plots`, the same
+function on the same summary (each figure depends only on the summary). If a child
+cannot be started or fails, `finish` draws its share in this process instead, so an
+error in drawing is raised here, as it would be without the worker.
 
 Life cycle: `PlotWorker()` when the run starts; `draw(summary, out_dir)` once (returns
-at once); `finish()` waits for the files; `abort()` stops the child (a failed run).
-The child runs in a session of its own, so Ctrl-C reaches the parent only, which
-stops it; a child whose parent is gone ends when its input does.
+at once); `finish()` waits for the files; `abort()` stops the children (a failed run).
+Children run in a session of their own, so Ctrl-C reaches the parent only, which
+stops them; a child whose parent is gone ends when its input does.
 """
 
 from __future__ import annotations
@@ -22,75 +24,104 @@ import contextlib
 import pickle
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
+
+PLOT_FILES = ("layers.png", "energy.png", "dram_bandwidth.png", "power.png")
+"""The plots of `soc.report.plots.PLOTS`, in its order (named here: this module does not
+load matplotlib)."""
+SHARES: tuple[tuple[str, ...], ...] = (
+    (PLOT_FILES[0], PLOT_FILES[2]),
+    (PLOT_FILES[1], PLOT_FILES[3]),
+)
+"""The plots each child draws: a bar chart and a timeline, about equal work."""
+
+_COMMAND = [sys.executable, "-c", "from soc.report.plot_worker import serve; serve()"]
 
 
 class PlotWorker:
-    """Draws `write_plots(summary, out_dir)` in a child process (see the module doc)."""
+    """Draws `write_plots(summary, out_dir)` in child processes, `shares` of the plots
+    each (see the module doc)."""
 
-    def __init__(self) -> None:
+    def __init__(self, shares: Sequence[Sequence[str]] = SHARES) -> None:
         self._job: tuple[dict, Path] | None = None
-        try:
-            self._process: subprocess.Popen | None = subprocess.Popen(
-                [sys.executable, "-c", "from soc.report.plot_worker import serve; serve()"],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL,  # a failure is drawn again, and raised, here
-                start_new_session=True,  # Ctrl-C in a terminal is the parent's
-            )
-        except OSError:
-            self._process = None
+        self._children: list[tuple[tuple[str, ...], subprocess.Popen | None]] = []
+        for files in shares:
+            try:
+                process = subprocess.Popen(
+                    _COMMAND,
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.DEVNULL,  # a failure is drawn again, and raised, here
+                    start_new_session=True,  # Ctrl-C in a terminal is the parent's
+                )
+            except OSError:
+                process = None
+            self._children.append((tuple(files), process))
 
     def draw(self, summary: dict, out_dir: Path) -> None:
         """Hand the finished run's summary over; the plots go to `out_dir`."""
         self._job = (summary, out_dir)
-        process = self._process
-        if process is None:
-            return
-        try:
-            pickle.dump((summary, out_dir), process.stdin, pickle.HIGHEST_PROTOCOL)
-            process.stdin.close()
-        except (BrokenPipeError, ConnectionResetError, pickle.PicklingError):
-            self.abort()  # `finish` draws them here
+        for k, (files, process) in enumerate(self._children):
+            if process is None:
+                continue
+            try:
+                pickle.dump((summary, out_dir, files), process.stdin, pickle.HIGHEST_PROTOCOL)
+                process.stdin.close()
+            except (BrokenPipeError, ConnectionResetError, pickle.PicklingError):
+                _stop(process)
+                self._children[k] = (files, None)  # `finish` draws them here
 
     def finish(self) -> list[Path]:
-        """Wait for the plots; return the files written. Draws them in this process if
-        the child did not."""
+        """Wait for the plots; return the files written (in the order `write_plots`
+        writes them). Draws in this process any share a child did not."""
         if self._job is None:
             raise RuntimeError("PlotWorker.finish before draw")
         summary, out_dir = self._job
-        process, self._process = self._process, None
-        if process is not None:
-            answer = process.stdout.read()
-            process.stdout.close()
-            if process.wait() == 0 and answer:
-                return pickle.loads(answer)
-        from soc.report.plots import write_plots
+        children, self._children = self._children, []
+        paths: list[Path] = []
+        missing: list[str] = []
+        for files, process in children:
+            if process is not None:
+                answer = process.stdout.read()
+                process.stdout.close()
+                if process.wait() == 0 and answer:
+                    paths += pickle.loads(answer)
+                    continue
+            missing += files
+        if missing:
+            from soc.report.plots import write_plots
 
-        return write_plots(summary, out_dir)
+            paths += write_plots(summary, out_dir, missing)
+        order = {name: k for k, name in enumerate(PLOT_FILES)}
+        return sorted(paths, key=lambda path: order.get(path.name, len(order)))
 
     def abort(self) -> None:
-        """Stop the child at once (its plots, if any, are not wanted)."""
-        process, self._process = self._process, None
-        if process is None:
-            return
-        process.kill()
-        process.wait()
-        for pipe in (process.stdin, process.stdout):
-            with contextlib.suppress(BrokenPipeError):
-                pipe.close()
+        """Stop the children at once (their plots, if any, are not wanted)."""
+        children, self._children = self._children, []
+        for _, process in children:
+            if process is not None:
+                _stop(process)
+
+
+def _stop(process: subprocess.Popen) -> None:
+    process.kill()
+    process.wait()
+    for pipe in (process.stdin, process.stdout):
+        with contextlib.suppress(BrokenPipeError):
+            pipe.close()
 
 
 def serve() -> None:
-    """The child: load matplotlib, wait for the summary, draw, answer the files."""
+    """A child: load matplotlib, wait for the summary, draw its share, answer the files."""
     reply = sys.stdout.buffer
     sys.stdout = sys.stderr  # the answer owns the real standard output
     from soc.report import plots
 
     try:
-        summary, out_dir = pickle.load(sys.stdin.buffer)
+        summary, out_dir, files = pickle.load(sys.stdin.buffer)
     except EOFError:  # the parent gave up (or is gone): nothing to draw
         return
-    paths = plots.write_plots(summary, out_dir)
+    paths = plots.write_plots(summary, out_dir, files)
     reply.write(pickle.dumps(paths))
     reply.flush()

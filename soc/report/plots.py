@@ -12,6 +12,7 @@ any process.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -135,26 +136,51 @@ def _stacked_timeline(
     _save(fig, path)
 
 
-def write_plots(summary: dict, out_dir: Path) -> list[Path]:
-    """Draw the run's plots into `out_dir` (created); return the files written."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    name = summary["scenario"]
+def _layers_plot(summary: dict, path: Path) -> None:
     names, parts = layer_time_parts(summary)
-    paths = [out_dir / f for f in ("layers.png", "energy.png", "dram_bandwidth.png", "power.png")]
-    _stacked_bars(paths[0], names, parts, "µs per frame", f"{name}: layer time")
+    _stacked_bars(path, names, parts, "µs per frame", f"{summary['scenario']}: layer time")
+
+
+def _energy_plot(summary: dict, path: Path) -> None:
+    names = [row["layer"] for row in summary["layers"]]
     by_layer = summary["energy"]["by_layer"]
     components = sorted({c for row in by_layer.values() for c in row["by_component"]})
     energy = {
         c: [by_layer.get(n, {}).get("by_component", {}).get(c, 0.0) / 1e6 for n in names]
         for c in components
     }
-    _stacked_bars(paths[1], names, energy, "µJ per frame", f"{name}: layer energy")
+    _stacked_bars(path, names, energy, "µJ per frame", f"{summary['scenario']}: layer energy")
+
+
+def _bandwidth_plot(summary: dict, path: Path) -> None:
     bandwidth = summary["dram"]["bandwidth_over_time"]
     gbps = {m: [v / 1e9 for v in row] for m, row in bandwidth["bytes_per_s"].items()}
-    _stacked_timeline(
-        paths[2], bandwidth["window_ps"], gbps, "GB/s", f"{name}: DRAM bandwidth by master"
-    )
+    title = f"{summary['scenario']}: DRAM bandwidth by master"
+    _stacked_timeline(path, bandwidth["window_ps"], gbps, "GB/s", title)
+
+
+def _power_plot(summary: dict, path: Path) -> None:
     power = summary["energy"]["power_over_time"]
     mw = {c: [w * 1e3 for w in row] for c, row in power["watts"].items()}
-    _stacked_timeline(paths[3], power["window_ps"], mw, "mW", f"{name}: power by component")
+    title = f"{summary['scenario']}: power by component"
+    _stacked_timeline(path, power["window_ps"], mw, "mW", title)
+
+
+PLOTS = {
+    "layers.png": _layers_plot,
+    "energy.png": _energy_plot,
+    "dram_bandwidth.png": _bandwidth_plot,
+    "power.png": _power_plot,
+}
+"""Every plot of a run: its file name and what draws it from the summary."""
+
+
+def write_plots(summary: dict, out_dir: Path, files: Sequence[str] = tuple(PLOTS)) -> list[Path]:
+    """Draw the run's plots (those of `files`, by default all) into `out_dir`
+    (created); return the files written. Each figure depends only on the summary."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for file in files:
+        PLOTS[file](summary, out_dir / file)
+        paths.append(out_dir / file)
     return paths

@@ -30,7 +30,29 @@ def test_a_summary_the_child_cannot_draw_raises_here(tmp_path):
 
 def test_abort_stops_the_child(tmp_path):
     worker = PlotWorker()
-    process = worker._process
+    processes = [process for _, process in worker._children]
     worker.abort()
-    assert process.returncode is not None
+    assert len(processes) == 2
+    assert all(process.returncode is not None for process in processes)
     assert not (tmp_path / "plots").exists()
+
+
+def test_shares_name_every_plot_once():
+    from soc.report.plot_worker import PLOT_FILES, SHARES
+    from soc.report.plots import PLOTS
+
+    assert tuple(PLOTS) == PLOT_FILES
+    assert sorted(name for share in SHARES for name in share) == sorted(PLOTS)
+
+
+def test_one_child_for_all_plots(tmp_path):
+    worker = PlotWorker(shares=[("power.png", "layers.png", "energy.png", "dram_bandwidth.png")])
+    worker.draw(summary(), tmp_path / "plots")
+    paths = worker.finish()
+    assert [p.name for p in paths] == [
+        "layers.png",
+        "energy.png",
+        "dram_bandwidth.png",
+        "power.png",
+    ]
+    assert all(p.read_bytes()[:4] == b"\x89PNG" for p in paths)

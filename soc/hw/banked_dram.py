@@ -226,8 +226,8 @@ class _Channel:
         ranked = self.ranked and len(source) > 1  # free entries go to the best ranked first
         now_ps = self.env.now
         old_before = -1 if self.age_limit_ps is None else now_ps - self.age_limit_ps
-        if ranked and not self.static_ranks:  # every request ranked, in order, as before:
-            rank = self.ranks.rank  # `rank` enrols a master it meets first
+        if ranked and not self.static_ranks:  # every request ranked, in order: `rank`
+            rank = self.ranks.rank  # enrols a master it meets first, which moves later ranks
             order: deque[Txn] | list[Txn] = sorted(
                 source, key=lambda x: (x.accepted[0] > old_before, rank(x.req, now_ps), x.age)
             )

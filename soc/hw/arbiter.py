@@ -143,8 +143,6 @@ class RequestQueues(Generic[Item]):
 
     def __init__(self, arbiter: Arbiter) -> None:
         self.arbiter = arbiter
-        # the FIFOs that hold requests (one emptied is dropped: `pop` looks at fewer); the
-        # arbiter's choice is by arrival number and does not depend on their order
         self._fifos: dict[tuple[str, bool], deque[tuple[int, MemRequest, Item]]] = {}
         self._arrivals = 0
         self._size = 0
@@ -167,10 +165,10 @@ class RequestQueues(Generic[Item]):
         """Take the arbiter's choice among the heads whose direction `admits` (by
         `is_write`) and charge it; or (None, time a regulator allows one, if any)."""
         heads, fifos = [], []
-        for key, fifo in self._fifos.items():
-            if admits is None or admits(key[1]):
+        for (_, is_write), fifo in self._fifos.items():
+            if fifo and (admits is None or admits(is_write)):
                 heads.append(fifo[0][:2])
-                fifos.append(key)
+                fifos.append(fifo)
         if not heads:
             return None, None
         if len(heads) == 1 and not self.arbiter.regulators:
@@ -179,11 +177,7 @@ class RequestQueues(Generic[Item]):
             choice, wake = self.arbiter.choose(heads, now_ps)
             if choice is None:
                 return None, wake
-        key = fifos[choice]
-        fifo = self._fifos[key]
-        _, req, item = fifo.popleft()
-        if not fifo:
-            del self._fifos[key]
+        _, req, item = fifos[choice].popleft()
         self._size -= 1
         self.arbiter.charge(req, now_ps)
         return (req, item), None

@@ -9,6 +9,7 @@ Either way the files are the same bytes; only the wall time differs.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from soc.config import ScenarioConfig
@@ -24,6 +25,13 @@ HELPER_EVENTS = 300_000
 """Estimated events (soc.plan.estimate) from which a run's files are written by helper
 processes: a run of a few seconds, where starting them (a fraction of a second each,
 on the other core) costs less than the work they take off the simulation."""
+
+
+def usable_cores() -> int:
+    """The cores this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def trace_files(config: ScenarioConfig, folder: Path) -> list[SinkSpec]:
@@ -51,6 +59,7 @@ class RunWriters:
     ) -> None:
         self.folder = folder
         self._plots = config.run.plots
+        helpers = helpers and usable_cores() > 1  # one core: a helper only adds work
         long_run = helpers and estimate(config, compiled).total_events >= HELPER_EVENTS
         files = trace_files(config, folder)
         self._trace: TraceWorker | None = None

@@ -34,6 +34,7 @@ def test_a_run_with_the_worker_writes_the_same_bytes(tmp_path, monkeypatch):
     monkeypatch.setattr(writers, "HELPER_EVENTS", float("inf"))
     run_scenario(config, tmp_path / "inline")
     monkeypatch.setattr(writers, "HELPER_EVENTS", 0)
+    monkeypatch.setattr(writers, "usable_cores", lambda: 2)  # helpers even on one core
     run_scenario(config, tmp_path / "worker")
     for name in TRACE_FILES:
         inline = (tmp_path / "inline" / name).read_bytes()
@@ -44,6 +45,7 @@ def test_a_run_with_the_worker_writes_the_same_bytes(tmp_path, monkeypatch):
 # `soc run` with every run's trace files written by the worker
 WORKER_RUN = (
     "import sys; import soc.runner.writers as w; w.HELPER_EVENTS = 0; "
+    "w.usable_cores = lambda: 2; "
     "from soc.cli.main import main; sys.argv[0] = 'soc'; main()"
 )
 

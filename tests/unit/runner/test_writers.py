@@ -30,6 +30,7 @@ def test_a_short_run_writes_its_traces_itself(quickstart, tmp_path):
 def test_a_long_run_hands_them_to_one_worker_unless_told_not_to(quickstart, tmp_path, monkeypatch):
     config, compiled = quickstart
     monkeypatch.setattr(writers, "HELPER_EVENTS", 1000)
+    monkeypatch.setattr(writers, "usable_cores", lambda: 2)
     alone = writers.RunWriters(config, compiled, tmp_path / "a", helpers=False)
     assert [type(s) for s in alone.sinks] == [ChromeTraceSink, NativeTraceSink, PerfettoTraceSink]
     helped = writers.RunWriters(config, compiled, tmp_path / "b")
@@ -48,3 +49,11 @@ def test_only_the_files_asked_for(quickstart, tmp_path):
         NativeTraceSink,
         PerfettoTraceSink,
     ]
+
+
+def test_no_helpers_on_one_core(quickstart, tmp_path, monkeypatch):
+    config, compiled = quickstart
+    monkeypatch.setattr(writers, "HELPER_EVENTS", 0)
+    monkeypatch.setattr(writers, "usable_cores", lambda: 1)
+    run = writers.RunWriters(config, compiled, tmp_path)
+    assert [type(s) for s in run.sinks] == [ChromeTraceSink, NativeTraceSink, PerfettoTraceSink]

@@ -15,26 +15,25 @@ error in drawing is raised here, as it would be without the worker.
 
 Life cycle: `PlotWorker()` when the run starts; `draw(summary, out_dir)` once (returns
 at once); `finish()` waits for the files; `abort()` stops the children (a failed run).
-Children run in a session of their own, so Ctrl-C reaches the parent only, which
-stops them; a child whose parent is gone ends when its input does.
+The children are helper processes (`soc.helper_process`): Ctrl-C reaches the parent
+only, which stops them; a child whose parent is gone ends when its input does.
 """
 
 from __future__ import annotations
 
-import contextlib
 import pickle
 import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from soc.helper_process import start_helper, stop_helper
+
 PLOT_FILES = ("layers.png", "energy.png", "dram_bandwidth.png", "power.png")
 """The plots of `soc.report.plots.PLOTS`, in its order (named here: this module does not
 load matplotlib)."""
 SHARES: tuple[tuple[str, ...], ...] = (PLOT_FILES,)
 """The plots each child draws (see the module doc): one child, every plot."""
-
-_COMMAND = [sys.executable, "-c", "from soc.report.plot_worker import serve; serve()"]
 
 
 class PlotWorker:
@@ -45,14 +44,8 @@ class PlotWorker:
         self._job: tuple[dict, Path] | None = None
         self._children: list[tuple[tuple[str, ...], subprocess.Popen | None]] = []
         for files in shares:
-            try:
-                process = subprocess.Popen(
-                    _COMMAND,
-                    stdin=subprocess.PIPE,
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.DEVNULL,  # a failure is drawn again, and raised, here
-                    start_new_session=True,  # Ctrl-C in a terminal is the parent's
-                )
+            try:  # no stderr: a failure is drawn again, and raised, here
+                process = start_helper("soc.report.plot_worker")
             except OSError:
                 process = None
             self._children.append((tuple(files), process))
@@ -67,7 +60,7 @@ class PlotWorker:
                 pickle.dump((summary, out_dir, files), process.stdin, pickle.HIGHEST_PROTOCOL)
                 process.stdin.close()
             except (BrokenPipeError, ConnectionResetError, pickle.PicklingError):
-                _stop(process)
+                stop_helper(process)
                 self._children[k] = (files, None)  # `finish` draws them here
 
     def finish(self) -> list[Path]:
@@ -99,15 +92,7 @@ class PlotWorker:
         children, self._children = self._children, []
         for _, process in children:
             if process is not None:
-                _stop(process)
-
-
-def _stop(process: subprocess.Popen) -> None:
-    process.kill()
-    process.wait()
-    for pipe in (process.stdin, process.stdout):
-        with contextlib.suppress(BrokenPipeError):
-            pipe.close()
+                stop_helper(process)
 
 
 def serve() -> None:

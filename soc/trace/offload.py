@@ -12,11 +12,9 @@ tuples (pickling their event objects costs several times more) and are rebuilt o
 other side. The pipe holds less than a batch, so a child that falls behind slows the
 simulation down rather than piling records up in memory.
 
-The child is a fresh interpreter (`python -c`: nothing of the parent's state, and the
-parent's main script is not run again); starting it costs a fraction of a second on
-the other core, so the caller uses a worker only for runs long enough to gain
-(`soc.runner.run`). It runs in a session of its own, so Ctrl-C reaches the parent
-only, which stops it.
+The child is a helper process (`soc.helper_process`: a fresh interpreter in a session
+of its own); starting it costs a fraction of a second on the other core, so the caller
+uses a worker only for runs long enough to gain (`soc.runner.writers`).
 """
 
 from __future__ import annotations
@@ -24,12 +22,12 @@ from __future__ import annotations
 import contextlib
 import errno
 import pickle
-import subprocess
 import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from soc.helper_process import start_helper, stop_helper
 from soc.trace.events import (
     COUNTER,
     INSTANT,
@@ -74,13 +72,7 @@ class TraceWorker(Sink):
     def __init__(self, specs: Sequence[SinkSpec]) -> None:
         # the child's stderr, for a crash's reason; closed by `finish` or `abort`
         self._errors = tempfile.TemporaryFile()  # noqa: SIM115
-        self._process = subprocess.Popen(
-            [sys.executable, "-c", "from soc.trace.offload import serve; serve()"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=self._errors,
-            start_new_session=True,  # Ctrl-C in a terminal is the parent's: it stops us
-        )
+        self._process = start_helper("soc.trace.offload", self._errors)
         try:
             self._send(sys.path)  # first, so that the child can import the sinks' classes
             self._send(list(specs))
@@ -129,11 +121,7 @@ class TraceWorker(Sink):
 
     def abort(self) -> None:
         """Stop the child at once."""
-        self._process.kill()
-        self._process.wait()
-        for pipe in (self._process.stdin, self._process.stdout):
-            with contextlib.suppress(BrokenPipeError):
-                pipe.close()
+        stop_helper(self._process)
         self._errors.close()
 
 

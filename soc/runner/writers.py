@@ -66,11 +66,15 @@ class RunWriters:
         self._plotter: PlotWorker | None = None
         if self._plots and long_run:  # first: it loads matplotlib while the run goes on
             self._plotter = PlotWorker()
-        if files and long_run:
-            self._trace = TraceWorker(files)
-            self.sinks: list[Sink] = [self._trace]
-        else:
-            self.sinks = [cls(path) for cls, path in files]
+        try:
+            if files and long_run:
+                self._trace = TraceWorker(files)
+                self.sinks: list[Sink] = [self._trace]
+            else:
+                self.sinks = [cls(path) for cls, path in files]
+        except BaseException:  # nobody will wait for the plotter: stop it now
+            self.abort()
+            raise
 
     def plots(self, summary: dict[str, object]) -> None:
         if self._plotter is not None:

@@ -57,3 +57,23 @@ def test_no_helpers_on_one_core(quickstart, tmp_path, monkeypatch):
     monkeypatch.setattr(writers, "usable_cores", lambda: 1)
     run = writers.RunWriters(config, compiled, tmp_path)
     assert [type(s) for s in run.sinks] == [ChromeTraceSink, NativeTraceSink, PerfettoTraceSink]
+
+
+def test_a_trace_writer_that_cannot_start_stops_the_plotter(quickstart, tmp_path, monkeypatch):
+    config, compiled = quickstart
+    monkeypatch.setattr(writers, "HELPER_EVENTS", 0)
+    monkeypatch.setattr(writers, "usable_cores", lambda: 2)
+    stopped = []
+
+    class Plotter:
+        def abort(self):
+            stopped.append(True)
+
+    def no_trace_writer(files):
+        raise OSError(24, "Too many open files")
+
+    monkeypatch.setattr(writers, "PlotWorker", Plotter)
+    monkeypatch.setattr(writers, "TraceWorker", no_trace_writer)
+    with pytest.raises(OSError, match="Too many open files"):
+        writers.RunWriters(config, compiled, tmp_path)
+    assert stopped == [True]

@@ -7,9 +7,6 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
-
-import pytest
 
 import soc.runner.writers as writers
 from soc.config import load_scenario
@@ -42,47 +39,59 @@ def test_a_run_with_the_worker_writes_the_same_bytes(tmp_path, monkeypatch):
         assert (tmp_path / "worker" / name).read_bytes() == inline, name
 
 
-# `soc run` with every run's trace files written by the worker
-WORKER_RUN = (
-    "import sys; import soc.runner.writers as w; w.HELPER_EVENTS = 0; "
-    "w.usable_cores = lambda: 2; "
-    "from soc.cli.main import main; sys.argv[0] = 'soc'; main()"
-)
+# `soc run` with every run's files written by helpers, whose process ids it writes to
+# the file $PIDS, a line each
+WORKER_RUN = """
+import os, sys
+import soc.report.plot_worker as plot_worker, soc.runner.writers as w, soc.trace.offload as offload
+from soc.helper_process import start_helper
+
+def noted(*args):
+    process = start_helper(*args)
+    with open(os.environ["PIDS"], "a") as pids:
+        pids.write(f"{process.pid}\\n")
+    return process
+
+w.HELPER_EVENTS = 0
+w.usable_cores = lambda: 2
+offload.start_helper = plot_worker.start_helper = noted
+from soc.cli.main import main
+sys.argv[0] = "soc"
+main()
+"""
 
 
-def _children_in(folder: Path) -> list[int]:
-    """Processes working in `folder` (a trace worker runs in its parent's folder)."""
-    pids = []
-    for proc in Path("/proc").iterdir():
-        if proc.name.isdigit() and int(proc.name) != os.getpid():
-            try:
-                if Path(os.readlink(proc / "cwd")) == folder:
-                    pids.append(int(proc.name))
-            except OSError:  # gone, or not ours to read
-                continue
-    return pids
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
 
-@pytest.mark.skipif(not Path("/proc/self/cwd").exists(), reason="reads /proc")
-def test_ctrl_c_stops_the_worker_and_leaves_nothing(tmp_path):
+def test_ctrl_c_stops_the_helpers_and_leaves_nothing(tmp_path):
+    home, pids = tmp_path / "home", tmp_path / "pids"
+    home.mkdir()
     proc = subprocess.Popen(
         [sys.executable, "-c", WORKER_RUN, "run", str(QUICKSTART), "--out", "out"]
         + ["--set", "driver.frames=100"],  # long enough to be stopped in the middle
-        cwd=tmp_path,
+        cwd=home,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        env={**os.environ, "PYTHONPATH": str(ROOT), "PIDS": str(pids)},
     )
     deadline = time.monotonic() + 60
-    while len(_children_in(tmp_path)) < 2:  # the run, and its worker
+    while not pids.exists() or len(pids.read_text().split()) < 2:  # plotter, trace writer
         assert proc.poll() is None, proc.communicate()
-        assert time.monotonic() < deadline, "the worker never started"
+        assert time.monotonic() < deadline, "the helpers never started"
         time.sleep(0.02)
+    helpers = [int(pid) for pid in pids.read_text().split()]
+    assert all(_alive(pid) for pid in helpers)
     time.sleep(0.3)  # inside the simulation
     os.kill(proc.pid, signal.SIGINT)
     _, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 130, stderr
     assert stderr == "error: interrupted by SIGINT; no output was written\n"
-    assert sorted(p.name for p in tmp_path.iterdir()) == []
-    assert _children_in(tmp_path) == []
+    assert sorted(p.name for p in home.iterdir()) == []
+    assert not any(_alive(pid) for pid in helpers)

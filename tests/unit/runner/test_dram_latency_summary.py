@@ -9,6 +9,7 @@ from soc.hw.banked_dram import BankedDram
 from soc.kernel import ClockDomain, Level, MemRequest, elaborate
 from soc.runner.run import _dram_summary
 from soc.trace import StatsCollector, Tracer
+from tests.reference import nearest_rank
 
 CONFIG = DramConfig(fidelity="banked", size_bytes=8192 * 2**20, banked={"posted_writes": True})
 CLOCK = ClockDomain(CONFIG.banked.freq_hz)
@@ -33,19 +34,6 @@ def _summary(requests):
     return _dram_summary(stats, env.now)
 
 
-def _stats(*values):
-    ordered = sorted(values)
-    n = len(ordered)
-    # nearest rank: the median is the lower middle one, p99 the ceil(0.99 n)-th
-    return {
-        "count": n,
-        "mean": sum(ordered) / n,
-        "p50": ordered[(n - 1) // 2],
-        "p99": ordered[-(-99 * n // 100) - 1],
-        "max": ordered[-1],
-    }
-
-
 def test_one_read_and_one_posted_write_apart_and_together():
     # the read: ACT at 0, its column command at tRCD, its burst CL later: 15 + 17 + 8
     # the write at cycle 100 hits the open row: done on acceptance (posted), its data
@@ -54,15 +42,15 @@ def test_one_read_and_one_posted_write_apart_and_together():
     read_ps = CLOCK.ps(15 + 17 + 8)
     written_ps = CLOCK.ps(100 + 14 + 8) - CLOCK.ps(100)
     expected = {
-        **_stats(read_ps, 0),  # today's figures, over both
-        "read": _stats(read_ps),
-        "write": _stats(0),
-        "write_data": _stats(written_ps),
+        **nearest_rank([read_ps, 0]),  # today's figures, over both
+        "read": nearest_rank([read_ps]),
+        "write": nearest_rank([0]),
+        "write_data": nearest_rank([written_ps]),
     }
     assert dram["latency_ps"] == {"cpu": expected}
     # nothing waited at the front end: from acceptance, the same figures
     assert dram["service_latency_ps"] == {"cpu": expected}
-    assert _stats(read_ps, 0) == {
+    assert nearest_rank([read_ps, 0]) == {
         "count": 2,
         "mean": read_ps / 2,
         "p50": 0,

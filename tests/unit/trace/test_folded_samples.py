@@ -1,7 +1,7 @@
 """Latency samples fold into (value, count) pairs so that a long run's memory stops
 growing with its requests: the figures must be those of the whole list of samples
-(count, mean, p50 and p99 by their nearest-rank definitions, max), worked out here from
-the sorted list, apart from the collector's code."""
+(count, mean, p50 and p99 by their nearest-rank definitions, max), worked out from the
+sorted list by tests/reference.py, apart from the collector's code."""
 
 import math
 
@@ -11,20 +11,7 @@ from hypothesis import strategies as st
 import soc.trace.stats as stats_module
 from soc.trace.events import SAMPLE
 from soc.trace.stats import StatsCollector
-
-
-def by_definition(values):
-    """Count, mean, nearest-rank p50 (the lower middle) and p99 (the ceil(0.99 n)-th),
-    max, of the sorted list."""
-    ordered = sorted(values)
-    n = len(ordered)
-    return {
-        "count": n,
-        "mean": sum(ordered) / n,
-        "p50": ordered[(n - 1) // 2],
-        "p99": ordered[math.ceil(0.99 * n) - 1],
-        "max": ordered[-1],
-    }
+from tests.reference import nearest_rank
 
 
 def feed(values, batch):
@@ -63,7 +50,7 @@ def test_folded_figures_equal_those_of_the_whole_list(values, fold_at, batch):
         got = feed(values, batch).distribution("dram", "latency_ps")["dma"]
     finally:
         stats_module.FOLD_AT = original
-    assert got == by_definition(values)
+    assert got == nearest_rank(values)
 
 
 def test_a_float_after_folding_keeps_every_sample(monkeypatch):

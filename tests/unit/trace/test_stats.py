@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 from soc.kernel.vocab import Action, SpanKind
 from soc.trace.events import ActivityEvent, InstantEvent, SampleEvent, SpanEvent
 from soc.trace.stats import StatsCollector
+from tests.reference import nearest_rank
 
 
 def layer(start_ps, end_ps, name="conv1", *, stall_ps, utilisation=0.5, **sums):
@@ -176,19 +177,6 @@ def test_distribution_by_hand():
     assert stats.distribution("dram", "other") == {}
 
 
-def _plain_distribution(values):
-    """What the summary reports, from a plain sorted list (independent of the sink)."""
-    ordered = sorted(values)
-    n = len(ordered)
-    return {
-        "count": n,
-        "mean": sum(ordered) / n,
-        "p50": ordered[(n - 1) // 2],
-        "p99": ordered[min(n - 1, -(-99 * n // 100) - 1)],
-        "max": ordered[-1],
-    }
-
-
 many_ints = st.lists(st.integers(-(2**63), 2**63 - 1), min_size=1, max_size=300)
 any_values = st.lists(
     st.integers(-(2**70), 2**70) | st.floats(-1e30, 1e30) | st.booleans(), min_size=1, max_size=30
@@ -205,6 +193,6 @@ def test_distribution_equals_that_of_the_plain_list(values):
     for v in values[half:]:
         stats.on_sample(SampleEvent(0, "dram", "latency_ps", v, None))
     got = stats.distribution("dram", "latency_ps")["-"]
-    expected = _plain_distribution(values)
+    expected = nearest_rank(values)
     assert got == expected
     assert [type(got[k]) for k in expected] == [type(expected[k]) for k in expected]

@@ -15,6 +15,15 @@ from soc.trace.perfetto import PerfettoTraceSink
 QUICKSTART = Path(__file__).resolve().parents[3] / "scenarios" / "quickstart.yaml"
 
 
+IN_PROCESS = [ChromeTraceSink, NativeTraceSink, PerfettoTraceSink]
+
+
+def long_runs(monkeypatch, cores: int) -> None:
+    """Every run counts as long, on a machine of `cores` usable cores."""
+    monkeypatch.setattr(writers, "HELPER_EVENTS", 0)
+    monkeypatch.setattr(writers, "usable_cores", lambda: cores)
+
+
 @pytest.fixture(scope="module")
 def quickstart():
     config = load_scenario(QUICKSTART)
@@ -24,15 +33,14 @@ def quickstart():
 def test_a_short_run_writes_its_traces_itself(quickstart, tmp_path):
     config, compiled = quickstart  # about 42 k estimated events
     run = writers.RunWriters(config, compiled, tmp_path)
-    assert [type(s) for s in run.sinks] == [ChromeTraceSink, NativeTraceSink, PerfettoTraceSink]
+    assert [type(s) for s in run.sinks] == IN_PROCESS
 
 
 def test_a_long_run_hands_them_to_one_worker_unless_told_not_to(quickstart, tmp_path, monkeypatch):
     config, compiled = quickstart
-    monkeypatch.setattr(writers, "HELPER_EVENTS", 1000)
-    monkeypatch.setattr(writers, "usable_cores", lambda: 2)
+    long_runs(monkeypatch, cores=2)
     alone = writers.RunWriters(config, compiled, tmp_path / "a", helpers=False)
-    assert [type(s) for s in alone.sinks] == [ChromeTraceSink, NativeTraceSink, PerfettoTraceSink]
+    assert [type(s) for s in alone.sinks] == IN_PROCESS
     helped = writers.RunWriters(config, compiled, tmp_path / "b")
     try:
         assert [type(s) for s in helped.sinks] == [TraceWorker]
@@ -53,16 +61,14 @@ def test_only_the_files_asked_for(quickstart, tmp_path):
 
 def test_no_helpers_on_one_core(quickstart, tmp_path, monkeypatch):
     config, compiled = quickstart
-    monkeypatch.setattr(writers, "HELPER_EVENTS", 0)
-    monkeypatch.setattr(writers, "usable_cores", lambda: 1)
+    long_runs(monkeypatch, cores=1)
     run = writers.RunWriters(config, compiled, tmp_path)
-    assert [type(s) for s in run.sinks] == [ChromeTraceSink, NativeTraceSink, PerfettoTraceSink]
+    assert [type(s) for s in run.sinks] == IN_PROCESS
 
 
 def test_a_trace_writer_that_cannot_start_stops_the_plotter(quickstart, tmp_path, monkeypatch):
     config, compiled = quickstart
-    monkeypatch.setattr(writers, "HELPER_EVENTS", 0)
-    monkeypatch.setattr(writers, "usable_cores", lambda: 2)
+    long_runs(monkeypatch, cores=2)
     stopped = []
 
     class Plotter:

@@ -188,21 +188,24 @@ class SramBanks(Component):
             self.config.banks,
             self.config.bank_width_bytes,
         )
-        last_bank = (first_bank + q * banks + r - 1) % banks
-        touched = []
-        for j in range(banks if q else r):
-            b = (first_bank + j) % banks
-            nbytes = (q + 1 if j < r else q) * g
-            if b == first_bank:
-                nbytes -= head_cut
-            if b == last_bank:
-                nbytes -= tail_cut
-            touched.append((b, -(-nbytes // width)))
-        if not q:
+        # bank (first_bank + j) % banks holds q + 1 granules for j < r, else q; only the
+        # first and the last bank lose bytes to the cuts (list operations, not a loop
+        # over banks: accesses of new shapes are common with compressed tensors)
+        more = -(-(q + 1) * g // width)
+        last_bank = (first_bank + r - 1) % banks
+
+        def edge(b: int) -> int:
+            nbytes = (q + 1 if (b - first_bank) % banks < r else q) * g
+            nbytes -= (head_cut if b == first_bank else 0) + (tail_cut if b == last_bank else 0)
+            return -(-nbytes // width)
+
+        if not q:  # r banks of one granule each
+            touched = [((first_bank + j) % banks, more) for j in range(r)]
+            touched[0], touched[-1] = (first_bank, edge(first_bank)), (last_bank, edge(last_bank))
             return touched
-        per_bank = [0] * banks
-        for b, c in touched:
-            per_bank[b] = c
+        by_j = [more] * r + [-(-q * g // width)] * (banks - r)
+        per_bank = by_j[banks - first_bank :] + by_j[: banks - first_bank]
+        per_bank[first_bank], per_bank[last_bank] = edge(first_bank), edge(last_bank)
         return per_bank
 
     def _begin(self, req: MemRequest) -> tuple[int, int]:

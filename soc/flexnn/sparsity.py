@@ -140,13 +140,19 @@ def sparse_rounds(
     counts, sp = pair_counts(layer, d, tensors)
     n = len(DIMS)
     pe_lane_axes = tuple(3 * i + k for i in range(n) for k in (1, 2))
-    per_round_sum = counts.sum(axis=pe_lane_axes)
     w = walk((*d.dram, *d.sram), d.extents(INNER), layer_sizes(layer))
     index = tuple(w.start[dim] // sp[dim].block for dim in DIMS)
     if lockstep == "column":
+        per_round_sum = counts.sum(axis=pe_lane_axes)
         cycles = _column_rounds(counts, sp, d, index)
     else:
-        cycles = np.maximum(1, counts.max(axis=pe_lane_axes)[index]).astype(np.int64)
+        # one contiguous copy, blocks x (PEs and lanes): its two reductions cost half
+        # of two over the strided axes (sums of whole numbers, exact in any order)
+        blocks = [3 * i for i in range(n)]
+        by_block = np.ascontiguousarray(counts.transpose(blocks + list(pe_lane_axes)))
+        by_block = by_block.reshape([counts.shape[i] for i in blocks] + [-1])
+        per_round_sum = by_block.sum(axis=-1)
+        cycles = np.maximum(1, by_block.max(axis=-1)[index]).astype(np.int64)
     performed = per_round_sum[index].astype(np.int64)
     slots = int(np.prod([p.pes * p.lanes for p in sp.values()]))
     balanced = np.maximum(1, -(-performed // slots))

@@ -1,9 +1,11 @@
 """Plots drawn by the plotting child: the same files as drawn in this process, and
 errors raised here."""
 
+import os
+
 import pytest
 
-from soc.report.plot_worker import PlotWorker
+from soc.report.plot_worker import FORKED_HALF, PLOT_FILES, PlotWorker, _draw_forked
 from soc.report.plots import write_plots
 from tests.unit.report.test_plots import summary
 
@@ -58,3 +60,36 @@ def test_two_children_share_the_plots(tmp_path):
     ]
     for a, b in zip(here, paths, strict=True):
         assert a.read_bytes() == b.read_bytes()
+
+
+class _Recorder:
+    """A stand-in for soc.report.plots: `write_plots` writes each file's drawing
+    process id into it, and fails in a forked copy when told to."""
+
+    def __init__(self, fail_in_copy=False):
+        self.parent = os.getpid()
+        self.fail_in_copy = fail_in_copy
+
+    def write_plots(self, summary, out_dir, files):
+        if self.fail_in_copy and os.getpid() != self.parent:
+            raise RuntimeError("drawing failed")
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for name in files:
+            (out_dir / name).write_text(str(os.getpid()))
+        return [out_dir / name for name in files]
+
+
+def test_half_of_the_plots_are_drawn_in_a_forked_copy(tmp_path):
+    recorder = _Recorder()
+    paths = _draw_forked(recorder, {}, tmp_path, PLOT_FILES)
+    assert sorted(p.name for p in paths) == sorted(PLOT_FILES)
+    drawn_by = {name: int((tmp_path / name).read_text()) for name in PLOT_FILES}
+    here = {name for name, pid in drawn_by.items() if pid == os.getpid()}
+    assert here == set(PLOT_FILES) - set(FORKED_HALF)
+    assert len({drawn_by[name] for name in FORKED_HALF}) == 1  # one copy drew the rest
+
+
+def test_a_half_the_copy_could_not_draw_is_drawn_here(tmp_path):
+    paths = _draw_forked(_Recorder(fail_in_copy=True), {}, tmp_path, PLOT_FILES)
+    assert sorted(p.name for p in paths) == sorted(PLOT_FILES)
+    assert {int((tmp_path / name).read_text()) for name in PLOT_FILES} == {os.getpid()}

@@ -8,8 +8,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import numpy as np
-
 from soc.config import FlexNNConfig
 from soc.flexnn.descriptor import INNER, Descriptor
 from soc.flexnn.loopnest import analyse
@@ -110,6 +108,9 @@ def pipeline_cycles(compute, operand_bytes, psum_bytes, final_bytes, partial_byt
     is bounded per class: the slowest phase of the last visits plus the slowest phase
     of the others. With one visit this is the slowest phase of the layer.
     """
+    # imported here: a mapping read from the cache needs `Cost`, not numpy (issue 10)
+    import numpy as np
+
     last_share = 1 / visits
     reloads = np.maximum(visits - 1, 1)
     last_psum = np.where(visits > 1, psum_bytes / reloads, 0)

@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from typing import Literal
 
 from rich import box
-from rich.console import Console
+from rich.cells import cell_len
+from rich.console import Console, ConsoleOptions, RenderResult
 from rich.measure import Measurement
+from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
 
@@ -31,13 +33,18 @@ class Column:
     group: int = 0
 
 
-def _build(columns: Sequence[Column], rows: Sequence[Sequence[str]], keep: list[int]) -> Table:
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
-    for i in keep:
-        table.add_column(columns[i].header, justify=columns[i].justify, overflow="fold")
-    for row in rows:
-        table.add_row(*(Text(row[i]) for i in keep))  # names are data, never markup
-    return table
+def _plain(cell: str) -> bool:
+    """A cell whose width is its `cell_len` and that rich prints as it is, padded, when
+    it fits: no control or other non-printing characters (rich strips or expands them,
+    or breaks lines at them), no space at either end (rich strips it when justifying)."""
+    return cell.isprintable() and cell.strip(" ") == cell
+
+
+def _cell_width(cell: str, console: Console, options: ConsoleOptions) -> int:
+    """The widest line of `cell` as `Text(cell)` in rich's measurement."""
+    if _plain(cell):
+        return cell_len(cell)  # what Measurement gives, without building the Text
+    return Measurement.get(console, options, Text(cell)).maximum
 
 
 def _content_widths(
@@ -48,11 +55,85 @@ def _content_widths(
     options = console.options.update(width=_UNLIMITED)
     return [
         max(
-            Measurement.get(console, options, cell).maximum
-            for cell in (column.header, *(Text(row[i]) for row in rows))
+            [
+                Measurement.get(console, options, column.header).maximum,
+                *(_cell_width(row[i], console, options) for row in rows),
+            ]
         )
         for i, column in enumerate(columns)
     ]
+
+
+class _PlainTable(Table):
+    """The rich `Table` of `_build`: a SIMPLE_HEAD box, no padding at its edges, plain
+    text cells. When every column is as wide as its widest cell and the table still fits,
+    its body lines are laid out here, as strings: rich lays out a table cell by cell
+    (measure, pad, wrap, crop, shape), 0.1-0.2 s for `soc map`'s 54 x 8 (start-up time,
+    issue 10). Rich lays out the header and the top edge (in their styles), and every
+    table that wraps. The lines are the bytes rich prints
+    (tests/unit/report/test_tables_layout.py)."""
+
+    def __init__(self, columns: Sequence[Column], rows: Sequence[Sequence[str]]) -> None:
+        super().__init__(box=box.SIMPLE_HEAD, pad_edge=False)
+        self._spec = list(columns)
+        self._text = [list(row) for row in rows]
+        for column in columns:
+            self.add_column(column.header, justify=column.justify, overflow="fold")
+        for row in rows:
+            self.add_row(*(Text(cell) for cell in row))  # names are data, never markup
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        content = self._plain_widths(console, options)
+        if content is None:
+            yield from super().__rich_console__(console, options)
+            return
+        last = len(content) - 1
+        # with padding, as rich counts a column's width: none at the table's edges
+        widths = [w + (n > 0) + (n < last) for n, w in enumerate(content)]
+        header = Table(box=self.box, pad_edge=False)
+        for column, width in zip(self._spec, content, strict=True):
+            header.add_column(column.header, justify=column.justify, overflow="fold", width=width)
+        # the header table's lines but its bottom edge: top edge, header, rule
+        yield from (
+            seg
+            for line in console.render_lines(header, options, pad=False, new_lines=True)[:-1]
+            for seg in line
+        )
+        edges = self.box.substitute(options, safe=console.safe_box)
+        for index, row in enumerate(self._text):
+            final = index == len(self._text) - 1
+            left, divider, right = (
+                (edges.foot_left, edges.foot_vertical, edges.foot_right)
+                if final
+                else (edges.mid_left, edges.mid_vertical, edges.mid_right)
+            )
+            cells = (
+                " " * (n > 0) + _justify(text, content[n], self._spec[n].justify) + " " * (n < last)
+                for n, text in enumerate(row)
+            )
+            # the body has no style: a line as one segment prints as rich's per-cell ones
+            yield Segment(left + divider.join(cells) + right)
+            yield Segment.line()
+        yield Segment(edges.get_bottom(widths))
+        yield Segment.line()
+
+    def _plain_widths(self, console: Console, options: ConsoleOptions) -> list[int] | None:
+        """Columns' widths without padding if this table is laid out here, else None:
+        plain cells, every column at least one cell wide, the whole within the width."""
+        if not all(_plain(cell) for row in self._text for cell in row):
+            return None
+        content = _content_widths(self._spec, self._text, console)
+        fits = _natural_width(content, list(range(len(content)))) <= options.max_width
+        return content if content and fits and min(content) > 0 else None
+
+
+def _justify(text: str, width: int, justify: str) -> str:
+    pad = " " * (width - cell_len(text))
+    return text + pad if justify == "left" else pad + text
+
+
+def _build(columns: Sequence[Column], rows: Sequence[Sequence[str]], keep: list[int]) -> Table:
+    return _PlainTable([columns[i] for i in keep], [[row[i] for i in keep] for row in rows])
 
 
 def _natural_width(content: list[int], keep: list[int]) -> int:

@@ -138,6 +138,10 @@ def run(
     so; the exit code is 0. A simulation whose processes block forever
     ends with "stalled at t=...", the blocked processes and exit code 3.
     """
+    started = time.perf_counter()
+    limits = run_limits(max_wall, max_sim)
+    config = _cache_setting(_load(scenario, overrides), no_cache)
+    # the simulator's modules only once the scenario loads: a wrong one is told at once
     from rich.console import Console
 
     from soc.report import render_summary, write_layers_csv
@@ -147,10 +151,7 @@ def run(
     from soc.runner.run import RunControl, progress_line
     from soc.units import format_time_ps
 
-    started = time.perf_counter()
     _configure_logging(verbose)
-    limits = run_limits(max_wall, max_sim)
-    config = _cache_setting(_load(scenario, overrides), no_cache)
     out_dir = Path(out) if out else Path("runs") / config.name
     origin = RunOrigin(config.name, str(Path(scenario).resolve()))
     show = sys.stderr.isatty() if progress is None else progress

@@ -1,4 +1,4 @@
-"""`print_table`'s own layout of a table that fits prints the bytes rich's Table prints.
+"""`print_table`'s own layout of a table prints the bytes rich's Table prints.
 
 The reference is rich itself: a `rich.table.Table` built as `soc.report.tables` built it
 before it laid out rows itself (SIMPLE_HEAD box, no padding at the edges, every cell a
@@ -46,10 +46,21 @@ HEADERS = ["layer", "energy uJ", "is", "", "[b]x", "日本語", "a b c", "flexib
 
 cells = st.lists(st.sampled_from(PIECES), max_size=4).map("".join)
 # cells laid out here: printable, no space at either end; words that wrap, long words
-# that fold, wide characters that do not fit the last cell of a line
+# that fold, wide characters that do not fit the last cell of a line, a variation
+# selector (rich counts it with the character before)
 plain_cells = st.lists(
     st.sampled_from(
-        ["conv1", "12.5%", "-", "DRAM[P56]", "日本", "😀", "e\u0301", "RF[K2P2Q7R4]lanes"]
+        [
+            "conv1",
+            "12.5%",
+            "-",
+            "DRAM[P56]",
+            "日本",
+            "😀",
+            "e\u0301",
+            "\u2764\ufe0f",
+            "RF[K2P2Q7R4]lanes",
+        ]
     ),
     max_size=4,
 ).map(" ".join)

@@ -56,6 +56,7 @@ from soc.hw.dram_address import AddressMap
 from soc.hw.dram_base import DramTarget
 from soc.kernel import Action, ClockDomain, MemRequest
 from soc.kernel.clock import PS_PER_S
+from soc.kernel.ports import drive, start_soon
 
 
 class BankedDram(DramTarget):
@@ -76,8 +77,8 @@ class BankedDram(DramTarget):
         self.channels = [_Channel(self, index, buckets) for index in range(count)]
 
     def start(self) -> None:
-        for channel in self.channels:
-            self.env.process(channel.schedule())
+        for channel in self.channels:  # run as a process runs it (see `_Channel._woken`)
+            start_soon(self.env, drive(channel.schedule()))
 
     def _handle(self, req: MemRequest, accepted: list[int]) -> Generator[simpy.Event, object, None]:
         """Wait at the front end for a queue entry (the latency counts from there), then
@@ -286,8 +287,17 @@ class _Channel:
         return self.resume
 
     def _woken(self, event: simpy.Event) -> None:
-        if (event is self.wake or event is self.timer) and not self.resume.triggered:
-            self.resume.succeed()
+        resume = self.resume
+        if (event is self.wake or event is self.timer) and not resume.triggered:
+            if self.env.peek() > self.env.now:
+                # nothing else is due now: `resume` would be the very next event, so
+                # the scheduler goes on here, in the same order, one event fewer
+                resume._ok, resume._value = True, None
+                callbacks, resume.callbacks = resume.callbacks, None
+                for callback in callbacks:
+                    callback(resume)
+            else:
+                resume.succeed()
 
     # -- timing ----------------------------------------------------------------------
 

@@ -92,10 +92,12 @@ class _PlainTable(Table):
         header = Table(box=self.box, pad_edge=False)
         for column, width in zip(self._spec, content, strict=True):
             header.add_column(column.header, justify=column.justify, overflow="fold", width=width)
-        # the header table's lines but its bottom edge: top edge, header, rule
+        # the header table's lines but its bottom edge: top edge, header, rule (all of
+        # them, as rich's table renders with no height limit)
+        unbounded = options.update(height=None)
         yield from (
             seg
-            for line in console.render_lines(header, options, pad=False, new_lines=True)[:-1]
+            for line in console.render_lines(header, unbounded, pad=False, new_lines=True)[:-1]
             for seg in line
         )
         edges = self.box.substitute(options, safe=console.safe_box)

@@ -144,6 +144,12 @@ def test_the_layout_here_is_taken_where_the_cells_are_plain():
         assert _same_as_rich(columns, rows, 22, terminal)  # every column shrinks
     assert not _same_as_rich(columns, [["a\tb", "1", "x"]], 60, False)  # a tab: rich's
     assert _same_as_rich(columns, [], 60, True)  # the header alone
+    printed = []
+    for table in (_build(columns, rows, [0, 1, 2]), _rich_table(columns, rows)):
+        console = _console(60, True)
+        console.print(table, height=2)  # a table is never cut to a height
+        printed.append(console.file.getvalue())
+    assert printed[0] == printed[1]
 
 
 @settings(max_examples=200, deadline=None)

@@ -56,7 +56,7 @@ from soc.hw.dram_address import AddressMap
 from soc.hw.dram_base import DramTarget
 from soc.kernel import Action, ClockDomain, MemRequest
 from soc.kernel.clock import PS_PER_S
-from soc.kernel.ports import drive, start_soon
+from soc.kernel.ports import drive, start_soon, succeed_last
 
 
 class BankedDram(DramTarget):
@@ -287,17 +287,8 @@ class _Channel:
         return self.resume
 
     def _woken(self, event: simpy.Event) -> None:
-        resume = self.resume
-        if (event is self.wake or event is self.timer) and not resume.triggered:
-            if self.env.peek() > self.env.now:
-                # nothing else is due now: `resume` would be the very next event, so
-                # the scheduler goes on here, in the same order, one event fewer
-                resume._ok, resume._value = True, None
-                callbacks, resume.callbacks = resume.callbacks, None
-                for callback in callbacks:
-                    callback(resume)
-            else:
-                resume.succeed()
+        if (event is self.wake or event is self.timer) and not self.resume.triggered:
+            succeed_last(self.env, self.resume)
 
     # -- timing ----------------------------------------------------------------------
 
@@ -487,8 +478,9 @@ class _Channel:
         self.ranks.serve(req)
         if not (write and t.posted_writes):
             finish = self._ps(data_end + t.frontend_cycles)
-            self.env.timeout(max(0, finish - self.env.now)).callbacks.append(
-                lambda _e, d=txn.done: d.succeed()
+            env = self.env
+            env.timeout(max(0, finish - env.now)).callbacks.append(
+                lambda _e, d=txn.done: succeed_last(env, d)
             )
         self.refill()
 

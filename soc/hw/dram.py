@@ -16,6 +16,7 @@ from soc.hw.arbiter import Arbiter, RequestQueues, token_buckets
 from soc.hw.dram_base import DramTarget
 from soc.kernel import MemRequest
 from soc.kernel.clock import PS_PER_S
+from soc.kernel.ports import succeed_last
 
 
 def transfer_ps(size_bytes: int, bandwidth_bytes_per_s: float) -> int:
@@ -67,4 +68,5 @@ class SimpleDram(DramTarget):
                 continue
             req, done = chosen
             yield self.env.timeout(transfer_ps(req.size_bytes, bandwidth))
-            self.env.timeout(latency_ps).callbacks.append(lambda _e, d=done: d.succeed())
+            env = self.env
+            env.timeout(latency_ps).callbacks.append(lambda _e, d=done, e=env: succeed_last(e, d))

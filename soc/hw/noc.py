@@ -19,7 +19,7 @@ from simpy.events import Timeout
 from soc.config import NocConfig
 from soc.errors import WiringError
 from soc.kernel import Action, ClockDomain, Component, MemRequest, Port, Recorder, SpanKind
-from soc.kernel.ports import MemTarget
+from soc.kernel.ports import MemTarget, succeed_last
 
 
 class Link:
@@ -67,7 +67,7 @@ class Link:
     def _hand_over(self, _event: simpy.Event) -> None:
         if not self.busy and self.waiting:
             self.busy = True
-            self.waiting.popleft().succeed()
+            succeed_last(self.env, self.waiting.popleft())
 
 
 class NocInitiator:

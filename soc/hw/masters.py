@@ -18,7 +18,7 @@ import simpy
 from soc.config.masters import CameraConfig, DisplayConfig, GeneratorConfig
 from soc.kernel import Component, MemRequest, Port, Recorder, SpanKind
 from soc.kernel.clock import PICOSECOND_CLOCK, PS_PER_S
-from soc.kernel.ports import MemTarget
+from soc.kernel.ports import MemTarget, drive, start_soon
 
 
 class _Master(Component):
@@ -106,14 +106,27 @@ class DisplayMaster(_Master):
             room = cfg.fifo_bytes - self.level - self._in_flight
             if room >= size and self._in_flight < cfg.max_outstanding * size:
                 self._in_flight += size
-                self.env.process(self._read(self.buffer_addr + offset, size))
+                start_soon(self.env, drive(self._read(self.buffer_addr + offset, size)))
                 offset = (offset + size) % max(size, total - total % size)
                 continue
             self._changed = self.env.event()
             yield self._changed
 
     def _read(self, addr: int, size: int) -> Generator[simpy.Event, object, None]:
-        yield from self._request(addr, size, False)
+        """One read, started where its process would start (`_fetch`), with the events
+        of `_request`'s slot at their places: never more than `max_outstanding` reads
+        are in flight, so a slot is always free, its grant would be processed next when
+        nothing else is due now, and the release and the process end, which nothing
+        waits for, change no order."""
+        env = self.env
+        if env.peek() <= env.now:  # where the slot's grant event would be processed
+            yield env.event().succeed()
+        req = MemRequest(addr, size, False, self.path, self.config.priority)
+        start = req.issued_ps = env.now
+        yield from self.mem.peer.transact(req)
+        if self.request_spans:
+            fields = {"bytes": size}
+            self.recorder.span(start, env.now, self.path, SpanKind.CPU_REQUEST, fields, True)
         self._in_flight -= size
         self.level += size
         self._signal()

@@ -1,4 +1,5 @@
-"""The NoC's `Link` and the request `Window` against the SimPy constructs they replace:
+"""The NoC's `Link`, the request `Window` and `succeed_last` against the SimPy constructs
+they replace:
 the same steps at the same times in the same order, with fewer events.
 
 Each scenario runs twice, once with the SimPy original (a `Resource`, a process per
@@ -10,7 +11,7 @@ import pytest
 import simpy
 
 from soc.hw.noc import Link
-from soc.kernel.ports import Window, drive, start_soon
+from soc.kernel.ports import Window, drive, start_soon, succeed_last
 
 
 class CountingEnv(simpy.Environment):
@@ -159,6 +160,39 @@ def test_window_of_one_runs_requests_back_to_back():
     log, _ = run_window(1, [2, 3], [])
     ends = [entry[0] for entry in log if entry[2:] == ("end",)]
     assert ends == [2, 5, 7, 10]  # two batches of 2 + 3
+
+
+def run_hand_offs(hand_off, bystander_times):
+    """Processes each wait for an event that a timer's callback succeeds as its last
+    act (as a DRAM's completion does), with `hand_off(env, event, value)`."""
+    env, log = CountingEnv(), []
+
+    def waiter(i, due):
+        done = env.event()
+        env.timeout(due).callbacks.append(lambda _e: hand_off(env, done, f"v{i}"))
+        value = yield done
+        log.append((env.now, f"w{i}", value))
+        yield env.timeout(1)
+        log.append((env.now, f"w{i}", "after"))
+
+    for i, due in enumerate([0, 1, 1, 3, 4, 6]):
+        env.process(waiter(i, due))
+    env.process(bystander(env, log, bystander_times))
+    env.run()
+    return log, env.events
+
+
+@pytest.mark.parametrize("bystander_times", [[], [0, 1, 2, 4, 5, 7], [1, 4, 6]])
+def test_succeed_last_steps_as_succeed_does_with_fewer_events(bystander_times):
+    def plain(_env, event, value):
+        event.succeed(value)
+
+    expected, plain_events = run_hand_offs(plain, bystander_times)
+    got, events = run_hand_offs(succeed_last, bystander_times)
+    assert got == expected
+    assert (0, "w0", "v0") in got and (7, "w5", "after") in got
+    # w3's hand-off at 3 ns is alone at its time whatever the bystander does
+    assert events < plain_events
 
 
 def test_drive_runs_a_generator_as_a_process_would():

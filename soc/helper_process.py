@@ -11,6 +11,8 @@ a helper whose parent is gone ends when its input does.
 from __future__ import annotations
 
 import contextlib
+import os
+import signal
 import subprocess
 import sys
 from typing import IO
@@ -28,9 +30,12 @@ def start_helper(module: str, stderr: IO[bytes] | int = subprocess.DEVNULL) -> s
 
 
 def stop_helper(process: subprocess.Popen) -> None:
-    """Stop a helper at once and wait for it (its pipes closed, whatever it had left
-    to read)."""
-    process.kill()
+    """Stop a helper at once, with any process it forked (its session's process group),
+    and wait for it (its pipes closed, whatever it had left to read)."""
+    try:
+        os.killpg(process.pid, signal.SIGKILL)  # the helper leads its own group
+    except (AttributeError, ProcessLookupError, PermissionError):  # no groups, or gone
+        process.kill()
     process.wait()
     for pipe in (process.stdin, process.stdout):
         with contextlib.suppress(BrokenPipeError):

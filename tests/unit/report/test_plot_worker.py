@@ -2,6 +2,7 @@
 errors raised here."""
 
 import os
+import time
 
 import pytest
 
@@ -93,3 +94,16 @@ def test_a_half_the_copy_could_not_draw_is_drawn_here(tmp_path):
     paths = _draw_forked(_Recorder(fail_in_copy=True), {}, tmp_path, PLOT_FILES)
     assert sorted(p.name for p in paths) == sorted(PLOT_FILES)
     assert {int((tmp_path / name).read_text()) for name in PLOT_FILES} == {os.getpid()}
+
+
+def test_abort_while_drawing_stops_the_forked_copy_too(tmp_path):
+    """A run stopped while its plots are drawn gets no plot written after it stopped
+    the child: the copy that draws half of them stops with it (its process group)."""
+    worker = PlotWorker()
+    time.sleep(2.0)  # matplotlib loaded: the child forks as soon as it has the summary
+    worker.draw(summary(), tmp_path / "plots")
+    time.sleep(0.3)  # both halves are being drawn (about 0.5 s each here)
+    worker.abort()
+    stopped = set((tmp_path / "plots").glob("*"))
+    time.sleep(2.0)  # a surviving copy would have written its half by now
+    assert set((tmp_path / "plots").glob("*")) == stopped

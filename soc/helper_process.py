@@ -32,10 +32,11 @@ def start_helper(module: str, stderr: IO[bytes] | int = subprocess.DEVNULL) -> s
 def stop_helper(process: subprocess.Popen) -> None:
     """Stop a helper at once, with any process it forked (its session's process group),
     and wait for it (its pipes closed, whatever it had left to read)."""
-    try:
-        os.killpg(process.pid, signal.SIGKILL)  # the helper leads its own group
-    except (AttributeError, ProcessLookupError, PermissionError):  # no groups, or gone
-        process.kill()
+    if process.poll() is None:  # not yet waited for: its id still names its group
+        try:
+            os.killpg(process.pid, signal.SIGKILL)  # the helper leads its own group
+        except (AttributeError, ProcessLookupError, PermissionError):  # no groups, or gone
+            process.kill()
     process.wait()
     for pipe in (process.stdin, process.stdout):
         with contextlib.suppress(BrokenPipeError):

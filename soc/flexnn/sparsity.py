@@ -147,7 +147,8 @@ def sparse_rounds(
         cycles = _column_rounds(counts, sp, d, index)
     else:
         # one contiguous copy, blocks x (PEs and lanes): its two reductions cost half
-        # of two over the strided axes (sums of whole numbers, exact in any order)
+        # of two over the strided axes (float32 sums of whole numbers: a round's MACs,
+        # far below 2**24, so exact in any order)
         blocks = [3 * i for i in range(n)]
         by_block = np.ascontiguousarray(counts.transpose(blocks + list(pe_lane_axes)))
         by_block = by_block.reshape([counts.shape[i] for i in blocks] + [-1])

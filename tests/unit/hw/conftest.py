@@ -46,6 +46,18 @@ class RecordingRecorder:
         )
 
 
+class CountingEnv(simpy.Environment):
+    """Counts the events it processes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.events = 0
+
+    def step(self) -> None:
+        self.events += 1
+        super().step()
+
+
 class FixedLatencyTarget:
     """A memory target that serves any number of requests in parallel after `latency_ps`."""
 

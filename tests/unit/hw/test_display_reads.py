@@ -16,7 +16,7 @@ from soc.config.masters import DisplayConfig
 from soc.hw.masters import DisplayMaster
 from soc.kernel import MemRequest, elaborate
 
-from .conftest import RecordingRecorder
+from .conftest import CountingEnv, RecordingRecorder
 
 
 class ProcessPerRead(DisplayMaster):
@@ -41,16 +41,6 @@ class ProcessPerRead(DisplayMaster):
         self._in_flight -= size
         self.level += size
         self._signal()
-
-
-class CountingEnv(simpy.Environment):
-    def __init__(self) -> None:
-        super().__init__()
-        self.events = 0
-
-    def step(self) -> None:
-        self.events += 1
-        super().step()
 
 
 class LoggingTarget:

@@ -13,17 +13,7 @@ import simpy
 from soc.hw.noc import Link
 from soc.kernel.ports import Window, drive, start_soon, succeed_last
 
-
-class CountingEnv(simpy.Environment):
-    """Counts the events it processes."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.events = 0
-
-    def step(self) -> None:
-        self.events += 1
-        super().step()
+from .conftest import CountingEnv
 
 
 def bystander(env, log, times):

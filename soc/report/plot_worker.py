@@ -1,24 +1,23 @@
-"""A run's plots drawn by child processes that get matplotlib ready while the run goes on.
+"""A run's plots drawn by a child process that gets matplotlib ready while the run goes on.
 
 Loading matplotlib costs about half as much as drawing a run's four plots. `PlotWorker`
-starts fresh interpreters when the run starts; each loads `soc.report.plots` on the
+starts a fresh interpreter when the run starts; it loads `soc.report.plots` on the
 other core while the simulation runs, then waits for the summary. Once the run hands
-it over (`draw`), each draws its share of the plots (`SHARES`) while the run writes
-its other files. One child draws them all by default: on two cores, a second child's
-start (loading matplotlib again) slowed the simulation more than drawing two plots at
-once saved (ResNet-50 bench run: 13.0 s against 14.3 s, medians of 4). Once the
-summary is there the simulation is over, so the child forks (where the system can) and
-draws half of its plots in the copy, with matplotlib already loaded in both.
+it over (`draw`), the simulation is over, so the child forks (where the system can) and
+draws half of the plots in the copy, with matplotlib already loaded in both, while the
+run writes its other files. A second child started with the run was slower: its start
+(loading matplotlib again) slowed the simulation more than drawing two plots at once
+saved (ResNet-50 bench run: 13.0 s against 14.3 s, medians of 4).
 
-The worker never changes what a run writes: the children run `write_plots`, the same
-function on the same summary (each figure depends only on the summary). If a child
-cannot be started or fails, `finish` draws its share in this process instead, so an
+The worker never changes what a run writes: the child runs `write_plots`, the same
+function on the same summary (each figure depends only on the summary). If the child
+cannot be started or fails, `finish` draws the plots in this process instead, so an
 error in drawing is raised here, as it would be without the worker.
 
 Life cycle: `PlotWorker()` when the run starts; `draw(summary, out_dir)` once (returns
-at once); `finish()` waits for the files; `abort()` stops the children (a failed run).
-The children are helper processes (`soc.helper_process`): Ctrl-C reaches the parent
-only, which stops them; a child whose parent is gone ends when its input does.
+at once); `finish()` waits for the files; `abort()` stops the child and its copy (a
+failed run). The child is a helper process (`soc.helper_process`): Ctrl-C reaches the
+parent only, which stops it; a child whose parent is gone ends when its input does.
 """
 
 from __future__ import annotations
@@ -35,67 +34,53 @@ from soc.helper_process import start_helper, stop_helper
 PLOT_FILES = ("layers.png", "energy.png", "dram_bandwidth.png", "power.png")
 """The plots of `soc.report.plots.PLOTS`, in its order (named here: this module does not
 load matplotlib)."""
-SHARES: tuple[tuple[str, ...], ...] = (PLOT_FILES,)
-"""The plots each child draws (see the module doc): one child, every plot."""
 
 
 class PlotWorker:
-    """Draws `write_plots(summary, out_dir)` in child processes, `shares` of the plots
-    each (see the module doc)."""
+    """Draws `write_plots(summary, out_dir)` in a child process (see the module doc)."""
 
-    def __init__(self, shares: Sequence[Sequence[str]] = SHARES) -> None:
+    def __init__(self) -> None:
         self._job: tuple[dict, Path] | None = None
-        self._children: list[tuple[tuple[str, ...], subprocess.Popen | None]] = []
-        for files in shares:
-            try:  # no stderr: a failure is drawn again, and raised, here
-                process = start_helper("soc.report.plot_worker")
-            except OSError:
-                process = None
-            self._children.append((tuple(files), process))
+        try:  # no stderr: a failure is drawn again, and raised, here
+            self._process: subprocess.Popen | None = start_helper("soc.report.plot_worker")
+        except OSError:
+            self._process = None
 
     def draw(self, summary: dict, out_dir: Path) -> None:
         """Hand the finished run's summary over; the plots go to `out_dir`."""
         self._job = (summary, out_dir)
-        for k, (files, process) in enumerate(self._children):
-            if process is None:
-                continue
-            try:
-                pickle.dump((summary, out_dir, files), process.stdin, pickle.HIGHEST_PROTOCOL)
-                process.stdin.close()
-            except (BrokenPipeError, ConnectionResetError, pickle.PicklingError):
-                stop_helper(process)
-                self._children[k] = (files, None)  # `finish` draws them here
+        process = self._process
+        if process is None:
+            return
+        try:
+            pickle.dump((summary, out_dir, PLOT_FILES), process.stdin, pickle.HIGHEST_PROTOCOL)
+            process.stdin.close()
+        except (BrokenPipeError, ConnectionResetError, pickle.PicklingError):
+            stop_helper(process)
+            self._process = None  # `finish` draws them here
 
     def finish(self) -> list[Path]:
         """Wait for the plots; return the files written (in the order `write_plots`
-        writes them). Draws in this process any share a child did not."""
+        writes them). Draws them in this process if the child did not."""
         if self._job is None:
             raise RuntimeError("PlotWorker.finish before draw")
         summary, out_dir = self._job
-        children, self._children = self._children, []
-        paths: list[Path] = []
-        missing: list[str] = []
-        for files, process in children:
-            if process is not None:
-                answer = process.stdout.read()
-                process.stdout.close()
-                if process.wait() == 0 and answer:
-                    paths += pickle.loads(answer)
-                    continue
-            missing += files
-        if missing:
-            from soc.report.plots import write_plots
+        process, self._process = self._process, None
+        if process is not None:
+            answer = process.stdout.read()
+            process.stdout.close()
+            if process.wait() == 0 and answer:
+                order = {name: k for k, name in enumerate(PLOT_FILES)}
+                return sorted(pickle.loads(answer), key=lambda path: order[path.name])
+        from soc.report.plots import write_plots
 
-            paths += write_plots(summary, out_dir, missing)
-        order = {name: k for k, name in enumerate(PLOT_FILES)}
-        return sorted(paths, key=lambda path: order.get(path.name, len(order)))
+        return write_plots(summary, out_dir, PLOT_FILES)
 
     def abort(self) -> None:
-        """Stop the children at once (their plots, if any, are not wanted)."""
-        children, self._children = self._children, []
-        for _, process in children:
-            if process is not None:
-                stop_helper(process)
+        """Stop the child at once (its plots, if any, are not wanted)."""
+        process, self._process = self._process, None
+        if process is not None:
+            stop_helper(process)
 
 
 FORKED_HALF = ("layers.png", "dram_bandwidth.png")
@@ -127,7 +112,7 @@ def _draw_forked(plots_module, summary: dict, out_dir: Path, files: Sequence[str
 
 
 def serve() -> None:
-    """A child: load matplotlib, wait for the summary, draw its share, answer the files."""
+    """The child: load matplotlib, wait for the summary, draw the plots, answer the files."""
     reply = sys.stdout.buffer
     sys.stdout = sys.stderr  # the answer owns the real standard output
     from soc.report import plots

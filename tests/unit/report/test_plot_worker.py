@@ -31,36 +31,19 @@ def test_a_summary_the_child_cannot_draw_raises_here(tmp_path):
         worker.finish()
 
 
-def test_abort_stops_the_children(tmp_path):
-    worker = PlotWorker(shares=[("layers.png", "dram_bandwidth.png"), ("energy.png", "power.png")])
-    processes = [process for _, process in worker._children]
+def test_abort_stops_the_child(tmp_path):
+    worker = PlotWorker()
+    process = worker._process
     worker.abort()
-    assert len(processes) == 2
-    assert all(process.returncode is not None for process in processes)
+    assert process.returncode is not None
     assert not (tmp_path / "plots").exists()
 
 
-def test_shares_name_every_plot_once():
-    from soc.report.plot_worker import PLOT_FILES, SHARES
+def test_the_plot_names_are_those_of_write_plots():
     from soc.report.plots import PLOTS
 
     assert tuple(PLOTS) == PLOT_FILES
-    assert sorted(name for share in SHARES for name in share) == sorted(PLOTS)
-
-
-def test_two_children_share_the_plots(tmp_path):
-    here = write_plots(summary(), tmp_path / "here")
-    worker = PlotWorker(shares=[("power.png", "layers.png"), ("energy.png", "dram_bandwidth.png")])
-    worker.draw(summary(), tmp_path / "plots")
-    paths = worker.finish()
-    assert [p.name for p in paths] == [
-        "layers.png",
-        "energy.png",
-        "dram_bandwidth.png",
-        "power.png",
-    ]
-    for a, b in zip(here, paths, strict=True):
-        assert a.read_bytes() == b.read_bytes()
+    assert set(FORKED_HALF) < set(PLOT_FILES)
 
 
 class _Recorder:

@@ -4,12 +4,12 @@ line, entry or key at fault, exit code 2, no traceback and no run folder left be
 import json
 import os
 import subprocess
-import sys
 import zipfile
 
 import numpy as np
 
 from .conftest import ROOT
+from .conftest import soc as run_soc
 
 EDGE_NPU = ROOT / "scenarios" / "soc" / "edge_npu.yaml"
 SCENARIO = f"""\
@@ -26,13 +26,7 @@ run: {{trace_level: layer, chrome_trace: false, native_trace: false, plots: fals
 
 
 def soc(*args: str, **env: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "soc", *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env={**os.environ, **env},
-    )
+    return run_soc(*args, cwd=ROOT, env={**os.environ, **env})
 
 
 def refused(result: subprocess.CompletedProcess) -> str:

@@ -5,8 +5,6 @@ import csv
 import io
 import json
 import os
-import subprocess
-import sys
 
 import pytest
 from rich.console import Console
@@ -100,12 +98,7 @@ def test_piped_tables_are_80_columns_unless_columns_says_otherwise(tmp_path, col
     env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
     if columns:
         env["COLUMNS"] = columns
-    result = subprocess.run(
-        [sys.executable, "-m", "soc", "run", str(QUICKSTART), *FAST, "--out", str(tmp_path / "p")],
-        capture_output=True,
-        text=True,
-        env=env,
-    )
+    result = soc("run", str(QUICKSTART), *FAST, "--out", str(tmp_path / "p"), env=env)
     assert result.returncode == 0, result.stderr
     table = result.stdout.splitlines()[:-1]  # the last line, the run folder, is not wrapped
     assert max(len(line) for line in table) <= int(columns or 80)

@@ -1,9 +1,10 @@
-"""The commands a user types, each in a new interpreter.
+"""Every command a user types, each in a new interpreter.
 
 The other command-line tests run `soc` in forks of an interpreter that has imported
 soc's modules already (forked_soc). These start `python -m soc` afresh, so a command
 whose modules do not import on their own (an import cycle, a missing import that
-another module happened to make) fails here. `soc run` is the quickstart fixture's."""
+another module happened to make) fails here. `soc run` is the quickstart fixture's;
+test_sweep starts `soc sweep` afresh."""
 
 import json
 
@@ -33,3 +34,25 @@ def test_validate_map_report_and_replay(quickstart_run, tmp_path):
     assert result.returncode == 0, result.stderr
     summary = json.loads((tmp_path / "rep" / "summary.json").read_text())
     assert summary["masters"]["trace"]["requests"] == 20
+
+
+def test_loop_nest_and_trace_commands(quickstart_run, tmp_path):
+    data = ROOT / "tests" / "validation" / "data"
+    tutorial = data / "timeloop" / "00-model-conv1d-1level" / "ref-output"
+    result = soc_fresh("timeloop", str(tutorial / "parsed-processed-input.yaml"))
+    assert result.returncode == 0 and result.stdout.startswith("computes 48"), result.stderr
+
+    spmspm = data / "sparseloop" / "02.2.1-spMspM"
+    files = [str(spmspm / n) for n in ("arch.yaml", "problem.yaml", "timeloop-mapper.map.yaml")]
+    result = soc_fresh("sparseloop", *files)
+    assert result.returncode == 0 and result.stdout.startswith("computes"), result.stderr
+
+    out = tmp_path / "t.json"
+    result = soc_fresh(
+        "trace", "export", str(quickstart_run), "--format", "chrome", "--out", str(out)
+    )
+    assert result.returncode == 0 and json.loads(out.read_text()), result.stderr
+
+    result = soc_fresh("trace", "convert", str(quickstart_run), "--to", "jsonl")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.splitlines()[0])

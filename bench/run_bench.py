@@ -72,6 +72,14 @@ PYTHON = sys.executable
 SOC = str(Path(sys.executable).parent / "soc")
 GIB = 2**30
 BANKED = ["soc.dram.fidelity=banked"]
+# what README "Performance" lists a user can trade for speed, all at once
+EVERY_TRADE = [
+    "soc.dma.request_bytes=4096",
+    "soc.flexnn.round_batch=8",
+    "masters[0].request_bytes=line",
+    "masters[1].request_bytes=line",
+    "run.trace_level=layer",
+]
 MOBILENET_FRAMES = 2  # 1x
 SOAK = "scenarios/soak_camera.yaml"
 SOAK_FRAMES = (100, 1000)
@@ -325,6 +333,13 @@ def cases(tmp: Path, quick: bool) -> list[Case]:
             ["soc.flexnn.round_batch=8"],
             frames=1,
             note="a trade: 8 rounds per engine step (totals exact, less overlap)",
+        ),
+        run(
+            "resnet50 dense, camera+display, fluid, every trade",
+            r50,
+            EVERY_TRADE,
+            frames=1,
+            note="4 KiB DMA requests, round_batch 8, line-grain camera and display, layer trace",
         ),
         run("resnet50_sparse.yaml (50 %/50 %, layer trace)", "scenarios/resnet50_sparse.yaml"),
         run(

@@ -151,7 +151,7 @@ class ForkedSoc:
             out, err = Path(tmp) / "stdout", Path(tmp) / "stderr"
             request = {
                 "args": list(args),
-                "cwd": str(cwd),
+                "cwd": os.path.abspath(cwd),
                 "env": env,
                 "stdout": str(out),
                 "stderr": str(err),

@@ -12,10 +12,19 @@ run by `env.run` (its summary is byte-identical). A bound cuts the run short:
 
 A queue that runs dry before `finished` fires is a stall: `run_bounded` raises
 `simpy.core.EmptySchedule`, and the caller names the blocked processes.
+
+A run still going after `FREEZE_AFTER_EVENTS` events is a long one. Its heap at that
+point (imported modules, the assembled SoC, its plans) is collected once and then
+frozen (`gc.freeze`) until the run ends: the cyclic garbage collector's full
+collections would otherwise scan all of it again every time (about 0.6 s of a
+ResNet-50 run, about 0.2 s with the heap frozen, the collection included). No object is
+kept that would have been freed: the collection comes first, and freed by reference
+counting is all that a frozen object can be until `gc.unfreeze`.
 """
 
 from __future__ import annotations
 
+import gc
 import math
 import re
 import time
@@ -31,6 +40,10 @@ from soc.units import format_time_ps, parse_time_ps
 SLICE_EVENTS = 16_384
 """Events between two looks at the wall clock: ~0.1-0.3 s of a typical run, so the
 look (one clock read and a few additions) costs nothing measurable."""
+
+FREEZE_AFTER_EVENTS = 8 * SLICE_EVENTS
+"""Events after which a run counts as long and its heap is frozen (see the module doc):
+a second or more of simulating, so the collection before (~0.1 s) pays for itself."""
 
 _WALL_S = {"ms": 1e-3, "s": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0}
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*([a-zµ]+)\s*$")
@@ -104,6 +117,7 @@ def run_bounded(
     wall_end = started + limits.max_wall_s if limits.max_wall_s is not None else math.inf
     step = env.step
     events, size = 0, SLICE_EVENTS
+    frozen = False
     try:
         while True:
             if limits.max_sim_ps is None:
@@ -115,6 +129,10 @@ def run_bounded(
                 events += done
                 if done < size:  # the next event is past the bound
                     return Stopped("max_sim", limits.max_sim_ps)
+            if not frozen and events >= FREEZE_AFTER_EVENTS:
+                gc.collect()
+                gc.freeze()
+                frozen = True
             now = clock()
             if on_slice is not None:
                 on_slice(Snapshot(env.now, events, now - started))
@@ -124,6 +142,9 @@ def run_bounded(
             last = now
     except StopSimulation:
         return None
+    finally:
+        if frozen:
+            gc.unfreeze()
 
 
 def _next_size(size: int, took_s: float) -> int:

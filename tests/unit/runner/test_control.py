@@ -1,6 +1,7 @@
 """Running in slices: the same events as `env.run`, bounds where they are set, a
 progress line only on request."""
 
+import gc
 import io
 
 import pytest
@@ -138,3 +139,38 @@ def test_slow_slices_shrink_and_fast_ones_grow(monkeypatch, step_s, expected):
     counts = [0, *(snap.events for snap in seen)]
     sizes = [b - a for a, b in zip(counts, counts[1:], strict=False)]
     assert sizes[: len(expected)] == expected
+
+
+def _freeze_counts(env: simpy.Environment, seen: list, count: int, fail: bool = False):
+    """Tick every ps, noting how many objects the garbage collector has frozen."""
+    for _ in range(count):
+        yield env.timeout(1)
+        seen.append(gc.get_freeze_count())
+    if fail:
+        raise RuntimeError("a process failed")
+
+
+@pytest.mark.parametrize("fail", [False, True])
+def test_a_long_run_freezes_the_heap_while_it_runs_and_thaws_it_after(monkeypatch, fail):
+    monkeypatch.setattr(control, "SLICE_EVENTS", 10)
+    monkeypatch.setattr(control, "FREEZE_AFTER_EVENTS", 30)
+    assert gc.get_freeze_count() == 0
+    env, seen = simpy.Environment(), []
+    driver = env.process(_freeze_counts(env, seen, 100, fail))
+    if fail:
+        with pytest.raises(RuntimeError):
+            run_bounded(env, driver)
+    else:
+        assert run_bounded(env, driver) is None
+    # one event per tick, and the process start: frozen from the slice that ends at
+    # event 30, after the 29th tick, until the end
+    assert seen[:29] == [0] * 29 and all(n > 0 for n in seen[29:]) and len(seen) == 100
+    assert gc.get_freeze_count() == 0
+
+
+def test_a_short_run_freezes_nothing(monkeypatch):
+    monkeypatch.setattr(control, "SLICE_EVENTS", 10)
+    monkeypatch.setattr(control, "FREEZE_AFTER_EVENTS", 1000)
+    env, seen = simpy.Environment(), []
+    assert run_bounded(env, env.process(_freeze_counts(env, seen, 100))) is None
+    assert seen == [0] * 100

@@ -17,9 +17,10 @@ A run still going after `FREEZE_AFTER_EVENTS` events is a long one. Its heap at 
 point (imported modules, the assembled SoC, its plans) is collected once and then
 frozen (`gc.freeze`) until the run ends: the cyclic garbage collector's full
 collections would otherwise scan all of it again every time (about 0.6 s of a
-ResNet-50 run, about 0.2 s with the heap frozen, the collection included). No object is
-kept that would have been freed: the collection comes first, and freed by reference
-counting is all that a frozen object can be until `gc.unfreeze`.
+ResNet-50 run, about 0.2 s with the heap frozen, the collection included). The
+collection comes first, so no garbage is frozen; a frozen object that becomes cyclic
+garbage during the run (reference counting frees the others as usual) is freed at the
+first full collection after it.
 """
 
 from __future__ import annotations

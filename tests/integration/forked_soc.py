@@ -25,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import warnings
 from pathlib import Path
 
 # What `soc` commands import (run, map, replay, report, sweep and their outputs).
@@ -110,7 +111,11 @@ def serve() -> None:
     answers.flush()
     for line in requests:
         request = json.loads(line)
-        pid = os.fork()
+        with warnings.catch_warnings():
+            # Python 3.12+ warns when a process with threads (numpy's BLAS pool) forks;
+            # the child has one thread, as under multiprocessing's fork start method
+            warnings.simplefilter("ignore", DeprecationWarning)
+            pid = os.fork()
         if pid == 0:
             _child(request)
         _, status = os.waitpid(pid, 0)

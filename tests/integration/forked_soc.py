@@ -39,7 +39,6 @@ PRELOAD = (
     "soc.report.plots",
     "soc.sweeps",
     "soc.workloads.onnx_import",
-    "matplotlib.pyplot",
 )
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -61,6 +62,7 @@ def _child(request: dict) -> None:
 
     code = 1
     try:
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # the server ignores it
         write = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
         for fd, path, flags in (
             (0, os.devnull, os.O_RDONLY),
@@ -101,6 +103,9 @@ def serve() -> None:
     """The server's loop: one JSON request per stdin line, one exit code per stdout line."""
     import importlib
 
+    # Ctrl-C of the test run reaches the children (each handles it as `soc` does); the
+    # server ends when its client closes its stdin
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     sys.path[0] = os.getcwd()  # the repository, first, as `python -m soc` run there has it
     for name in PRELOAD:
         importlib.import_module(name)

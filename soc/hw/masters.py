@@ -35,13 +35,17 @@ class _Master(Component):
         """One request through the port, holding an outstanding slot."""
         with self._slots.request() as slot:
             yield slot
-            req = MemRequest(addr, size, write, self.path, self.config.priority)
-            start = req.issued_ps = self.env.now
-            yield from self.mem.peer.transact(req)
-            if self.request_spans:
-                self.recorder.span(
-                    start, self.env.now, self.path, SpanKind.CPU_REQUEST, {"bytes": size}, True
-                )
+            yield from self._transfer(addr, size, write)
+
+    def _transfer(self, addr: int, size: int, write: bool) -> Generator[simpy.Event, object, None]:
+        """The request itself, once it has its slot."""
+        req = MemRequest(addr, size, write, self.path, self.config.priority)
+        start = req.issued_ps = self.env.now
+        yield from self.mem.peer.transact(req)
+        if self.request_spans:
+            self.recorder.span(
+                start, self.env.now, self.path, SpanKind.CPU_REQUEST, {"bytes": size}, True
+            )
 
 
 def frame_bytes(config: CameraConfig | DisplayConfig) -> int:
@@ -121,12 +125,7 @@ class DisplayMaster(_Master):
         env = self.env
         if env.peek() <= env.now:  # where the slot's grant event would be processed
             yield env.event().succeed()
-        req = MemRequest(addr, size, False, self.path, self.config.priority)
-        start = req.issued_ps = env.now
-        yield from self.mem.peer.transact(req)
-        if self.request_spans:
-            fields = {"bytes": size}
-            self.recorder.span(start, env.now, self.path, SpanKind.CPU_REQUEST, fields, True)
+        yield from self._transfer(addr, size, False)
         self._in_flight -= size
         self.level += size
         self._signal()

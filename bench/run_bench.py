@@ -383,6 +383,17 @@ def cases(tmp: Path, quick: bool) -> list[Case]:
                 opt_in=True,
             )
         )
+    trade_frames = MOBILENET_FRAMES * 4
+    all_cases.append(
+        run(
+            f"mobilenetv2 30 fps camera+display, banked, every trade ({trade_frames} frames)",
+            mnv2,
+            [*EVERY_TRADE, f"driver.frames={trade_frames}"],
+            frames=trade_frames,
+            note="what the trades buy toward 30 frames: 4 KiB DMA requests, round_batch 8, "
+            "layer trace (the camera and display are at line grain already)",
+        )
+    )
     # the longest last
     for scale in (1, 4) if quick else (1, 4, 16):
         frames = MOBILENET_FRAMES * scale
